@@ -1,0 +1,1 @@
+"""The OutcomeBot process: CLI, configuration, HTTP server, router, handlers and adapters."""

@@ -1,0 +1,92 @@
+"""The `outcomebot` command (also `python -m bot`).
+
+Each group of commands lives in its own module and registers itself on `app` here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from bot.config import ConfigError, config_path, load_config
+from storage import migrate
+
+app = typer.Typer(
+    name="outcomebot",
+    help="Continuous feedback cadences for outcome-based management, in Slack, Teams or a terminal.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+ConfigOption = Annotated[
+    Optional[Path],
+    typer.Option("--config", "-c", help="app.yaml to use (default: $OUTCOMEBOT_CONFIG, else ./app.yaml)."),
+]
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    typer.secho(message, err=True, fg=typer.colors.RED)
+    return typer.Exit(code)
+
+
+def open_runtime(config: Path | None, *, required: bool = False):
+    """Load configuration or exit with its error; never a traceback for a bad file."""
+    from bot.runtime import Runtime
+
+    try:
+        return Runtime.open(config, required=required)
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+
+
+def run_async(coro):
+    return asyncio.run(coro)
+
+
+@app.callback()
+def _setup(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug detail.")] = False) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@app.command()
+def init(
+    config: ConfigOption = None,
+    force: Annotated[bool, typer.Option(help="Overwrite an existing app.yaml.")] = False,
+) -> None:
+    """Write a starter app.yaml in the current directory and create the database next to it."""
+    path = config_path(config)
+    if path.exists() and not force:
+        typer.echo(f"{path} already exists; keeping it (use --force to overwrite).")
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text((Path(__file__).parent / "starter_app.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+        typer.echo(f"Wrote {path}")
+    runtime = open_runtime(path, required=True)
+    migrate.upgrade(runtime.config.resolved_database_url)
+    typer.echo("Database is ready. Next: `outcomebot import people.csv`, then `outcomebot import okrs.yaml`.")
+
+
+@db_app.command("upgrade")
+def db_upgrade(config: ConfigOption = None) -> None:
+    """Apply all database migrations (safe to run repeatedly)."""
+    runtime = open_runtime(config)
+    migrate.upgrade(runtime.config.resolved_database_url)
+    typer.echo("Database is up to date.")
+
+
+def main() -> None:
+    app()
+
+
+# Command groups register themselves on `app` when imported.
+from bot import cli_commands  # noqa: E402,F401

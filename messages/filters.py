@@ -1,0 +1,50 @@
+"""Filters that make user text safe for the surface it lands on."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+_MRKDWN = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+
+
+def escape_mrkdwn(value: Any) -> str:
+    """Slack mrkdwn control characters: no `<!channel>`, no `<http://x|disguised link>`."""
+    return "" if value is None else str(value).translate(_MRKDWN)
+
+
+def to_json(value: Any) -> str:
+    """JSON literal for any value; the only way values enter JSON templates."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def progress_bar(fraction: float | None, width: int = 10) -> str:
+    fraction = 0.0 if fraction is None else max(0.0, min(1.0, float(fraction)))
+    filled = round(fraction * width)
+    return "█" * filled + "░" * (width - filled)
+
+
+def percent(fraction: float | None) -> str:
+    return "0%" if fraction is None else f"{round(max(0.0, min(1.0, float(fraction))) * 100)}%"
+
+
+def number(value: float | int | None) -> str:
+    """1.0 → "1", 2.50 → "2.5", None → "—"."""
+    if value is None:
+        return "—"
+    return f"{float(value):.2f}".rstrip("0").rstrip(".")
+
+
+def truncate_text(value: Any, limit: int) -> str:
+    text = "" if value is None else str(value)
+    return text if len(text) <= limit else text[: max(0, limit - 1)] + "…"
+
+
+FILTERS = {
+    "mrkdwn": escape_mrkdwn,
+    "tojson": to_json,
+    "bar": progress_bar,
+    "pct": percent,
+    "num": number,
+    "clip": truncate_text,
+}
