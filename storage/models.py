@@ -264,7 +264,8 @@ class Delivery(SQLModel, table=True):
     next_attempt_at: datetime = Field(default_factory=utcnow)
     claimed_until: datetime | None = None
     last_error: str | None = Field(default=None, max_length=500)
-    message_ref: str | None = Field(default=None, max_length=200)
+    message_ref: str | None = Field(default=None, max_length=200)  # set once sent
+    replaces_ref: str | None = Field(default=None, max_length=200)  # update this message instead
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None
 

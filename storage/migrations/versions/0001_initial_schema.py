@@ -20,7 +20,6 @@ depends_on: Union[str, Sequence[str], None] = None
 
 
 def upgrade() -> None:
-
     op.create_table('cadence',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -109,6 +108,7 @@ def upgrade() -> None:
     sa.Column('claimed_until', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('last_error', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
     sa.Column('message_ref', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('replaces_ref', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('sent_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], ),
@@ -273,9 +273,7 @@ def upgrade() -> None:
 
 
 
-
 def downgrade() -> None:
-
     with op.batch_alter_table('win', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_win_person_id'))
 
@@ -334,4 +332,3 @@ def downgrade() -> None:
     op.drop_table('team')
     op.drop_table('processed_event')
     op.drop_table('cadence')
-

@@ -1,0 +1,137 @@
+"""Writing to the outbox: every outbound message becomes a Delivery row with a unique key.
+
+Call `enqueue` inside the same transaction as the state change that caused the message, so
+both commit or neither does. A second enqueue with the same key is a no-op: that is what
+makes "none sent twice" hold across retries, overlapping ticks and replicas.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import Delivery, DeliveryStatus, Person, Team, utcnow
+
+
+def person_target(person: Person) -> tuple[str, str]:
+    """Where a person's DMs go: Slack when we know their Slack id, else Teams, else the console."""
+    if person.slack_user_id:
+        return "slack", person.slack_user_id
+    if person.teams_conversation_ref:
+        return "teams", str(person.teams_conversation_ref.get("conversation", {}).get("id", ""))
+    return "console", person.email
+
+
+def team_targets(team: Team) -> list[tuple[str, str]]:
+    """Every channel a team's announcements go to (a team may have both Slack and Teams)."""
+    targets: list[tuple[str, str]] = []
+    if team.slack_channel_id:
+        targets.append(("slack", team.slack_channel_id))
+    if team.teams_channel_ref:
+        targets.append(("teams", str(team.teams_channel_ref.get("conversation", {}).get("id", ""))))
+    return targets
+
+
+def _insert_ignoring_duplicates(session: AsyncSession):
+    dialect = session.get_bind().dialect.name
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(Delivery)
+
+
+async def enqueue_rows(session: AsyncSession, rows: list[Mapping[str, Any]]) -> None:
+    """Insert many deliveries at once; rows whose idempotency key exists are skipped."""
+    if not rows:
+        return
+    statement = _insert_ignoring_duplicates(session).on_conflict_do_nothing(
+        index_elements=["idempotency_key"]
+    )
+    await session.execute(statement, [dict(row) for row in rows])
+
+
+def delivery_row(
+    *,
+    key: str,
+    template: str,
+    context: Mapping[str, Any],
+    platform: str,
+    address: str,
+    person_id: int | None = None,
+    team_id: int | None = None,
+    not_before: datetime | None = None,
+    replace_ref: str | None = None,
+) -> dict[str, Any]:
+    now = utcnow()
+    return {
+        "idempotency_key": key,
+        "person_id": person_id,
+        "team_id": team_id,
+        "platform": platform,
+        "address": address,
+        "template": template,
+        "context": dict(context),
+        "status": DeliveryStatus.pending.value,
+        "attempts": 0,
+        "next_attempt_at": not_before or now,
+        "replaces_ref": replace_ref,
+        "created_at": now,
+    }
+
+
+async def enqueue_for_person(
+    session: AsyncSession,
+    person: Person,
+    *,
+    key: str,
+    template: str,
+    context: Mapping[str, Any],
+    not_before: datetime | None = None,
+    replace_ref: str | None = None,
+) -> None:
+    """Queue a direct message to `person` on their platform (no-op if `key` was queued before)."""
+    platform, address = person_target(person)
+    await enqueue_rows(
+        session,
+        [
+            delivery_row(
+                key=key,
+                template=template,
+                context=context,
+                platform=platform,
+                address=address,
+                person_id=person.id,
+                not_before=not_before,
+                replace_ref=replace_ref,
+            )
+        ],
+    )
+
+
+async def enqueue_for_team(
+    session: AsyncSession,
+    team: Team,
+    *,
+    key: str,
+    template: str,
+    context: Mapping[str, Any],
+) -> int:
+    """Queue an announcement to each of the team's channels; returns how many channels."""
+    targets = team_targets(team)
+    await enqueue_rows(
+        session,
+        [
+            delivery_row(
+                key=f"{key}:{platform}",
+                template=template,
+                context=context,
+                platform=platform,
+                address=address,
+                team_id=team.id,
+            )
+            for platform, address in targets
+        ],
+    )
+    return len(targets)
