@@ -1,1 +1,2 @@
 """Imports every command module so each can register on `bot.cli.app`; one line per module."""
+from bot import cli_data  # noqa: F401  import, export

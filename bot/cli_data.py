@@ -1,0 +1,104 @@
+"""`outcomebot import FILE` and `outcomebot export`: the org chart and OKRs in and out."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from sqlalchemy.exc import DBAPIError
+
+from bot.cli import ConfigOption, app, fail, open_runtime, run_async
+from storage.importers import ImportFailed, ImportReport, import_file
+from storage.importers.export import export_okrs_yaml, export_people_csv
+
+EXPORT_FILES = {"people": "people.csv", "okrs": "okrs.yaml"}
+NO_TABLES_HINT = "The database is not ready ({error}). Run `outcomebot db upgrade` (or `outcomebot init`) first."
+
+
+class ExportWhat(StrEnum):
+    people = "people"
+    okrs = "okrs"
+
+
+@app.command("import")
+def import_command(
+    file: Annotated[Path, typer.Argument(help="A people .csv or an OKR .yaml/.yml file.", show_default=False)],
+    config: ConfigOption = None,
+) -> None:
+    """Import people (CSV) or OKRs (YAML). All or nothing: a file with any problem changes nothing."""
+    runtime = open_runtime(config)
+    organisation = runtime.config.organisation
+
+    async def run() -> ImportReport:
+        try:
+            return await import_file(
+                runtime.db, file,
+                default_timezone=organisation.timezone, default_country=organisation.country,
+                admins=organisation.admins,
+            )
+        finally:
+            await runtime.close()
+
+    try:
+        report = run_async(run())
+    except ImportFailed as failure:
+        typer.secho(f"{failure}. Fix the problems below and run the same command again:", err=True, fg=typer.colors.RED)
+        for problem in failure.problems:
+            typer.echo(f"  {problem}", err=True)
+        raise typer.Exit(1) from None
+    except DBAPIError as exc:
+        raise fail(NO_TABLES_HINT.format(error=str(exc.orig).splitlines()[0])) from None
+    typer.echo(f"Imported {report.source}:")
+    for line in report.summary_lines():
+        typer.echo(f"  {line}")
+
+
+@app.command("export")
+def export_command(
+    what: Annotated[
+        Optional[ExportWhat], typer.Argument(help="Print only this file to stdout: people or okrs.", show_default=False)
+    ] = None,
+    out: Annotated[
+        Optional[Path], typer.Option("--out", "-o", help="Write people.csv and okrs.yaml into this folder.")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite files already in --out.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Export people and OKRs in the formats `import` reads (a backup, or to edit and re-import)."""
+    if what is None and out is None:
+        raise fail(
+            "Say what to print — `outcomebot export people` or `outcomebot export okrs` — "
+            "or write both files with `outcomebot export --out DIR`.",
+            code=2,
+        )
+    names = [what.value] if what else list(EXPORT_FILES)
+    targets = {name: out / EXPORT_FILES[name] for name in names} if out else {}
+    existing = [str(path) for path in targets.values() if path.exists()]
+    if existing and not force:
+        raise fail(f"{', '.join(existing)} already exist{'s' if len(existing) == 1 else ''}; use --force to overwrite.")
+    runtime = open_runtime(config)
+
+    async def run() -> dict[str, str]:
+        try:
+            texts = {}
+            if "people" in names:
+                texts["people"] = await export_people_csv(runtime.db)
+            if "okrs" in names:
+                texts["okrs"] = await export_okrs_yaml(runtime.db)
+            return texts
+        finally:
+            await runtime.close()
+
+    try:
+        texts = run_async(run())
+    except DBAPIError as exc:
+        raise fail(NO_TABLES_HINT.format(error=str(exc.orig).splitlines()[0])) from None
+    if not out:
+        typer.echo(texts[names[0]], nl=False)
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    for name, path in targets.items():
+        path.write_text(texts[name], encoding="utf-8")
+        typer.echo(f"Wrote {path}")

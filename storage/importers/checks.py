@@ -1,0 +1,61 @@
+"""Small validators shared by the importers; each returns a problem text or None."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+_EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
+
+
+def normalise_email(value: str) -> str:
+    return value.strip().lower()
+
+
+def email_problem(value: str, max_length: int) -> str | None:
+    if not value:
+        return "email is empty"
+    if len(value) > max_length or not _EMAIL.match(value):
+        return f"{value!r} is not an email address"
+    return None
+
+
+def timezone_problem(value: str) -> str | None:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return f"timezone {value!r} is not an IANA timezone such as Europe/Berlin or America/New_York"
+    return None
+
+
+@lru_cache(maxsize=1)
+def _countries() -> frozenset[str]:
+    import holidays
+
+    return frozenset(holidays.list_supported_countries())
+
+
+def country_problem(value: str) -> str | None:
+    if value not in _countries():
+        return f"country {value!r} is not a country code the holidays package knows (e.g. DE, US, IN)"
+    return None
+
+
+def length_problem(what: str, value: str, max_length: int) -> str | None:
+    if len(value) > max_length:
+        return f"{what} is {len(value)} characters long; at most {max_length} fit"
+    return None
+
+
+def unknown_name_hint(name: str, known: Iterable[str]) -> str:
+    """` (did you mean 'target'?)` for a likely typo, else an empty string."""
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def numbered(problems: list[tuple[int, str]], unit: str) -> list[str]:
+    """Sort (number, text) problems by position and render them as `row 7: ...`."""
+    return [f"{unit} {number}: {text}" for number, text in sorted(problems, key=lambda item: item[0])]

@@ -1,0 +1,55 @@
+"""What an import did (for the CLI to print) and why one was refused."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+
+class ImportFailed(Exception):
+    """The file was refused as a whole; `problems` lists every one, each naming its row or line."""
+
+    def __init__(self, problems: list[str], *, source: str = "") -> None:
+        self.problems = list(problems)
+        self.source = source
+        what = source or "the file"
+        count = len(self.problems)
+        super().__init__(f"{what} was not imported ({count} problem{'s' if count != 1 else ''}); nothing changed")
+
+
+@dataclass
+class ImportReport:
+    """Counts per kind of record (e.g. "person", "team", "key result")."""
+
+    source: str
+    created: Counter[str] = field(default_factory=Counter)
+    updated: Counter[str] = field(default_factory=Counter)
+    unchanged: Counter[str] = field(default_factory=Counter)
+
+    def record(self, kind: str, *, created: bool = False, changed: bool = False) -> None:
+        if created:
+            self.created[kind] += 1
+        elif changed:
+            self.updated[kind] += 1
+        else:
+            self.unchanged[kind] += 1
+
+    def kinds(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for counter in (self.created, self.updated, self.unchanged):
+            seen.update(dict.fromkeys(counter))
+        return list(seen)
+
+    def summary_lines(self) -> list[str]:
+        """One line per kind: `people: 3 created, 1 updated, 5 unchanged`."""
+        lines = []
+        for kind in self.kinds():
+            lines.append(
+                f"{plural(kind)}: {self.created[kind]} created, {self.updated[kind]} updated, "
+                f"{self.unchanged[kind]} unchanged"
+            )
+        return lines
+
+
+def plural(kind: str) -> str:
+    return {"person": "people"}.get(kind, kind + "s")
