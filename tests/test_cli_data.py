@@ -6,11 +6,13 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from sqlmodel import select
 from typer.testing import CliRunner
 
 from bot.cli import app
 from storage.db import Database
 from storage.importers import SAMPLE_OKRS_YAML, SAMPLE_PEOPLE_CSV
+from storage.models import KeyResult
 from tests.import_helpers import PEOPLE_HEADER, database_contents
 
 
@@ -108,3 +110,71 @@ def test_import_before_the_database_exists_says_to_run_db_upgrade(tmp_path: Path
 
     assert result.exit_code == 1
     assert "Run `outcomebot db upgrade`" in result.stderr
+
+
+def set_progress(url: str, values: dict[str, float]) -> None:
+    async def update() -> None:
+        db = Database(url)
+        try:
+            async with db.transaction() as session:
+                for kr in (await session.exec(select(KeyResult))).all():
+                    if kr.key in values:
+                        kr.current = values[kr.key]
+                        session.add(kr)
+        finally:
+            await db.dispose()
+
+    asyncio.run(update())
+
+
+def test_export_then_import_into_a_fresh_database_gives_the_same_organisation(tmp_path: Path, config_file: Path,
+                                                                               sqlite_url: str) -> None:
+    outcomebot(config_file, "import", str(SAMPLE_PEOPLE_CSV))
+    outcomebot(config_file, "import", str(SAMPLE_OKRS_YAML))
+    set_progress(sqlite_url, {"onboarding-days": 21, "activation-rate": 52.5})
+
+    exported = outcomebot(config_file, "export", "--out", str(tmp_path / "backup"))
+
+    assert exported.exit_code == 0, exported.output
+    assert f"Wrote {tmp_path / 'backup' / 'people.csv'}" in exported.stdout
+    okrs_text = (tmp_path / "backup" / "okrs.yaml").read_text(encoding="utf-8")
+    assert "current: 52.5" in okrs_text and "owner: team:Platform" in okrs_text
+    fresh_dir = tmp_path / "fresh"
+    fresh_dir.mkdir()
+    fresh_config = fresh_dir / "app.yaml"
+    fresh_config.write_text(config_file.read_text(encoding="utf-8").replace(sqlite_url, f"sqlite:///{fresh_dir / 'o.db'}"),
+                            encoding="utf-8")
+    assert outcomebot(fresh_config, "db", "upgrade").exit_code == 0
+    for name in ("people.csv", "okrs.yaml"):
+        result = outcomebot(fresh_config, "import", str(tmp_path / "backup" / name))
+        assert result.exit_code == 0, result.output
+    assert outcomebot(fresh_config, "export", "people").stdout == (tmp_path / "backup" / "people.csv").read_text()
+    assert outcomebot(fresh_config, "export", "okrs").stdout == okrs_text
+    fresh = contents(fresh_config, f"sqlite:///{fresh_dir / 'o.db'}")
+    assert {kr["key"]: kr["current"] for kr in fresh["KeyResult"]}["onboarding-days"] == 21
+
+
+def test_export_of_one_file_prints_it_and_export_without_a_choice_explains_the_options(config_file: Path) -> None:
+    outcomebot(config_file, "import", str(SAMPLE_PEOPLE_CSV))
+
+    people = outcomebot(config_file, "export", "people")
+    bare = outcomebot(config_file, "export")
+
+    assert people.exit_code == 0
+    lines = people.stdout.splitlines()
+    assert lines[0] == "email,name,timezone,country,manager_email,team,slack_user_id,teams_user_id"
+    assert lines[1] == "maya.chen@example.com,Maya Chen,America/New_York,US,,,,"
+    assert len(lines) == 10
+    assert bare.exit_code == 2
+    assert "outcomebot export people" in bare.stderr and "--out DIR" in bare.stderr
+
+
+def test_export_does_not_overwrite_files_unless_forced(tmp_path: Path, config_file: Path) -> None:
+    (tmp_path / "people.csv").write_text("my edits\n", encoding="utf-8")
+
+    refused = outcomebot(config_file, "export", "people", "--out", str(tmp_path))
+    forced = outcomebot(config_file, "export", "people", "--out", str(tmp_path), "--force")
+
+    assert refused.exit_code == 1 and "use --force to overwrite" in refused.stderr
+    assert forced.exit_code == 0
+    assert (tmp_path / "people.csv").read_text(encoding="utf-8").startswith("email,name,")

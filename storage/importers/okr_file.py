@@ -75,10 +75,12 @@ class _Reader:
     def add(self, line: int, text: str) -> None:
         self.problems.append((line, text))
 
-    def mapping(self, value: Any, what: str, line: int, keys: dict[str, bool]) -> LineMap | None:
+    def mapping(self, value: Any, what: str, line: int, keys: dict[str, bool], *, name_key: str = "") -> LineMap | None:
+        """Check a mapping's keys; `what` becomes e.g. "key result 'x'" when `name_key` is set."""
         if not isinstance(value, LineMap):
             self.add(line, f"{what} must be a mapping of keys such as {', '.join(k for k, req in keys.items() if req)}")
             return None
+        what = named(what, value, name_key)
         for key in value:
             if key not in keys:
                 hint = unknown_name_hint(str(key), keys)
@@ -152,6 +154,14 @@ class _Reader:
         return Owner(line=line, email=email)
 
 
+def named(what: str, data: LineMap, name_key: str) -> str:
+    """ "an outcome" → "outcome 'retention'" once the mapping's name is known."""
+    name = data.get(name_key) if name_key else None
+    if isinstance(name, (str, int, float)) and not isinstance(name, bool) and str(name).strip():
+        return f"{what.split(' ', 1)[1]} {str(name).strip()!r}"
+    return what
+
+
 def _kind(value: Any) -> str:
     if isinstance(value, dict):
         return "a mapping"
@@ -165,7 +175,8 @@ def read_okr_file(text: str) -> tuple[list[OutcomeSpec], list[tuple[int, str]]]:
     try:
         loaded = load_yaml(text)
     except YamlError as exc:
-        return [], [(exc.line or 1, str(exc).split(": ", 1)[-1] if exc.line else str(exc))]
+        message = str(exc).split(": ", 1)[-1] if exc.line else str(exc)
+        return [], [(exc.line or 1, f"this is not valid YAML: {message}")]
     reader = _Reader()
     if loaded is None:
         reader.add(1, "the file is empty; it needs `period:` and `outcomes:`")
@@ -185,11 +196,11 @@ def read_okr_file(text: str) -> tuple[list[OutcomeSpec], list[tuple[int, str]]]:
 
 
 def _outcome(reader: _Reader, line: int, item: Any, file_period: str) -> OutcomeSpec | None:
-    data = reader.mapping(item, "an outcome", line, OUTCOME_KEYS)
+    data = reader.mapping(item, "an outcome", line, OUTCOME_KEYS, name_key="key")
     if data is None:
         return None
     key = reader.key(data, "an outcome")
-    what = f"outcome {key!r}" if key else "an outcome"
+    what = named("an outcome", data, "key")
     period = reader.text(data, "period", what, 16) or file_period
     indicators = []
     for item_line, indicator in reader.items(data, "indicators", what):
@@ -213,11 +224,11 @@ def _outcome(reader: _Reader, line: int, item: Any, file_period: str) -> Outcome
 
 
 def _objective(reader: _Reader, line: int, item: Any, outcome_period: str) -> ObjectiveSpec | None:
-    data = reader.mapping(item, "an objective", line, OBJECTIVE_KEYS)
+    data = reader.mapping(item, "an objective", line, OBJECTIVE_KEYS, name_key="title")
     if data is None:
         return None
     title = reader.text(data, "title", "an objective", TITLE_MAX)
-    what = f"objective {title!r}" if title else "an objective"
+    what = named("an objective", data, "title")
     objective = ObjectiveSpec(
         line=data.line,
         title=title,
@@ -225,7 +236,7 @@ def _objective(reader: _Reader, line: int, item: Any, outcome_period: str) -> Ob
         owner=reader.owner(data, what, teams_allowed=True),
     )
     for item_line, kr_item in reader.items(data, "key_results", what):
-        kr = reader.mapping(kr_item, "a key result", item_line, KEY_RESULT_KEYS)
+        kr = reader.mapping(kr_item, "a key result", item_line, KEY_RESULT_KEYS, name_key="key")
         if kr is not None:
             objective.key_results.append(_key_result(reader, kr))
     return objective
@@ -233,7 +244,7 @@ def _objective(reader: _Reader, line: int, item: Any, outcome_period: str) -> Ob
 
 def _key_result(reader: _Reader, data: LineMap) -> KeyResultSpec:
     key = reader.key(data, "a key result")
-    what = f"key result {key!r}" if key else "a key result"
+    what = named("a key result", data, "key")
     spec = KeyResultSpec(
         line=data.line,
         key=key,

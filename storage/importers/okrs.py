@@ -31,6 +31,7 @@ async def import_okrs(db: Database, text: str, *, source: str) -> ImportReport:
         if problems:
             raise ImportFailed(numbered(problems, "line"), source=source)
         writer = _OkrWriter(session, people, teams, ImportReport(source=source))
+        await writer.load_existing()
         for outcome in outcomes:
             await writer.outcome(outcome)
         await session.flush()
@@ -66,14 +67,19 @@ class _OkrWriter:
         self.teams = teams
         self.report = report
 
+    async def load_existing(self) -> None:
+        """One query per table instead of one per row, so a large file imports quickly."""
+        self.outcomes = {row.key: row for row in (await self.session.exec(select(Outcome))).all()}
+        self.objectives = {
+            (row.outcome_id, row.title, row.period): row for row in (await self.session.exec(select(Objective))).all()
+        }
+        self.key_results = {row.key: row for row in (await self.session.exec(select(KeyResult))).all()}
+
     def _person_id(self, owner: Owner | None) -> int | None:
         return self.people[owner.email].id if owner and owner.email else None
 
-    async def _one(self, statement):
-        return (await self.session.exec(statement)).first()
-
     async def outcome(self, spec: OutcomeSpec) -> None:
-        row = await self._one(select(Outcome).where(Outcome.key == spec.key))
+        row = self.outcomes.get(spec.key)
         created = row is None
         row = row or Outcome(key=spec.key, title=spec.title, period=spec.period)
         fields = ("title", "owner_id", "period", "indicators")
@@ -87,11 +93,7 @@ class _OkrWriter:
             await self.objective(objective, outcome_id=row.id)
 
     async def objective(self, spec: ObjectiveSpec, *, outcome_id: int) -> None:
-        row = await self._one(
-            select(Objective).where(
-                Objective.outcome_id == outcome_id, Objective.title == spec.title, Objective.period == spec.period
-            )
-        )
+        row = self.objectives.get((outcome_id, spec.title, spec.period))
         created = row is None
         row = row or Objective(outcome_id=outcome_id, title=spec.title, period=spec.period)
         fields = ("owner_person_id", "owner_team_id")
@@ -105,7 +107,7 @@ class _OkrWriter:
             await self.key_result(kr, objective_id=row.id)
 
     async def key_result(self, spec: KeyResultSpec, *, objective_id: int) -> None:
-        row = await self._one(select(KeyResult).where(KeyResult.key == spec.key))
+        row = self.key_results.get(spec.key)
         created = row is None
         assert spec.baseline is not None and spec.target is not None  # checked by read_okr_file
         direction = Direction.increase if spec.target > spec.baseline else Direction.decrease
