@@ -178,3 +178,13 @@ def test_export_does_not_overwrite_files_unless_forced(tmp_path: Path, config_fi
     assert refused.exit_code == 1 and "use --force to overwrite" in refused.stderr
     assert forced.exit_code == 0
     assert (tmp_path / "people.csv").read_text(encoding="utf-8").startswith("email,name,")
+
+
+def test_the_import_summary_lists_people_before_teams(config_file: Path) -> None:
+    result = outcomebot(config_file, "import", str(SAMPLE_PEOPLE_CSV))
+
+    assert result.stdout.splitlines() == [
+        "Imported people.csv:",
+        "  people: 9 created, 0 updated, 0 unchanged",
+        "  teams: 2 created, 0 updated, 0 unchanged",
+    ]

@@ -6,6 +6,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 
+KIND_ORDER = ["person", "team", "outcome", "objective", "key result"]
+
+
 class ImportFailed(Exception):
     """The file was refused as a whole; `problems` lists every one, each naming its row or line."""
 
@@ -35,10 +38,8 @@ class ImportReport:
             self.unchanged[kind] += 1
 
     def kinds(self) -> list[str]:
-        seen: dict[str, None] = {}
-        for counter in (self.created, self.updated, self.unchanged):
-            seen.update(dict.fromkeys(counter))
-        return list(seen)
+        seen = set(self.created) | set(self.updated) | set(self.unchanged)
+        return sorted(seen, key=lambda kind: (KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER), kind))
 
     def summary_lines(self) -> list[str]:
         """One line per kind: `people: 3 created, 1 updated, 5 unchanged`."""
