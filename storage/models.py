@@ -268,6 +268,7 @@ class Delivery(SQLModel, table=True):
     replaces_ref: str | None = Field(default=None, max_length=200)  # update this message instead
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None
+    seen_at: datetime | None = None  # console only: shown to the person by `outcomebot chat`
 
 
 class ProcessedEvent(SQLModel, table=True):

@@ -1,0 +1,168 @@
+"""`checkin`: open the check-in form for the current period, and record what comes back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.checkin_form import CheckInForm, KRField, validate
+from bot.handlers.context import Context
+from bot.handlers.help import answer_unknown
+from bot.handlers.views import key_result_view, person_view, win_view
+from bot.platform import ButtonClicked, FormRejected, FormSubmitted, Intent, Reply, ShowForm
+from cadences.outbox import delivery_row, enqueue_rows
+from cadences.periods import current_period, period_bounds, period_label
+from cadences.registry import sync_cadences
+from cadences.settings import CadenceRule
+from storage.models import Cadence, CheckIn, CheckInStatus, Person
+from storage.repositories.checkins import cadence_by_id, checkin_by_id, get_or_create_checkin, record_checkin
+from storage.repositories.deliveries import sent_prompts_of_checkin
+from storage.repositories.okrs import key_results_of
+
+UPDATE_WORD = "update"
+
+
+def primary_rule(rules: tuple[CadenceRule, ...], name: str | None = None) -> CadenceRule | None:
+    """The cadence a bare `checkin` is for: the first weekly one, else the first of all."""
+    if name:
+        return next((rule for rule in rules if rule.name == name.lower()), None)
+    return next((rule for rule in rules if rule.every == "week"), rules[0] if rules else None)
+
+
+async def build_form(session: AsyncSession, person: Person, checkin: CheckIn, cadence: Cadence) -> CheckInForm:
+    owned = await key_results_of(session, person.id)  # type: ignore[arg-type]
+    return CheckInForm(
+        checkin_id=checkin.id,  # type: ignore[arg-type]
+        person_name=person.name,
+        cadence=cadence.name,
+        kind=cadence.every,
+        period=checkin.period,
+        period_label=period_label(checkin.period),
+        key_results=tuple(
+            KRField(
+                id=kr.id,  # type: ignore[arg-type]
+                key=kr.key,
+                title=kr.title,
+                unit=kr.unit,
+                baseline=kr.baseline,
+                target=kr.target,
+                current=kr.current,
+                confidence=kr.confidence,
+            )
+            for kr in (item.key_result for item in owned)
+        ),
+        questions=tuple(cadence.questions or ()),
+    )
+
+
+def _already_checked_in(ctx: Context, checkin: CheckIn, cadence: Cadence) -> Reply:
+    return Reply(
+        "already_checked_in",
+        {
+            "checkin_id": checkin.id,
+            "person": person_view(ctx.person),
+            "cadence": cadence.name,
+            "period": checkin.period,
+            "period_label": period_label(checkin.period),
+            "update_command": f"checkin {cadence.name} {UPDATE_WORD}",
+        },
+    )
+
+
+async def open_checkin(ctx: Context, args: str) -> list[Intent]:
+    """`checkin [CADENCE] [update]` → the form for this period (created if need be)."""
+    words = args.lower().split()
+    wants_update = UPDATE_WORD in words
+    names = [word for word in words if word != UPDATE_WORD]
+    rule = primary_rule(ctx.config.cadences, names[0] if names else None)
+    if rule is None:
+        return await answer_unknown(ctx, f"checkin {args}")
+    period = current_period(rule.every, ctx.now, ctx.timezone)
+    async with ctx.db.transaction() as session:
+        cadence = (await sync_cadences(session, ctx.config.cadences))[rule.name]
+        checkin = await get_or_create_checkin(
+            session, person=ctx.person, cadence=cadence, period=period, period_ends_at=period_bounds(period, ctx.timezone)[1]
+        )
+        if checkin.status == CheckInStatus.answered and not wants_update:
+            return [_already_checked_in(ctx, checkin, cadence)]
+        form = await build_form(session, ctx.person, checkin, cadence)
+    return [ShowForm(form)]
+
+
+async def _own_checkin(session: AsyncSession, ctx: Context, raw_id: Any) -> tuple[CheckIn, Cadence] | None:
+    try:
+        checkin = await checkin_by_id(session, int(str(raw_id)))
+    except ValueError:
+        return None
+    if checkin is None or checkin.person_id != ctx.person.id:
+        return None
+    cadence = await cadence_by_id(session, checkin.cadence_id)
+    return (checkin, cadence) if cadence else None
+
+
+async def start_from_button(ctx: Context, event: ButtonClicked) -> list[Intent]:
+    """`checkin.start` on a prompt: open exactly the check-in that prompt was for."""
+    async with ctx.db.session() as session:
+        found = await _own_checkin(session, ctx, event.value)
+        if found is None:
+            return [Reply("not_allowed", {"asked_about": None})]
+        checkin, cadence = found
+        if checkin.status == CheckInStatus.answered:
+            return [_already_checked_in(ctx, checkin, cadence)]
+        return [ShowForm(await build_form(session, ctx.person, checkin, cadence))]
+
+
+async def submit(ctx: Context, event: FormSubmitted) -> list[Intent]:
+    """Validate; on success store everything in one transaction and say what was recorded."""
+    async with ctx.db.session() as session:
+        found = await _own_checkin(session, ctx, event.state.get("checkin_id", ""))
+        if found is None:
+            return [Reply("not_allowed", {"asked_about": None})]
+        checkin, cadence = found
+        form = await build_form(session, ctx.person, checkin, cadence)
+    answers, errors = validate(form, event.values)
+    if answers is None:
+        return [FormRejected(form, errors, dict(event.values))]
+    try:
+        context = await _store(ctx, checkin, answers)
+    except IntegrityError:
+        # Two copies of one submission raced; the other one committed first. Storing again
+        # finds its rows and adds nothing.
+        context = await _store(ctx, checkin, answers)
+    return [Reply("checkin_recorded", context)]
+
+
+async def _store(ctx: Context, checkin: CheckIn, answers) -> dict[str, Any]:
+    label = period_label(checkin.period)
+    async with ctx.db.transaction() as session:
+        recorded = await record_checkin(session, checkin, answers, ctx.now)
+        done_context = {"checkin_id": checkin.id, "person": person_view(ctx.person), "period_label": label}
+        prompts = await sent_prompts_of_checkin(session, checkin)
+        await enqueue_rows(
+            session,
+            [
+                delivery_row(
+                    key=f"checkin_done:{checkin.id}:{prompt.id}",
+                    template="checkin_done",
+                    context=done_context,
+                    platform=prompt.platform,
+                    address=prompt.address,
+                    person_id=checkin.person_id,
+                    replace_ref=prompt.message_ref,
+                )
+                for prompt in prompts
+            ],
+        )
+        return {
+            "checkin_id": checkin.id,
+            "person": person_view(ctx.person),
+            "period": checkin.period,
+            "period_label": label,
+            "updated": not recorded.first_time,
+            "key_results": [key_result_view(kr) for kr in recorded.key_results],
+            "blockers": [b.text for b in recorded.new_blockers],
+            "wins": [win_view(w) for w in recorded.new_wins],
+            "reflections": len(answers.reflections),
+        }

@@ -1,0 +1,35 @@
+"""`help`, and the answer to anything the bot does not understand."""
+
+from __future__ import annotations
+
+from bot.handlers.context import Context
+from bot.handlers.views import person_view
+from bot.platform import Intent, Reply
+
+# Every chat command, as the help text lists it (the router's command words).
+COMMANDS = (
+    ("okrs", "your objectives and key results, with progress"),
+    ("okrs @person", "someone's OKRs — for their managers, skip-levels and admins"),
+    ("checkin", "start this week's check-in now (`checkin monthly` for the monthly one)"),
+    ("checkin update", "change the answers you already gave for this period"),
+    ("win TEXT", "record a win, e.g. `win Acme went live in 9 days`"),
+    ("blockers", "open blockers: yours, and your reports' if you manage people"),
+    ("outcomes", "the company outcomes and how their key results are moving"),
+    ("help", "this list"),
+)
+
+
+def help_context(ctx: Context, unknown: str | None = None) -> dict:
+    return {
+        "person": person_view(ctx.person),
+        "commands": [{"usage": usage, "summary": summary} for usage, summary in COMMANDS],
+        "unknown": unknown,
+    }
+
+
+async def show_help(ctx: Context, args: str) -> list[Intent]:
+    return [Reply("help", help_context(ctx))]
+
+
+async def answer_unknown(ctx: Context, text: str) -> list[Intent]:
+    return [Reply("help", help_context(ctx, unknown=text.strip() or None))]

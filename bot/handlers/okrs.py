@@ -1,0 +1,48 @@
+"""`okrs` and `okrs @person`: a person's key results with progress, for those allowed to see."""
+
+from __future__ import annotations
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.handlers.context import Context
+from bot.handlers.mentions import resolve_mention
+from bot.handlers.views import blocker_view, objectives_view, person_view
+from bot.platform import Intent, Reply
+from storage.models import Person
+from storage.repositories.blockers import open_blockers_of
+from storage.repositories.okrs import key_results_of
+from storage.repositories.people import is_in_manager_chain
+
+
+async def may_see(session: AsyncSession, ctx: Context, person: Person) -> bool:
+    """Themself, anyone above them in the manager chain, and admins (DESIGN.md, Privacy)."""
+    viewer = ctx.person
+    if viewer.id == person.id or ctx.is_admin(viewer):
+        return True
+    return await is_in_manager_chain(session, manager=viewer, report=person)
+
+
+async def show_okrs(ctx: Context, args: str) -> list[Intent]:
+    async with ctx.db.session() as session:
+        target = ctx.person
+        if args.strip():
+            found = await resolve_mention(session, args)
+            if found is None:
+                return [Reply("person_not_found", {"mention": args.strip()})]
+            if not await may_see(session, ctx, found):
+                return [Reply("not_allowed", {"asked_about": args.strip()})]
+            target = found
+        owned = await key_results_of(session, target.id)  # type: ignore[arg-type]
+        blockers = await open_blockers_of(session, target.id)  # type: ignore[arg-type]
+    krs = {item.key_result.id: item.key_result for item in owned}
+    return [
+        Reply(
+            "okrs",
+            {
+                "person": person_view(target),
+                "own": target.id == ctx.person.id,
+                "objectives": objectives_view(owned),
+                "blockers": [blocker_view(b, ctx.now, krs) for b in blockers],  # type: ignore[arg-type]
+            },
+        )
+    ]

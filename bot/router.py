@@ -1,0 +1,102 @@
+"""One entry point for every platform: an inbound event in, a list of intents out.
+
+Adapters (console, Slack, Teams, the test fake) turn their payloads into `bot.platform`
+events, call `Router.dispatch`, and render the intents. Other areas add button actions and
+forms with one line in the tables below (handlers live in `bot/handlers/<area>.py`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from bot.config import AppConfig
+from bot.handlers import blockers, checkin, help, okrs, outcomes, wins
+from bot.handlers.context import ButtonHandler, CommandHandler, Context, FormHandler
+from bot.platform import ButtonClicked, FormSubmitted, InboundEvent, Intent, MemberJoined, MessageReceived, Reply, Sender
+from storage.db import Database
+from storage.models import Person, utcnow
+from storage.repositories.people import person_by_email, person_by_slack_id, person_by_teams_id
+
+log = logging.getLogger(__name__)
+
+COMMANDS: dict[str, CommandHandler] = {
+    "okrs": okrs.show_okrs,
+    "checkin": checkin.open_checkin,
+    "win": wins.share_win,
+    "blockers": blockers.show_blockers,
+    "outcomes": outcomes.show_outcomes,
+    "help": help.show_help,
+}
+BUTTONS: dict[str, ButtonHandler] = {
+    "checkin.start": checkin.start_from_button,
+}
+FORMS: dict[str, FormHandler] = {
+    "checkin": checkin.submit,
+}
+# Words people type for the same thing.
+ALIASES = {"okr": "okrs", "check-in": "checkin", "blocker": "blockers", "outcome": "outcomes", "?": "help"}
+
+
+def split_command(text: str) -> tuple[str, str]:
+    """`/okrs @bob` → ("okrs", "@bob"); the word is lower-cased, the rest kept as typed."""
+    stripped = text.strip()
+    word, _, rest = stripped.partition(" ")
+    word = word.lstrip("/").lower()
+    return ALIASES.get(word, word), rest.strip()
+
+
+class Router:
+    def __init__(
+        self,
+        config: AppConfig,
+        db: Database,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        now: Callable[[], datetime] | datetime | None = None,
+    ) -> None:
+        self.config = config
+        self.db = db
+        if clock is None and isinstance(now, datetime):
+            clock = lambda fixed=now: fixed  # noqa: E731
+        elif clock is None and callable(now):
+            clock = now
+        self.clock: Callable[[], datetime] = clock or utcnow
+
+    async def identify(self, sender: Sender) -> Person | None:
+        async with self.db.session() as session:
+            if sender.platform == "slack":
+                return await person_by_slack_id(session, sender.user_ref)
+            if sender.platform == "teams":
+                return await person_by_teams_id(session, sender.user_ref)
+            return await person_by_email(session, sender.user_ref)
+
+    async def dispatch(self, event: InboundEvent) -> list[Intent]:
+        person = await self.identify(event.sender)
+        if person is None or not person.active:
+            if isinstance(event, MemberJoined):
+                return []
+            return [Reply("unknown_person", {"platform": event.sender.platform, "user_ref": event.sender.user_ref})]
+        ctx = Context(config=self.config, db=self.db, person=person, sender=event.sender, now=self.clock())
+        if isinstance(event, MessageReceived):
+            word, args = split_command(event.text)
+            handler = COMMANDS.get(word)
+            if handler is None:
+                return await help.answer_unknown(ctx, event.text)
+            return await handler(ctx, args)
+        if isinstance(event, ButtonClicked):
+            button = BUTTONS.get(event.action)
+            if button is None:
+                log.warning("no handler for button action %r", event.action)
+                return await help.show_help(ctx, "")
+            return await button(ctx, event)
+        if isinstance(event, FormSubmitted):
+            form = FORMS.get(event.form)
+            if form is None:
+                log.warning("no handler for form %r", event.form)
+                return await help.show_help(ctx, "")
+            return await form(ctx, event)
+        if isinstance(event, MemberJoined):
+            return await help.show_help(ctx, "")
+        return []

@@ -1,0 +1,96 @@
+"""Outcomes, objectives and key results as the chat commands show them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import KeyResult, Objective, Outcome
+
+
+@dataclass(frozen=True, slots=True)
+class OwnedKeyResult:
+    """A key result with the objective and outcome it serves."""
+
+    key_result: KeyResult
+    objective: Objective
+    outcome: Outcome
+
+
+@dataclass(slots=True)
+class ObjectiveProgress:
+    objective: Objective
+    key_results: list[KeyResult] = field(default_factory=list)
+
+    @property
+    def progress(self) -> float:
+        if not self.key_results:
+            return 0.0
+        return sum(kr.progress() for kr in self.key_results) / len(self.key_results)
+
+
+@dataclass(slots=True)
+class OutcomeProgress:
+    outcome: Outcome
+    objectives: list[ObjectiveProgress] = field(default_factory=list)
+
+    @property
+    def progress(self) -> float:
+        krs = [kr for objective in self.objectives for kr in objective.key_results]
+        if not krs:
+            return 0.0
+        return sum(kr.progress() for kr in krs) / len(krs)
+
+
+async def key_results_of(session: AsyncSession, person_id: int) -> list[OwnedKeyResult]:
+    """The key results a person owns, grouped by outcome then objective (stable order)."""
+    return (await key_results_of_people(session, [person_id])).get(person_id, [])
+
+
+async def key_results_of_people(session: AsyncSession, person_ids: Iterable[int]) -> dict[int, list[OwnedKeyResult]]:
+    ids = set(person_ids)
+    if not ids:
+        return {}
+    result = await session.exec(
+        select(KeyResult, Objective, Outcome)
+        .join(Objective, KeyResult.objective_id == Objective.id)
+        .join(Outcome, Objective.outcome_id == Outcome.id)
+        .where(KeyResult.owner_id.in_(ids))  # type: ignore[attr-defined]
+        .order_by(Outcome.key, Objective.id, KeyResult.key)
+    )
+    owned: dict[int, list[OwnedKeyResult]] = {}
+    for kr, objective, outcome in result.all():
+        owned.setdefault(kr.owner_id, []).append(OwnedKeyResult(kr, objective, outcome))
+    return owned
+
+
+async def key_results_by_ids(session: AsyncSession, ids: Iterable[int]) -> dict[int, KeyResult]:
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    result = await session.exec(select(KeyResult).where(KeyResult.id.in_(wanted)))  # type: ignore[union-attr]
+    return {kr.id: kr for kr in result.all()}  # type: ignore[misc]
+
+
+async def outcomes_with_progress(session: AsyncSession) -> list[OutcomeProgress]:
+    """Every outcome with its objectives and their key results, in two queries."""
+    outcomes = (await session.exec(select(Outcome).order_by(Outcome.key))).all()
+    by_outcome = {outcome.id: OutcomeProgress(outcome) for outcome in outcomes}
+    objectives: dict[int, ObjectiveProgress] = {}
+    rows = await session.exec(
+        select(Objective, KeyResult)
+        .join(KeyResult, KeyResult.objective_id == Objective.id, isouter=True)
+        .order_by(Objective.id, KeyResult.key)
+    )
+    for objective, kr in rows.all():
+        entry = objectives.get(objective.id)  # type: ignore[arg-type]
+        if entry is None:
+            entry = objectives[objective.id] = ObjectiveProgress(objective)  # type: ignore[index]
+            if objective.outcome_id in by_outcome:
+                by_outcome[objective.outcome_id].objectives.append(entry)
+        if kr is not None:
+            entry.key_results.append(kr)
+    return list(by_outcome.values())

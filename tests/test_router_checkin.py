@@ -1,0 +1,185 @@
+"""`checkin` through the router: the form, validation, storing once, monthly reflections."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from bot.checkin_form import CheckInForm
+from bot.fake import FakeChat
+from bot.platform import FormRejected, ShowForm
+from bot.router import Router
+from cadences.outbox import delivery_row, enqueue_rows
+from storage.db import Database
+from storage.models import Blocker, CheckIn, Delivery, KeyResult, KRUpdate, Win
+from tests.orgchart import ALICE, BOB, MAYA, NOW, make_org, org_config
+
+
+@pytest.fixture
+async def ids(db: Database) -> dict[str, int]:
+    return await make_org(db)
+
+
+@pytest.fixture
+def chat(db: Database, ids) -> FakeChat:
+    return FakeChat(Router(org_config(), db, clock=lambda: NOW))
+
+
+def answers(ids: dict[str, int], **extra: str) -> dict[str, str]:
+    return {
+        f"kr.{ids['onboarding-days']}.value": "21",
+        f"kr.{ids['onboarding-days']}.confidence": "7",
+        f"kr.{ids['onboarding-days']}.note": "two accounts live early",
+        f"kr.{ids['activation']}.value": "48",
+        f"kr.{ids['activation']}.confidence": "6",
+        "blocker.1.text": "Waiting for SSO access from IT",
+        "blocker.1.kr": str(ids["onboarding-days"]),
+        "win.1.text": "Acme went live in 9 days",
+        "win.1.share": "yes",
+        "win.2.text": "Wrote the onboarding playbook",
+        **extra,
+    }
+
+
+async def stored(db: Database):
+    async with db.session() as s:
+        return (
+            (await s.exec(select(CheckIn))).all(),
+            (await s.exec(select(KRUpdate).order_by(KRUpdate.key_result_id))).all(),
+            (await s.exec(select(Blocker))).all(),
+            (await s.exec(select(Win).order_by(Win.id))).all(),
+            {kr.key: kr for kr in (await s.exec(select(KeyResult))).all()},
+        )
+
+
+async def test_checkin_opens_the_weekly_form_for_this_week_in_my_timezone(chat: FakeChat, ids) -> None:
+    assert await chat.say(ALICE, "checkin") == "[check-in form for week 48 of 2026: activation, onboarding-days]"
+    [intent] = chat.intents
+    assert isinstance(intent, ShowForm) and isinstance(intent.form, CheckInForm)
+    assert intent.form.kind == "week" and intent.form.period == "2026-W48" and intent.form.questions == ()
+
+
+async def test_week_is_computed_in_the_persons_own_timezone(db: Database, ids) -> None:
+    from datetime import datetime, timezone
+
+    # Monday 03:00 UTC is still Sunday night (week 48) in New York, already week 49 in Berlin.
+    monday_early = datetime(2026, 11, 30, 3, 0, tzinfo=timezone.utc)
+    chat = FakeChat(Router(org_config(), db, clock=lambda: monday_early))
+    assert "week 48 of 2026" in await chat.say(BOB, "checkin")
+    assert "week 49 of 2026" in await chat.say(ALICE, "checkin")
+
+
+async def test_submitted_checkin_lands_in_the_database_in_one_go(chat: FakeChat, db: Database, ids) -> None:
+    await chat.say(ALICE, "checkin")
+    reply = await chat.submit(ALICE, answers(ids))
+    assert reply.startswith("Recorded your check-in for week 48 of 2026, thank you Alice.")
+    assert "🎉 Win: Acme went live in 9 days (shared with your team)" in reply
+    assert "🎉 Win: Wrote the onboarding playbook (kept private)" in reply
+    checkins, updates, blockers, wins, krs = await stored(db)
+    [checkin] = checkins
+    assert (checkin.status, checkin.answered_at, checkin.period) == ("answered", NOW, "2026-W48")
+    assert [(u.key_result_id, u.value, u.confidence, u.note) for u in updates] == [
+        (ids["onboarding-days"], 21.0, 7, "two accounts live early"),
+        (ids["activation"], 48.0, 6, ""),
+    ]
+    assert [(b.text, b.key_result_id, b.status) for b in blockers] == [
+        ("Waiting for SSO access from IT", ids["onboarding-days"], "open")
+    ]
+    assert [(w.text, w.status, w.share) for w in wins] == [
+        ("Acme went live in 9 days", "approved", True),
+        ("Wrote the onboarding playbook", "private", False),
+    ]
+    assert (krs["onboarding-days"].current, krs["onboarding-days"].confidence, krs["onboarding-days"].updated_at) == (21, 7, NOW)
+    assert krs["first-reply-hours"].current is None
+
+
+async def test_a_retried_submission_is_recorded_once(chat: FakeChat, db: Database, ids) -> None:
+    await chat.say(ALICE, "checkin")
+    await chat.submit(ALICE, answers(ids))
+    again = await chat.submit(ALICE, answers(ids))
+    assert again.startswith("Updated your check-in for week 48 of 2026")
+    _, updates, blockers, wins, _ = await stored(db)
+    assert (len(updates), len(blockers), len(wins)) == (2, 1, 2)
+
+
+async def test_concurrent_copies_of_one_submission_are_recorded_once(db: Database, ids) -> None:
+    import asyncio
+
+    router = Router(org_config(), db, clock=lambda: NOW)
+    chat = FakeChat(router)
+    await chat.say(ALICE, "checkin")
+    from bot.platform import FormSubmitted, Sender
+
+    event = FormSubmitted(Sender("fake", ALICE), "checkin", answers(ids), {"checkin_id": str(chat.last_form.checkin_id)})
+    results = await asyncio.gather(*(router.dispatch(event) for _ in range(3)))
+    assert all(result[0].template == "checkin_recorded" for result in results)  # type: ignore[union-attr]
+    _, updates, blockers, wins, _ = await stored(db)
+    assert (len(updates), len(blockers), len(wins)) == (2, 1, 2)
+
+
+async def test_checkin_again_says_already_done_and_update_changes_values_in_place(chat: FakeChat, db: Database, ids) -> None:
+    await chat.say(ALICE, "checkin")
+    await chat.submit(ALICE, answers(ids))
+    await chat.verify_dialog(
+        ALICE,
+        [("checkin", "You already checked in for week 48 of 2026. To change your answers, type `checkin weekly update`.")],
+    )
+    assert await chat.say(ALICE, "checkin weekly update") == "[check-in form for week 48 of 2026: activation, onboarding-days]"
+    await chat.submit(ALICE, answers(ids, **{f"kr.{ids['activation']}.value": "52"}))
+    checkins, updates, _, _, krs = await stored(db)
+    assert len(checkins) == 1
+    assert [u.value for u in updates] == [21.0, 52.0]
+    assert krs["activation"].current == 52
+
+
+async def test_invalid_answers_come_back_with_messages_and_the_typed_text(chat: FakeChat, db: Database, ids) -> None:
+    await chat.say(ALICE, "checkin")
+    typed = answers(ids, **{f"kr.{ids['activation']}.confidence": "high", f"kr.{ids['activation']}.value": "lots"})
+    reply = await chat.submit(ALICE, typed)
+    [rejected] = chat.intents
+    assert isinstance(rejected, FormRejected) and rejected.values == typed
+    assert f"kr.{ids['activation']}.confidence: confidence is a whole number from 0 to 10; you typed 'high'" in reply
+    assert f"kr.{ids['activation']}.value: the value is a number %, like 40; you typed 'lots'" in reply
+    checkins, updates, blockers, wins, _ = await stored(db)
+    assert checkins[0].status == "pending" and (updates, blockers, wins) == ([], [], [])
+
+
+async def test_nobody_can_submit_or_open_someone_elses_checkin(chat: FakeChat, db: Database, ids) -> None:
+    await chat.say(ALICE, "checkin")
+    form = chat.last_form
+    assert await chat.submit(BOB, answers(ids), form=form) == "Sorry, that isn't yours to open. Type `checkin` to open your own check-in."
+    assert (await chat.click(MAYA, "checkin.start", str(form.checkin_id))).startswith("Sorry, that isn't yours")
+    assert (await chat.click(MAYA, "checkin.start", "not-a-number")).startswith("Sorry, that isn't yours")
+    checkins, updates, *_ = await stored(db)
+    assert checkins[0].status == "pending" and updates == []
+
+
+async def test_monthly_checkin_from_its_prompt_button_asks_and_stores_reflections(chat: FakeChat, db: Database, ids) -> None:
+    assert "November 2026" in await chat.say(ALICE, "checkin monthly")
+    monthly = chat.last_form
+    reply = await chat.click(ALICE, "checkin.start", str(monthly.checkin_id))
+    assert reply == "[check-in form for November 2026: activation, onboarding-days; 2 reflection questions]"
+    assert chat.last_form.kind == "month"
+    question = chat.last_form.questions[0]
+    assert question.startswith("Which outcome moved most this month")
+    reply = await chat.submit(ALICE, answers(ids, **{"reflection.1": "Retention: teams onboard themselves", "reflection.2": ""}))
+    assert "Reflections saved: 1." in reply
+    [checkin], *_ = await stored(db)
+    assert checkin.reflections == {question: "Retention: teams onboard themselves"}
+    assert (await chat.click(ALICE, "checkin.start", str(monthly.checkin_id))).startswith("You already checked in for November 2026")
+
+
+async def test_answering_replaces_the_sent_prompt_with_a_done_note(chat: FakeChat, db: Database, ids) -> None:
+    await chat.say(ALICE, "checkin")
+    checkin_id = chat.last_form.checkin_id
+    async with db.transaction() as s:
+        row = delivery_row(key=f"prompt:{checkin_id}", template="checkin_prompt", context={"checkin_id": checkin_id},
+                           platform="slack", address="UALICE", person_id=ids["alice"])
+        await enqueue_rows(s, [{**row, "status": "sent", "message_ref": "D1:1700.1"}])
+    await chat.submit(ALICE, answers(ids))
+    await chat.submit(ALICE, answers(ids))
+    async with db.session() as s:
+        done = (await s.exec(select(Delivery).where(Delivery.template == "checkin_done"))).all()
+    assert [(d.platform, d.address, d.replaces_ref, d.context["period_label"]) for d in done] == [
+        ("slack", "UALICE", "D1:1700.1", "week 48 of 2026")
+    ]
