@@ -1,0 +1,97 @@
+"""App Home: what a person sees when they open the bot — their OKRs with progress bars,
+their next check-in in their own timezone, their open blockers, and for a manager how many
+of their reports have checked in this period. Read-only; rendered by app_home.json.j2."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from cadences.periods import current_period, period_label
+from cadences.settings import CadenceRule
+from storage.models import (
+    Blocker,
+    BlockerStatus,
+    Cadence,
+    CheckIn,
+    CheckInStatus,
+    KeyResult,
+    Person,
+    PromptSchedule,
+)
+
+HOME_LIST_LIMIT = 20  # per section, to stay well inside 100 blocks
+_OPEN = (CheckInStatus.pending, CheckInStatus.prompted, CheckInStatus.reminded)
+
+
+def local_time_label(moment: datetime, tz: str) -> str:
+    local = moment.astimezone(ZoneInfo(tz))
+    return f"{local:%A} {local.day} {local:%B} at {local:%H:%M} ({tz})"
+
+
+async def home_context(session: AsyncSession, *, slack_user_id: str, rules: tuple[CadenceRule, ...], now: datetime) -> dict[str, Any]:
+    person = (await session.exec(select(Person).where(Person.slack_user_id == slack_user_id))).first()
+    if person is None:
+        return {"known": False, "person": None, "key_results": [], "blockers": [], "team": None,
+                "next_checkin": None, "open_checkin": None}
+    krs = (await session.exec(
+        select(KeyResult).where(KeyResult.owner_id == person.id).order_by(KeyResult.key).limit(HOME_LIST_LIMIT)
+    )).all()
+    blockers = (await session.exec(
+        select(Blocker).where(Blocker.person_id == person.id, Blocker.status != BlockerStatus.resolved)
+        .order_by(Blocker.created_at).limit(HOME_LIST_LIMIT)
+    )).all()
+    kr_titles = {kr.id: kr.title for kr in krs}
+    next_at = (await session.exec(
+        select(PromptSchedule.next_prompt_at).where(PromptSchedule.person_id == person.id)
+        .order_by(PromptSchedule.next_prompt_at).limit(1)
+    )).first()
+    open_checkin = (await session.exec(
+        select(CheckIn).where(CheckIn.person_id == person.id, col(CheckIn.status).in_([s.value for s in _OPEN]),
+                              CheckIn.prompted_at.is_not(None))  # type: ignore[union-attr]
+        .order_by(col(CheckIn.period).desc()).limit(1)
+    )).first()
+    return {
+        "known": True,
+        "person": {"name": person.name, "timezone": person.timezone},
+        "key_results": [
+            {"key": kr.key, "title": kr.title, "unit": kr.unit, "current": kr.current, "target": kr.target,
+             "progress": kr.progress(), "confidence": kr.confidence}
+            for kr in krs
+        ],
+        "blockers": [
+            {"text": b.text, "status": str(b.status), "age_days": max(0, (now - b.created_at).days),
+             "key_result": kr_titles.get(b.key_result_id) if b.key_result_id else None}
+            for b in blockers
+        ],
+        "next_checkin": local_time_label(next_at, person.timezone) if next_at else None,
+        "open_checkin": {"id": open_checkin.id, "period_label": period_label(open_checkin.period)} if open_checkin else None,
+        "team": await _team_participation(session, person, rules, now),
+    }
+
+
+async def _team_participation(session: AsyncSession, manager: Person, rules: tuple[CadenceRule, ...], now: datetime) -> dict[str, Any] | None:
+    reports = (await session.exec(
+        select(Person).where(Person.manager_id == manager.id, Person.active == True).order_by(Person.name)  # noqa: E712
+    )).all()
+    if not reports or not rules:
+        return None
+    rule = rules[0]
+    cadence = (await session.exec(select(Cadence).where(Cadence.name == rule.name))).first()
+    periods = {r.id: current_period(rule.every, now, r.timezone) for r in reports}
+    statuses: dict[int, str] = {}
+    if cadence is not None:
+        rows = (await session.exec(
+            select(CheckIn).where(col(CheckIn.person_id).in_(list(periods)), CheckIn.cadence_id == cadence.id,
+                                  col(CheckIn.period).in_(set(periods.values())))
+        )).all()
+        statuses = {row.person_id: str(row.status) for row in rows if periods.get(row.person_id) == row.period}
+    members = [{"name": r.name, "status": statuses.get(r.id, "not prompted yet")} for r in reports]  # type: ignore[arg-type]
+    answered = sum(1 for m in members if m["status"] == CheckInStatus.answered)
+    label = period_label(current_period(rule.every, now, manager.timezone))
+    return {"cadence": rule.name, "period_label": label, "answered": answered, "total": len(members),
+            "members": members[:HOME_LIST_LIMIT], "more": max(0, len(members) - HOME_LIST_LIMIT)}

@@ -1,0 +1,99 @@
+"""Show what the router answered, the Slack way.
+
+`Reply` → the response_url of a slash command or button (ephemeral unless public), else an
+ephemeral message in the channel, else a DM. `ShowForm` → views.open with the trigger id
+(or, without one, a DM with a Start button). `FormRejected` outside a modal is only logged.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from bot.checkin_form import CheckInForm
+from bot.platform import FormRejected, Intent, Reply, ShowForm
+from bot.slack.blocks import SlackMessages
+from bot.slack.modal import FormTooLarge, checkin_view
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """Where an interaction happened, so answers go back to the same place."""
+
+    user_id: str
+    channel_id: str | None = None
+    is_direct: bool = True
+    response_url: str | None = None
+    trigger_id: str | None = None
+
+
+def prompt_context_from_form(form: CheckInForm) -> dict[str, Any]:
+    """The checkin_prompt context for a form we cannot open as a modal (no trigger id)."""
+    def progress(kr) -> float:
+        value = kr.baseline if kr.current is None else kr.current
+        span = kr.target - kr.baseline
+        return 1.0 if span == 0 else max(0.0, min(1.0, (value - kr.baseline) / span))
+
+    return {
+        "checkin_id": form.checkin_id, "person": {"name": form.person_name, "email": ""},
+        "cadence": form.cadence, "kind": form.kind, "period": form.period, "period_label": form.period_label,
+        "reminder": False,
+        "key_results": [
+            {"id": kr.id, "key": kr.key, "title": kr.title, "unit": kr.unit, "baseline": kr.baseline,
+             "target": kr.target, "current": kr.current, "confidence": kr.confidence, "progress": progress(kr)}
+            for kr in form.key_results
+        ],
+    }
+
+
+class IntentRenderer:
+    def __init__(self, client: AsyncWebClient, messages: SlackMessages) -> None:
+        self.client = client
+        self.messages = messages
+
+    async def show(self, intents: list[Intent], where: Where) -> None:
+        for intent in intents:
+            if isinstance(intent, Reply):
+                await self.reply(intent, where)
+            elif isinstance(intent, ShowForm):
+                await self.open_form(intent.form, where)
+            elif isinstance(intent, FormRejected):
+                log.warning("form errors outside a modal for %s: %s", where.user_id, sorted(intent.errors))
+            else:
+                log.warning("unknown intent %r ignored", type(intent).__name__)
+
+    async def reply(self, reply: Reply, where: Where) -> None:
+        payload = self.messages.message(reply.template, reply.context)
+        if where.response_url:
+            await AsyncWebhookClient(where.response_url, timeout=10).send(
+                text=payload["text"], blocks=payload["blocks"],
+                response_type="in_channel" if reply.public else "ephemeral", replace_original=False,
+            )
+        elif where.channel_id and not where.is_direct:
+            if reply.public:
+                await self.client.chat_postMessage(channel=where.channel_id, **payload)
+            else:
+                await self.client.chat_postEphemeral(channel=where.channel_id, user=where.user_id, **payload)
+        else:
+            await self.client.chat_postMessage(channel=where.user_id, **payload)
+
+    async def open_form(self, form: Any, where: Where) -> None:
+        if not isinstance(form, CheckInForm):
+            log.warning("cannot show form %r on Slack", type(form).__name__)
+            return
+        try:
+            view = checkin_view(form, self.messages)
+        except FormTooLarge as exc:
+            await self.reply(Reply("slack_form_too_large", {"reason": str(exc)}), where)
+            return
+        if where.trigger_id:
+            await self.client.views_open(trigger_id=where.trigger_id, view=view)
+        else:
+            payload = self.messages.message("checkin_prompt", prompt_context_from_form(form))
+            await self.client.chat_postMessage(channel=where.user_id, **payload)
