@@ -1,2 +1,3 @@
 """Imports every command module so each can register on `bot.cli.app`; one line per module."""
 from bot import cli_data  # noqa: F401  import, export
+from bot import cli_slack  # noqa: F401

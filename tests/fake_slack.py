@@ -44,7 +44,7 @@ class FakeSlack:
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> "FakeSlack":
         app = web.Application()
-        app.router.add_post("/api/{method}", self._api)
+        app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{key}", self._response_url)
         app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app)
@@ -116,6 +116,7 @@ class FakeSlack:
             for key in ("blocks", "view"):
                 if isinstance(args.get(key), str):
                     args[key] = json.loads(args[key])
+        args.update({key: value for key, value in request.query.items() if key not in args})
         await self._record(Call(method, args, dict(request.headers)))
         scripted = self._scripted.get(method)
         if scripted:
