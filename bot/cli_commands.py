@@ -1,3 +1,4 @@
 """Imports every command module so each can register on `bot.cli.app`; one line per module."""
 from bot import cli_data  # noqa: F401  import, export
 from bot import cli_slack  # noqa: F401
+from bot import cli_run  # noqa: F401  serve, tick, status (cadences)

@@ -1,0 +1,65 @@
+"""`outcomebot serve`, `tick` and `status`: running the cadences."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Annotated, Optional
+
+import typer
+
+from bot.cli import ConfigOption, app, fail, open_runtime, run_async
+from storage import migrate
+
+
+def parse_now(value: str | None) -> datetime:
+    if value is None:
+        return datetime.now(timezone.utc)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise fail(f"--now {value!r} is not an ISO time; use e.g. 2026-03-02T08:00:00Z") from None
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+@app.command()
+def tick(
+    config: ConfigOption = None,
+    now: Annotated[Optional[str], typer.Option(help="Pretend it is this moment (ISO 8601, UTC if no offset).")] = None,
+) -> None:
+    """Run one scheduler pass (plan due prompts, send due messages), print counts, exit."""
+    from bot.ticker import Ticker
+
+    moment = parse_now(now)
+    runtime = open_runtime(config)
+    migrate.upgrade(runtime.config.resolved_database_url)
+
+    async def once():
+        try:
+            return await Ticker(runtime.config, runtime.db).tick(moment)
+        finally:
+            await runtime.close()
+
+    for line in run_async(once()).lines():
+        typer.echo(line)
+
+
+@app.command()
+def status(
+    config: ConfigOption = None,
+    now: Annotated[Optional[str], typer.Option(help="Count what is due at this moment (ISO 8601).")] = None,
+) -> None:
+    """Show due prompts and deliveries, sent/failed/unreachable counts and the next prompt time."""
+    from bot.ticker import read_status
+
+    moment = parse_now(now)
+    runtime = open_runtime(config)
+    migrate.upgrade(runtime.config.resolved_database_url)
+
+    async def read():
+        try:
+            return await read_status(runtime.db, moment)
+        finally:
+            await runtime.close()
+
+    for line in run_async(read()).lines():
+        typer.echo(line)

@@ -1,0 +1,94 @@
+"""One scheduler pass — plan prompts, then send what is due — wired from the configuration.
+
+`serve` runs `Ticker.tick` every minute under APScheduler; `outcomebot tick` runs it once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from bot.config import AppConfig
+from bot.notifiers import ConsoleInbox, PlatformNotifier
+from bot.platform import ChatPlatform
+from cadences.planner import Planner, PlannerSettings, PlanResult
+from cadences.sender import DeliverySender, SendResult
+from storage.db import Database
+from storage.models import Delivery, DeliveryStatus, PromptSchedule
+
+
+def planner_settings(config: AppConfig) -> PlannerSettings:
+    return PlannerSettings(
+        cadences=tuple(config.cadences),
+        reminders=config.reminders,
+        working_days=tuple(config.organisation.working_days),
+    )
+
+
+def default_platforms() -> dict[str, ChatPlatform]:
+    """Platforms every process has; Slack and Teams add theirs when their tokens are set."""
+    return {"console": ConsoleInbox()}
+
+
+@dataclass
+class TickResult:
+    plan: PlanResult
+    send: SendResult
+
+    def lines(self) -> list[str]:
+        p, s = self.plan, self.send
+        return [
+            f"scheduled {p.scheduled}", f"prompted {p.prompted}", f"reminded {p.reminded}",
+            f"missed {p.missed}", f"skipped {p.skipped}", f"already answered {p.already_answered}",
+            f"sent {s.sent}", f"retried {s.retried}", f"failed {s.failed}",
+            f"unreachable {s.unreachable}", f"cancelled {s.cancelled}",
+        ]
+
+
+class Ticker:
+    def __init__(self, config: AppConfig, db: Database, platforms: Mapping[str, ChatPlatform] | None = None) -> None:
+        self.db = db
+        self.planner = Planner(db, planner_settings(config))
+        self.sender = DeliverySender(db, PlatformNotifier(platforms or default_platforms()), config.delivery)
+
+    async def tick(self, now: datetime) -> TickResult:
+        plan = await self.planner.tick(now)
+        send = await self.sender.run_once(now)
+        return TickResult(plan, send)
+
+
+@dataclass
+class Status:
+    due_prompts: int
+    due_deliveries: int
+    by_status: dict[str, int]
+    next_prompt_at: datetime | None
+
+    def lines(self) -> list[str]:
+        counts = [f"{name} {self.by_status.get(name, 0)}" for name in ("sent", "failed", "unreachable", "pending", "sending")]
+        upcoming = self.next_prompt_at.isoformat() if self.next_prompt_at else "none scheduled"
+        return [f"due prompts {self.due_prompts}", f"due deliveries {self.due_deliveries}", *counts,
+                f"next prompt at {upcoming}"]
+
+
+async def read_status(db: Database, now: datetime) -> Status:
+    schedule, delivery = PromptSchedule.__table__.c, Delivery.__table__.c
+    async with db.session() as session:
+        due_prompts = (await session.execute(
+            select(func.count()).where(schedule.next_prompt_at <= now))).scalar_one()
+        due_deliveries = (await session.execute(select(func.count()).where(
+            delivery.status == DeliveryStatus.pending.value, delivery.next_attempt_at <= now))).scalar_one()
+        by_status = dict((await session.execute(
+            select(delivery.status, func.count()).group_by(delivery.status))).all())
+        next_at = (await session.execute(
+            select(func.min(schedule.next_prompt_at)).where(schedule.next_prompt_at > now))).scalar()
+    if isinstance(next_at, str):  # SQLite aggregates lose the column type
+        next_at = datetime.fromisoformat(next_at)
+    if next_at is not None and next_at.tzinfo is None:
+        from datetime import timezone
+
+        next_at = next_at.replace(tzinfo=timezone.utc)
+    return Status(due_prompts, due_deliveries, by_status, next_at)

@@ -1,0 +1,99 @@
+"""After the prompt: reminders while a check-in is unanswered, `missed` when its period ends.
+
+Each prompted CheckIn carries `next_action_at` (indexed): its next reminder, or the end of its
+period. A tick reads only rows whose moment has come, in batches. Reminders follow
+`reminders: {after_hours, max}`, land on a working day at the same local time, and are never
+sent after the period ended; an ended period turns the check-in `missed` without a message.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import bindparam, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from cadences import checkin_messages as cm
+from cadences.claims import claim_rows
+from cadences.outbox import enqueue_rows
+from cadences.people import load_key_results, load_people
+from cadences.settings import CadenceRule
+from storage.db import Database
+from storage.models import CheckInStatus
+
+if TYPE_CHECKING:
+    from cadences.planner import PlannerSettings, PlanResult
+
+_C = cm.CHECKIN_TABLE.c
+_OPEN = (CheckInStatus.prompted.value, CheckInStatus.reminded.value)
+
+
+async def advance_checkins(
+    db: Database, *, now: datetime, rules: dict[int, CadenceRule], settings: "PlannerSettings"
+) -> "PlanResult":
+    from cadences.planner import PlanResult
+
+    result = PlanResult()
+    while True:
+        async with db.transaction() as session:
+            claimed = await _advance_batch(session, now=now, rules=rules, settings=settings, result=result)
+        if claimed < settings.batch_size:
+            return result
+
+
+async def _advance_batch(
+    session: AsyncSession, *, now: datetime, rules: dict[int, CadenceRule], settings: "PlannerSettings",
+    result: "PlanResult",
+) -> int:
+    due = await claim_rows(
+        session, cm.CHECKIN_TABLE, where=_C.next_action_at <= now, order_by=_C.next_action_at,
+        limit=settings.batch_size, values=None,
+        returning=(_C.id, _C.person_id, _C.cadence_id, _C.period, _C.status, _C.reminders_sent, _C.period_ends_at),
+    )
+    if not due:
+        return 0
+    people = await load_people(
+        session, (row.person_id for row in due), working_days=settings.working_days,
+        since=now.date() - timedelta(days=1),
+    )
+    policy = settings.reminders
+    changes: list[dict] = []
+    reminders: list[tuple] = []
+    for row in due:
+        person, rule = people.get(row.person_id), rules.get(row.cadence_id)
+        ends = row.period_ends_at
+        if row.status not in _OPEN or ends is None:
+            changes.append(_change(row, row.status, row.reminders_sent, None))
+        elif now >= ends:
+            changes.append(_change(row, CheckInStatus.missed.value, row.reminders_sent, None))
+            result.missed += 1
+        elif row.reminders_sent < policy.max and person and person.can_be_prompted and rule:
+            n = row.reminders_sent + 1
+            later = cm.reminder_time(person, now + timedelta(hours=policy.after_hours), ends) if n < policy.max else None
+            changes.append(_change(row, CheckInStatus.reminded.value, n, later or ends))
+            reminders.append((row, person, rule, n))
+        else:
+            changes.append(_change(row, row.status, row.reminders_sent, ends))
+    key_results = await load_key_results(session, (row.person_id for row, *_ in reminders))
+    await enqueue_rows(session, [
+        cm.message_row(
+            key=cm.reminder_key(row.person_id, row.cadence_id, row.period, n), template="checkin_reminder",
+            person=person, now=now,
+            context=cm.checkin_context(
+                checkin_id=row.id, person=person, rule=rule, period=row.period, reminder=True,
+                key_results=key_results.get(row.person_id, [])),
+        )
+        for row, person, rule, n in reminders
+    ])
+    result.reminded += len(reminders)
+    await session.execute(
+        update(cm.CHECKIN_TABLE).where(_C.id == bindparam("b_id"))
+        .values(status=bindparam("b_status"), reminders_sent=bindparam("b_sent"), next_action_at=bindparam("b_next")),
+        changes,
+    )
+    return len(due)
+
+
+def _change(row, status: str, reminders_sent: int, next_action_at: datetime | None) -> dict:
+    return {"b_id": row.id, "b_status": status, "b_sent": reminders_sent, "b_next": next_action_at}

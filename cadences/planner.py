@@ -1,0 +1,269 @@
+"""The planner: who is due a check-in prompt now, and writing those prompts to the outbox.
+
+Every active person has one PromptSchedule row per cadence: the period their next prompt is
+for and `next_prompt_at` (UTC, indexed). A tick reads only rows with `next_prompt_at <= now`,
+in batches, each batch in one transaction that creates the CheckIns, their outbox Deliveries
+and the next schedule together — so a crash leaves either all of it or none of it.
+
+* `plan` creates schedules for people who have none. The per-tick form only looks at people
+  added since the last schedule (an id watermark, one index lookup); `plan(everyone=True)`
+  (at `serve` start and hourly) also finds anyone else without one, and `replan(ids)`
+  recomputes chosen people after their timezone, country or leave changed.
+* A due row is re-checked against today's calendar: leave added since it was planned moves
+  the prompt later without sending anything.
+* After downtime, periods that ended unprompted become `missed` silently and only the
+  current period is prompted — one catch-up prompt, never a burst.
+* A period whose every day is off is recorded `skipped`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import bindparam, delete, func, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from cadences import checkin_messages as cm
+from cadences.calendar import current_period_for, prompt_at
+from cadences.claims import claim_rows, insert_ignoring_conflicts
+from cadences.lifecycle import advance_checkins
+from cadences.outbox import enqueue_rows
+from cadences.people import PersonFacts, load_key_results, load_people
+from cadences.periods import next_period, period_bounds, period_first_day
+from cadences.registry import sync_cadences
+from cadences.settings import CadenceRule, ReminderPolicy
+from storage.db import Database
+from storage.models import Cadence, CheckInStatus, Person, PromptSchedule
+
+SCHEDULE = PromptSchedule.__table__
+_S = SCHEDULE.c
+_P = Person.__table__.c
+MAX_MISSED_PERIODS = 60
+DEFAULT_WORKING_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
+
+
+@dataclass(frozen=True)
+class PlannerSettings:
+    cadences: tuple[CadenceRule, ...]
+    reminders: ReminderPolicy = field(default_factory=ReminderPolicy)
+    working_days: tuple[str, ...] = DEFAULT_WORKING_DAYS
+    batch_size: int = 2000
+
+
+@dataclass
+class PlanResult:
+    scheduled: int = 0
+    prompted: int = 0
+    already_answered: int = 0
+    reminded: int = 0
+    missed: int = 0
+    skipped: int = 0
+
+    def add(self, other: "PlanResult") -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def upcoming(rule: CadenceRule, period: str, person: PersonFacts) -> tuple[str, datetime]:
+    """The schedule for `period`: its prompt time, or its start when it will be skipped."""
+    at = prompt_at(rule, period, tz=person.timezone, calendar=person.calendar)
+    return period, at if at is not None else period_bounds(period, person.timezone)[0]
+
+
+def first_schedule(rule: CadenceRule, person: PersonFacts, now: datetime) -> tuple[str, datetime]:
+    """A new schedule: this period if its prompt is still ahead, else the next period."""
+    period = current_period_for(rule, now, person.timezone)
+    at = prompt_at(rule, period, tz=person.timezone, calendar=person.calendar)
+    if at is not None and at >= now:
+        return period, at
+    return upcoming(rule, next_period(period), person)
+
+
+class Planner:
+    def __init__(self, db: Database, settings: PlannerSettings) -> None:
+        self.db = db
+        self.settings = settings
+        self._rules_by_id: dict[int, CadenceRule] | None = None
+        self._full_plan_needed = False
+
+    async def rules_by_id(self, session: AsyncSession) -> dict[int, CadenceRule]:
+        """Mirror the configured cadences once per process; a new or changed rule is re-planned."""
+        if self._rules_by_id is None:
+            changed, added = await _changed_cadences(session, self.settings.cadences)
+            rows = await sync_cadences(session, self.settings.cadences)
+            self._rules_by_id = {rows[rule.name].id: rule for rule in self.settings.cadences}
+            if changed:
+                await session.execute(delete(SCHEDULE).where(_S.cadence_id.in_(changed)))
+            self._full_plan_needed = bool(changed or added)
+        return self._rules_by_id
+
+    async def plan(self, now: datetime, *, everyone: bool = False) -> int:
+        async with self.db.transaction() as session:
+            await self.rules_by_id(session)
+            return await self._plan(session, now, everyone=everyone)
+
+    async def replan(self, person_ids: list[int], now: datetime) -> int:
+        """Recompute these people's schedules (after a timezone, country or leave change)."""
+        async with self.db.transaction() as session:
+            await session.execute(delete(SCHEDULE).where(_S.person_id.in_(person_ids)))
+            rules = await self.rules_by_id(session)
+            return await self._create(session, person_ids, rules, now)
+
+    async def _plan(self, session: AsyncSession, now: datetime, *, everyone: bool) -> int:
+        rules = await self.rules_by_id(session)
+        if self._full_plan_needed:
+            everyone, self._full_plan_needed = True, False
+        if everyone:
+            missing = select(_P.id).where(
+                _P.active.is_(True),
+                func.coalesce(
+                    select(func.count()).where(_S.person_id == _P.id).scalar_subquery(), 0
+                ) < len(rules),
+            )
+        else:
+            watermark = (await session.execute(select(func.max(_S.person_id)))).scalar() or 0
+            missing = select(_P.id).where(_P.id > watermark, _P.active.is_(True))
+        ids = list((await session.execute(missing)).scalars())
+        created = 0
+        for start in range(0, len(ids), self.settings.batch_size):
+            created += await self._create(session, ids[start : start + self.settings.batch_size], rules, now)
+        return created
+
+    async def _create(self, session: AsyncSession, ids: list[int], rules: dict[int, CadenceRule], now: datetime) -> int:
+        people = await load_people(session, ids, working_days=self.settings.working_days, since=now.date())
+        rows = []
+        for person in people.values():
+            for cadence_id, rule in rules.items():
+                period, at = first_schedule(rule, person, now)
+                rows.append({"person_id": person.id, "cadence_id": cadence_id, "period": period, "next_prompt_at": at})
+        if rows:
+            await session.execute(insert_ignoring_conflicts(session, SCHEDULE, on=("person_id", "cadence_id")), rows)
+        return len(rows)
+
+    async def tick(self, now: datetime) -> PlanResult:
+        """Plan newcomers, prompt everyone due, then send reminders and close ended periods."""
+        result = PlanResult(scheduled=await self.plan(now))
+        while True:
+            batch = await self._prompt_due_batch(now)
+            result.add(batch)
+            if batch.claimed < self.settings.batch_size:
+                break
+        async with self.db.session() as session:
+            rules = await self.rules_by_id(session)
+        result.add(await advance_checkins(self.db, now=now, rules=rules, settings=self.settings))
+        return result
+
+    async def _prompt_due_batch(self, now: datetime) -> "_BatchResult":
+        result = _BatchResult()
+        async with self.db.transaction() as session:
+            rules = await self.rules_by_id(session)
+            due = await claim_rows(
+                session, SCHEDULE, where=_S.next_prompt_at <= now, order_by=_S.next_prompt_at,
+                limit=self.settings.batch_size, values=None,
+                returning=(_S.id, _S.person_id, _S.cadence_id, _S.period),
+            )
+            result.claimed = len(due)
+            if not due:
+                return result
+            people = await load_people(
+                session, (row.person_id for row in due), working_days=self.settings.working_days,
+                since=now.date() - timedelta(days=1),
+            )
+            plan = _BatchPlan()
+            for row in due:
+                plan.decide(row, rules.get(row.cadence_id), people.get(row.person_id), now, self.settings)
+            await plan.write(session, now, rules, people, result)
+        return result
+
+
+@dataclass
+class _BatchResult(PlanResult):
+    claimed: int = 0
+
+
+@dataclass
+class _BatchPlan:
+    """What one batch of due schedules turns into, written with a handful of statements."""
+
+    gone: list[int] = field(default_factory=list)
+    schedules: list[dict] = field(default_factory=list)
+    quiet_checkins: list[dict] = field(default_factory=list)  # missed / skipped, no message
+    prompts: list[dict] = field(default_factory=list)
+
+    def decide(self, row, rule: CadenceRule | None, person: PersonFacts | None, now: datetime, settings: PlannerSettings) -> None:
+        if rule is None or person is None:
+            self.gone.append(row.id)  # cadence removed from app.yaml, or person deleted
+            return
+        current = current_period_for(rule, now, person.timezone)
+        if not person.can_be_prompted:
+            self._reschedule(row, *upcoming(rule, next_period(current), person))
+            return
+        period = row.period
+        for _ in range(MAX_MISSED_PERIODS):
+            if period_first_day(period) >= period_first_day(current):
+                break
+            self.quiet_checkins.append(cm.checkin_row(
+                person_id=person.id, cadence_id=row.cadence_id, period=period, status=CheckInStatus.missed))
+            period = next_period(period)
+        else:
+            period = current
+        at = prompt_at(rule, period, tz=person.timezone, calendar=person.calendar)
+        if at is not None and at > now:
+            self._reschedule(row, period, at)  # moved later since it was planned (e.g. new leave)
+            return
+        if at is None:
+            self.quiet_checkins.append(cm.checkin_row(
+                person_id=person.id, cadence_id=row.cadence_id, period=period, status=CheckInStatus.skipped))
+        else:
+            ends = period_bounds(period, person.timezone)[1]
+            reminder = None
+            if settings.reminders.max > 0:
+                reminder = cm.reminder_time(person, now + timedelta(hours=settings.reminders.after_hours), ends)
+            self.prompts.append(cm.checkin_row(
+                person_id=person.id, cadence_id=row.cadence_id, period=period, status=CheckInStatus.prompted,
+                now=now, next_action_at=reminder or ends, period_ends_at=ends))
+        self._reschedule(row, *upcoming(rule, next_period(period), person))
+
+    def _reschedule(self, row, period: str, at: datetime) -> None:
+        self.schedules.append({"b_id": row.id, "b_period": period, "b_at": at})
+
+    async def write(self, session: AsyncSession, now: datetime, rules, people, result: PlanResult) -> None:
+        if self.gone:
+            await session.execute(delete(SCHEDULE).where(_S.id.in_(self.gone)))
+        await cm.insert_checkins(session, self.quiet_checkins)
+        result.missed += sum(1 for row in self.quiet_checkins if row["status"] == CheckInStatus.missed)
+        result.skipped += sum(1 for row in self.quiet_checkins if row["status"] == CheckInStatus.skipped)
+        created = await cm.insert_checkins(session, self.prompts, returning=True)
+        if len(created) < len(self.prompts):
+            new = {(row.person_id, row.cadence_id, row.period) for row in created}
+            existing = [row for row in self.prompts if (row["person_id"], row["cadence_id"], row["period"]) not in new]
+            promoted = await cm.promote_pending(session, existing)
+            result.already_answered += len(existing) - len(promoted)
+            created += promoted
+        key_results = await load_key_results(session, (row.person_id for row in created))
+        messages = []
+        for row in created:
+            person = people[row.person_id]
+            context = cm.checkin_context(
+                checkin_id=row.id, person=person, rule=rules[row.cadence_id], period=row.period,
+                reminder=False, key_results=key_results.get(row.person_id, []))
+            messages.append(cm.message_row(
+                key=cm.prompt_key(row.person_id, row.cadence_id, row.period), template="checkin_prompt",
+                person=person, context=context, now=now))
+        await enqueue_rows(session, messages)
+        result.prompted += len(messages)
+        if self.schedules:
+            await session.execute(
+                update(SCHEDULE).where(_S.id == bindparam("b_id"))
+                .values(period=bindparam("b_period"), next_prompt_at=bindparam("b_at")),
+                self.schedules,
+            )
+
+
+async def _changed_cadences(session: AsyncSession, rules: tuple[CadenceRule, ...]) -> tuple[list[int], bool]:
+    """Ids of cadences whose rule changed in app.yaml, and whether any rule is new."""
+    configured = {rule.name: (rule.every, rule.on, rule.at) for rule in rules}
+    rows = (await session.execute(select(Cadence))).scalars().all()
+    changed = [row.id for row in rows if row.name in configured and configured[row.name] != (row.every, row.on, row.at)]
+    return changed, bool(set(configured) - {row.name for row in rows})
