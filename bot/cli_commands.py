@@ -2,3 +2,6 @@
 from bot import cli_data  # noqa: F401  import, export
 from bot import cli_slack  # noqa: F401
 from bot import cli_run  # noqa: F401  serve, tick, status (cadences)
+from bot import cli_chat  # noqa: F401  chat, start
+from bot import cli_preview  # noqa: F401  preview
+from bot import cli_demo  # noqa: F401  demo

@@ -1,0 +1,137 @@
+"""The terminal adapter: a person types commands and answers the check-in field by field."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import select
+
+from bot.console.io import scripted
+from bot.console.platform import ConsolePlatform
+from bot.console.session import ConsoleChat
+from bot.router import Router
+from cadences.notifier import OutboundMessage, PermanentFailure
+from cadences.outbox import delivery_row, enqueue_rows
+from storage.db import Database
+from storage.models import Blocker, CheckIn, KeyResult, KRUpdate, Win
+from tests.orgchart import ALICE, MAYA, NOW, make_org, org_config
+
+# okrs, then a check-in: activation (value, confidence, note), onboarding-days, one blocker
+# linked to key result 2, one shared win, then `okrs` again.
+CHECKIN_SESSION = [
+    "checkin",
+    "48", "6", "",
+    "21", "7", "two accounts live early",
+    "Waiting for SSO access from IT", "2", "",
+    "Acme went live in 9 days", "y", "",
+]
+
+
+async def run_console(db: Database, lines: list[str], who: str = ALICE) -> list[str]:
+    output: list[str] = []
+    chat = ConsoleChat(Router(org_config(), db, clock=lambda: NOW), who, read=scripted(lines, output), write=output.append)
+    await chat.run()
+    return output
+
+
+async def test_checkin_typed_in_the_terminal_lands_in_the_database(db: Database) -> None:
+    ids = await make_org(db)
+    output = await run_console(db, CHECKIN_SESSION + ["okrs"])
+    text = "\n".join(output)
+    assert "Recorded your check-in for week 48 of 2026, thank you Alice." in text
+    assert "██████░░░░ 56%  Median days to first value [onboarding-days]" in text.split("[alice@x.com ➡ bot] okrs")[1]
+    assert output[-2:] == ["", "Bye!"]
+    async with db.session() as s:
+        [checkin] = (await s.exec(select(CheckIn))).all()
+        updates = (await s.exec(select(KRUpdate).order_by(KRUpdate.key_result_id))).all()
+        [blocker] = (await s.exec(select(Blocker))).all()
+        [win] = (await s.exec(select(Win))).all()
+        onboarding = await s.get(KeyResult, ids["onboarding-days"])
+    assert checkin.status == "answered"
+    assert [(u.value, u.confidence, u.note) for u in updates] == [(21, 7, "two accounts live early"), (48, 6, "")]
+    assert (blocker.text, blocker.key_result_id) == ("Waiting for SSO access from IT", ids["onboarding-days"])
+    assert (win.text, win.share, win.status) == ("Acme went live in 9 days", True, "approved")
+    assert (onboarding.current, onboarding.confidence) == (21, 7)
+
+
+async def test_invalid_answers_are_asked_again_with_what_was_typed(db: Database) -> None:
+    await make_org(db)
+    lines = ["checkin", "lots", "48", "high", "11", "6", "", "21", "7", "", "SSO", "9", "", "", "win", "maybe", "n", ""]
+    output = await run_console(db, lines)
+    assert output[output.index("  new value: lots") + 1] == "    ⚠ the value is a number %, like 40; you typed 'lots'"
+    assert output[output.index("  new value: lots") + 2] == "  new value: 48"
+    assert "    ⚠ confidence is a whole number from 0 to 10; you typed 'high'" in output
+    assert "    ⚠ confidence is a whole number from 0 to 10; you typed '11'" in output
+    assert "    ⚠ type a number from 1 to 2, or press Enter" in output
+    assert "    ⚠ answer y or n; you typed 'maybe'" in output
+    assert any(line.startswith("Recorded your check-in") for line in output)
+
+
+async def test_end_of_input_in_the_middle_of_the_form_saves_nothing(db: Database) -> None:
+    await make_org(db)
+    output = await run_console(db, ["checkin", "48", "6", "", "21"])
+    assert output[-1] == "Check-in cancelled; nothing was saved. Type `checkin` to start again."
+    async with db.session() as s:
+        assert (await s.exec(select(KRUpdate))).all() == []
+        assert [c.status for c in (await s.exec(select(CheckIn))).all()] == ["pending"]
+        assert all(kr.current is None for kr in (await s.exec(select(KeyResult))).all())
+
+
+async def test_enter_keeps_last_values_when_updating(db: Database) -> None:
+    await make_org(db)
+    await run_console(db, CHECKIN_SESSION)
+    output = await run_console(db, ["checkin", "checkin weekly update", "", "", "", "", "9", "", "", ""])
+    assert output[1] == "[alice@x.com ➡ bot] checkin"
+    assert output[2] == "You already checked in for week 48 of 2026. To change your answers, type `checkin weekly update`."
+    assert "  new value [48]: " in output and "  confidence 0–10 [7]: 9" in output
+    assert any(line.startswith("Updated your check-in for week 48 of 2026") for line in output)
+    async with db.session() as s:
+        assert [(u.value, u.confidence) for u in (await s.exec(select(KRUpdate).order_by(KRUpdate.key_result_id))).all()] == [
+            (21, 9), (48, 6)
+        ]
+        assert len((await s.exec(select(Blocker))).all()) == 1
+
+
+async def test_monthly_reflection_questions_are_asked_in_the_terminal(db: Database) -> None:
+    await make_org(db)
+    lines = ["checkin monthly", "48", "6", "", "21", "7", "", "", "", "Retention moved: teams onboard themselves", ""]
+    output = await run_console(db, lines)
+    assert "  Which outcome moved most this month, and what changed in how people behave?" in output
+    async with db.session() as s:
+        [checkin] = (await s.exec(select(CheckIn))).all()
+    assert list(checkin.reflections.values()) == ["Retention moved: teams onboard themselves"]
+
+
+async def test_messages_sent_while_away_show_once_on_start(db: Database) -> None:
+    await make_org(db)
+    sent = {"status": "sent", "sent_at": NOW}
+    async with db.transaction() as s:
+        await enqueue_rows(s, [
+            {**delivery_row(key="p1", template="checkin_done", context={"checkin_id": 1, "person": {"name": "Alice", "email": ALICE}, "period_label": "week 47 of 2026"}, platform="console", address=ALICE), **sent},
+            {**delivery_row(key="p2", template="digest_v9", context={}, platform="console", address=ALICE), **sent, "sent_at": NOW + timedelta(seconds=1)},
+            {**delivery_row(key="p3", template="checkin_done", context={}, platform="console", address=MAYA), **sent},
+            delivery_row(key="p4", template="checkin_done", context={}, platform="console", address=ALICE),
+        ])
+    first = await run_console(db, ["help"])
+    assert first[1:3] == [
+        "📬 ✅ Checked in for week 47 of 2026 — thank you, Alice.",
+        "📬 (a digest v9 message this terminal cannot show)",
+    ]
+    again = await run_console(db, ["help"])
+    assert not any(line.startswith("📬") for line in again)
+
+
+async def test_console_platform_accepts_known_templates_and_refuses_broken_ones() -> None:
+    console = ConsolePlatform()
+    ok = OutboundMessage(1, "k", "console", ALICE, "checkin_done", {"checkin_id": 1, "person": {"name": "A", "email": ALICE}, "period_label": "x"})
+    assert (await console.deliver(ok)).message_ref is None
+    for broken in (
+        OutboundMessage(2, "k2", "console", ALICE, "no_such_template", {}),
+        OutboundMessage(3, "k3", "console", ALICE, "checkin_done", {}),
+        OutboundMessage(4, "k4", "console", "", "checkin_done", {}),
+    ):
+        try:
+            await console.deliver(broken)
+        except PermanentFailure:
+            continue
+        raise AssertionError(f"{broken.template} to {broken.address!r} was accepted")
