@@ -61,6 +61,7 @@ class SlackBot:
         self.intents = IntentRenderer(self.client, self.messages)
         self.processed = ProcessedEvents(db)
         signing_secret = secrets.slack_signing_secret.get_secret_value() if secrets.slack_signing_secret else ""
+        self.signing_secret = signing_secret
         # An empty signing secret makes every HTTP request fail verification (401): safe in Socket Mode.
         self.app = AsyncApp(
             client=self.client,

@@ -1,0 +1,83 @@
+"""Only Slack can talk to /slack/events: forged, missing and stale signatures get 401 and
+nothing happens; retried events are recorded once; junk never crashes the endpoint."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from sqlmodel import select
+
+from storage.models import ProcessedEvent, Win
+from tests import slack_requests as rq
+from tests.slack_harness import SlackRig, rig, stale_timestamp  # noqa: F401
+
+
+def win_command() -> dict[str, str]:
+    return rq.slash_command("/win", "Closed the Acme deal", user="UALICE", response_url="http://127.0.0.1:9/r")
+
+
+async def assert_nothing_happened(rig: SlackRig) -> None:
+    await asyncio.sleep(0.2)
+    assert not rig.fake.calls and not rig.fake.responses
+    async with rig.db.session() as session:
+        assert not (await session.exec(select(Win))).all()
+
+
+async def test_forged_signature_is_refused(rig: SlackRig) -> None:
+    body, headers = rq.form_request(win_command(), secret="not-the-signing-secret")
+    assert (await rig.post(body, headers)).status == 401
+    await assert_nothing_happened(rig)
+
+
+async def test_unsigned_request_is_refused(rig: SlackRig) -> None:
+    body, headers = rq.form_request(win_command())
+    del headers["X-Slack-Signature"], headers["X-Slack-Request-Timestamp"]
+    assert (await rig.post(body, headers)).status == 401
+    await assert_nothing_happened(rig)
+
+
+async def test_replayed_request_older_than_five_minutes_is_refused(rig: SlackRig) -> None:
+    body, headers = rq.form_request(win_command(), timestamp=stale_timestamp())
+    assert (await rig.post(body, headers)).status == 401
+    await assert_nothing_happened(rig)
+
+
+async def test_body_changed_after_signing_is_refused(rig: SlackRig) -> None:
+    body, headers = rq.form_request(win_command())
+    assert (await rig.post(body.replace("Acme", "Evil"), headers)).status == 401
+    await assert_nothing_happened(rig)
+
+
+async def test_retried_event_is_recorded_once(rig: SlackRig) -> None:
+    event = {"type": "message", "channel_type": "im", "channel": "DALICE", "user": "UALICE",
+             "text": "win Landed the Acme renewal", "ts": "1700000000.1"}
+    first = await rig.event(event, event_id="Ev0RETRY1")
+    retry = await rig.event(event, event_id="Ev0RETRY1", retry=1)
+    assert (first.status, retry.status) == (200, 200)
+    await rig.fake.wait_for("chat.postMessage")
+    await asyncio.sleep(0.2)
+    async with rig.db.session() as session:
+        assert len((await session.exec(select(Win))).all()) == 1
+        keys = (await session.exec(select(ProcessedEvent.event_key))).all()
+    assert keys.count("slack:event:Ev0RETRY1") == 1
+    assert len(rig.fake.calls_to("chat.postMessage")) == 1
+
+
+async def test_url_verification_challenge_is_answered(rig: SlackRig) -> None:
+    body, headers = rq.json_request({"token": "t", "challenge": "c-123", "type": "url_verification"})
+    response = await rig.post(body, headers)
+    assert response.status == 200 and "c-123" in await response.text()
+
+
+async def test_signed_junk_is_acknowledged_without_a_crash(rig: SlackRig) -> None:
+    for body, headers in (
+        rq.form_request({"payload": "{not json"}),
+        rq.json_request({"type": "event_callback", "event": {"type": "reaction_added", "user": "UALICE"}, "event_id": "Ev9"}),
+        rq.json_request({"type": "block_actions", "user": {"id": "UALICE"}, "actions": []}),
+        (json.dumps([1, 2, 3]), {"Content-Type": "application/json", **rq.sign(json.dumps([1, 2, 3]))}),
+    ):
+        response = await rig.post(body, headers)
+        assert response.status == 200, (body, response.status)
+    health = await rig.command("UALICE", "/help")  # still answering
+    assert health.status == 200
