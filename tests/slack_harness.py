@@ -7,20 +7,18 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import pytest
 from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient, TestServer
-from sqlmodel import select
-
 from bot.config import Secrets
 from bot.router import Router
 from bot.slack import http
 from bot.slack.app import SlackBot
-from cadences.notifier import OutboundMessage
+from bot.ticker import Ticker, TickResult, default_platforms
 from storage.db import Database
-from storage.models import Delivery, DeliveryStatus
 from tests import slack_requests as rq
 from tests.fake_slack import FakeSlack
 from tests.orgchart import NOW, make_org, org_config
@@ -53,20 +51,10 @@ class SlackRig:
             headers.update({"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"})
         return await self.post(body, headers)
 
-    async def send_outbox(self) -> list[Delivery]:
-        """Send pending Slack deliveries the way the outbox sender does (deliver, then store
-        the message ref), so journeys can include scheduled messages."""
-        async with self.db.transaction() as session:
-            rows = (await session.exec(select(Delivery).where(
-                Delivery.status == DeliveryStatus.pending, Delivery.platform == "slack").order_by(Delivery.id))).all()
-            for row in rows:
-                sent = await self.bot.platform.deliver(OutboundMessage(
-                    delivery_id=row.id, idempotency_key=row.idempotency_key, platform=row.platform,  # type: ignore[arg-type]
-                    address=row.address, template=row.template, context=row.context, person_id=row.person_id,
-                    replace_ref=row.replaces_ref))
-                row.status, row.message_ref, row.sent_at, row.attempts = DeliveryStatus.sent, sent.message_ref, NOW, row.attempts + 1
-                session.add(row)
-        return list(rows)
+    async def tick(self, now: datetime) -> TickResult:
+        """One scheduler pass with Slack registered: plan due prompts, send due messages."""
+        platforms = {**default_platforms(), "slack": self.bot.platform}
+        return await Ticker(self.bot.config, self.db, platforms).tick(now)
 
 
 def inputs_of(view: dict[str, Any]) -> list[str]:

@@ -75,3 +75,21 @@ def assert_no_live_markup(node: Any) -> None:
     """User text cannot ping a channel or hide a link: no raw `<` survives in mrkdwn."""
     for text in mrkdwn_texts(node):
         assert "<!channel>" not in text and "<http" not in text and "<@" not in text, text
+
+
+_LONGEST = {"name": LONG_NAME, "title": LONG_TITLE, "text": LONG_TEXT, "note": LONG_NOTE, "unknown": LONG_TEXT,
+            "summary": LONG_TEXT, "usage": LONG_TITLE}
+
+
+def stretched(value: Any, *, copies: int = 60) -> Any:
+    """A sample context at the limits: every name/title/text as long and hostile as storage
+    allows, every list of rows repeated `copies` times."""
+    if isinstance(value, dict):
+        return {k: (_LONGEST[k] if k in _LONGEST and isinstance(v, str) else stretched(v, copies=copies))
+                for k, v in value.items()}
+    if isinstance(value, list):
+        items = [stretched(item, copies=copies) for item in value]
+        if items and all(isinstance(item, dict) for item in items):
+            return (items * copies)[: max(copies, len(items))]
+        return [LONG_TEXT if isinstance(item, str) else item for item in items]
+    return value

@@ -3,33 +3,16 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta, timezone
 
 from sqlmodel import select
 
-from cadences.outbox import enqueue_for_person
-from storage.models import Blocker, CheckIn, CheckInStatus, KRUpdate, Person, Win
-from storage.repositories.checkins import get_or_create_checkin
-from cadences.registry import sync_cadences
+from storage.models import Blocker, CheckIn, CheckInStatus, Delivery, KRUpdate, Win
 from tests.orgchart import NOW
 from tests.slack_harness import SlackRig, inputs_of, rig  # noqa: F401
 from tests.slack_requests import typed
 
-
-async def prompt_alice(rig: SlackRig) -> int:
-    """What the planner does at 09:00: a check-in row and a prompt in the outbox."""
-    async with rig.db.transaction() as session:
-        cadence = (await sync_cadences(session, rig.bot.config.cadences))["weekly"]
-        alice = (await session.exec(select(Person).where(Person.slack_user_id == "UALICE"))).one()
-        checkin = await get_or_create_checkin(session, person=alice, cadence=cadence, period="2026-W48")
-        checkin.status = CheckInStatus.prompted
-        checkin.prompted_at = NOW
-        session.add(checkin)
-        await enqueue_for_person(session, alice, key=f"prompt:{checkin.id}", template="checkin_prompt", context={
-            "checkin_id": checkin.id, "person": {"name": alice.name, "email": alice.email}, "cadence": "weekly",
-            "kind": "week", "period": "2026-W48", "period_label": "week 48 of 2026", "reminder": False,
-            "key_results": [],
-        })
-        return checkin.id  # type: ignore[return-value]
+MONDAY_AFTER_NINE_BERLIN = datetime(2026, 11, 30, 8, 1, tzinfo=timezone.utc)
 
 
 def good_answers(ids: dict[str, int]) -> dict[str, dict]:
@@ -50,11 +33,16 @@ def good_answers(ids: dict[str, int]) -> dict[str, dict]:
 
 
 async def test_prompt_button_modal_submission_stores_the_check_in_and_marks_the_prompt_done(rig: SlackRig) -> None:
-    checkin_id = await prompt_alice(rig)
-    [prompt] = await rig.send_outbox()
-    posted = rig.fake.calls_to("chat.postMessage")[0]
-    assert posted.args["channel"] == "UALICE" and prompt.message_ref == "DALICE:1700000000.000001"
+    await rig.tick(NOW)  # schedules everyone's first prompt: Monday 09:00 in their timezone
+    result = await rig.tick(MONDAY_AFTER_NINE_BERLIN)
+    assert result.plan.prompted >= 1 and result.send.sent >= 1
+    posted = next(c for c in rig.fake.calls_to("chat.postMessage") if c.args["channel"] == "UALICE")
     button = next(e for b in posted.args["blocks"] if b["type"] == "actions" for e in b["elements"])
+    checkin_id = int(button["value"])
+    async with rig.db.session() as session:
+        prompt = (await session.exec(select(Delivery).where(Delivery.address == "UALICE"))).one()
+    assert prompt.message_ref and prompt.message_ref.startswith("DALICE:")
+    rig.fake.calls.clear()
 
     response = await rig.click("UALICE", button["action_id"], button["value"], response_url=rig.fake.response_url("btn"))
     assert response.status == 200
@@ -75,14 +63,14 @@ async def test_prompt_button_modal_submission_stores_the_check_in_and_marks_the_
         [win] = (await session.exec(select(Win))).all()
         assert win.share is True
 
-    [_, confirmation] = await rig.fake.wait_for("chat.postMessage", 2)
+    [confirmation] = await rig.fake.wait_for("chat.postMessage")
     assert confirmation.args["channel"] == "UALICE" and "Recorded your check-in" in confirmation.args["text"]
     await rig.fake.wait_for("views.publish")
 
-    [done] = await rig.send_outbox()  # the checkin_done update the router queued
+    await rig.tick(MONDAY_AFTER_NINE_BERLIN + timedelta(minutes=1))  # sends the checkin_done update
     [update] = rig.fake.calls_to("chat.update")
-    assert (update.args["channel"], update.args["ts"]) == ("DALICE", "1700000000.000001")
-    assert done.template == "checkin_done" and not any(b["type"] == "actions" for b in update.args["blocks"])
+    assert f"{update.args['channel']}:{update.args['ts']}" == prompt.message_ref
+    assert "recorded" in update.args["text"] and not any(b["type"] == "actions" for b in update.args["blocks"])
 
 
 async def test_invalid_answers_come_back_inline_and_nothing_is_stored(rig: SlackRig) -> None:

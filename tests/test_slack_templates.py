@@ -86,3 +86,33 @@ def test_text_fallback_is_escaped_and_split_to_section_size() -> None:
 def test_every_slack_template_is_covered_by_these_tests() -> None:
     mine = {"checkin_prompt", "checkin_reminder", "checkin_done", "checkin_modal", "app_home", "slack_form_too_large"}
     assert mine <= set(messages.slack.template_names())
+
+
+from messages.samples import SAMPLES, sample_context  # noqa: E402
+from tests.slack_samples import stretched  # noqa: E402
+
+WITH_SAMPLES = sorted(set(messages.slack.template_names()) & set(SAMPLES))
+
+
+@pytest.mark.parametrize("name", WITH_SAMPLES)
+def test_slack_template_renders_its_sample_as_valid_block_kit(name: str) -> None:
+    message = messages.message(name, sample_context(name))
+    assert message["text"] and validate_blocks(message["blocks"])
+
+
+@pytest.mark.parametrize("name", WITH_SAMPLES)
+def test_slack_template_at_storage_limits_with_hostile_text_stays_valid_and_inert(name: str) -> None:
+    message = messages.message(name, stretched(sample_context(name)))
+    blocks = validate_blocks(message["blocks"])
+    assert_no_live_markup(blocks)
+
+
+@pytest.mark.parametrize("name", sorted(set(messages.text.template_names()) & set(SAMPLES) - set(messages.slack.template_names())))
+def test_messages_without_a_slack_version_fall_back_to_escaped_text(name: str) -> None:
+    message = messages.message(name, stretched(sample_context(name)))
+    assert_no_live_markup(validate_blocks(message["blocks"]))
+
+
+def test_core_messages_have_rich_slack_versions() -> None:
+    assert {"okrs", "help", "blockers", "outcomes", "checkin_recorded", "win_recorded", "checkin_prompt",
+            "checkin_reminder", "checkin_done"} <= set(WITH_SAMPLES)
