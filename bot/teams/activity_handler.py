@@ -1,0 +1,180 @@
+"""The Teams turn: remember where people are, hand their words and cards to the router, answer.
+
+Replies meant only for the person (their OKRs, the check-in form…) asked for in a channel go
+to their personal chat with the bot, never into the channel.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from botbuilder.core import TurnContext
+from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
+from botbuilder.schema import ConversationReference
+from botbuilder.schema.teams import TeamInfo, TeamsChannelAccount
+from msrest.exceptions import ClientRequestError, HttpOperationError
+
+from bot.config import AppConfig
+from bot.platform import FormRejected, FormSubmitted, InboundEvent, Intent, MemberJoined, Reply, Sender, ShowForm
+from bot.teams.cards import TeamsCards, card_activity, text_card
+from bot.teams.inbound import event_from_message, is_personal, mentions
+from bot.teams.platform import run_proactively
+from bot.teams.references import person_by_teams_id, remember_person, remember_team_channel
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+Dispatch = Callable[[InboundEvent], Awaitable[list[Intent]]]
+PRIVATE_REPLY_SENT = "I sent you the answer in our personal chat; it is only for you."
+OPEN_PERSONAL_CHAT = "That answer is private. Open a chat with me (Apps → OutcomeBot) and ask there."
+
+
+def reference_of(turn_context: TurnContext) -> dict[str, Any]:
+    """The activity's ConversationReference as JSON, with the tenant (botbuilder's schema drops
+    Teams' `conversation.tenantId`; the send limits are per tenant)."""
+    activity = turn_context.activity
+    reference = TurnContext.get_conversation_reference(activity).serialize()
+    tenant = ((activity.channel_data or {}).get("tenant") or {}).get("id") if isinstance(activity.channel_data, dict) else None
+    if tenant:
+        reference.setdefault("conversation", {})["tenantId"] = tenant
+    return reference
+
+
+class OutcomeTeamsBot(TeamsActivityHandler):
+    def __init__(self, *, db: Database, config: AppConfig, dispatch: Dispatch, cards: TeamsCards, app_id: str | None) -> None:
+        self.db = db
+        self.config = config
+        self.dispatch = dispatch
+        self.cards = cards
+        self.app_id = app_id or ""
+
+    # --- who is who -------------------------------------------------------------------------
+
+    async def member(self, turn_context: TurnContext, account_id: str) -> TeamsChannelAccount | None:
+        try:
+            return await TeamsInfo.get_member(turn_context, account_id)
+        except (HttpOperationError, ClientRequestError, TypeError) as exc:
+            log.info("Teams: could not look up member details (%s)", type(exc).__name__)
+            return None
+
+    async def remember_sender(self, turn_context: TurnContext) -> tuple[str | None, str | None]:
+        """Store the personal chat's reference on the sender's Person; (AAD id, email) as known."""
+        account = turn_context.activity.from_property
+        if account is None:
+            return None, None
+        reference = reference_of(turn_context)
+        if account.aad_object_id and await remember_person(
+            self.db, reference=reference, aad_object_id=account.aad_object_id, email=None
+        ):
+            return account.aad_object_id, None
+        details = await self.member(turn_context, account.id)
+        email = (details.email or details.user_principal_name) if details else None
+        aad = account.aad_object_id or (details.aad_object_id if details else None)
+        person = await remember_person(self.db, reference=reference, aad_object_id=aad, email=email)
+        if person is None:
+            log.info("Teams: a person not in the imported org chart talked to the bot")
+        return aad, email
+
+    async def mentioned_people(self, turn_context: TurnContext) -> dict[str, str]:
+        """Mentioned people (other than the bot) by account id → email, for `okrs @person`."""
+        bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
+        people = {}
+        for mention in mentions(turn_context.activity):
+            if mention.account_id and mention.account_id != bot_id:
+                details = await self.member(turn_context, mention.account_id)
+                if details and (details.email or details.user_principal_name):
+                    people[mention.account_id] = details.email or details.user_principal_name
+        return people
+
+    # --- activities ---------------------------------------------------------------------------
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        aad = (await self.remember_sender(turn_context))[0] if is_personal(activity) else None
+        people = await self.mentioned_people(turn_context) if activity.text and activity.value is None else {}
+        event = event_from_message(activity, people=people)
+        if event is not None and is_personal(activity) and not activity.from_property.aad_object_id and aad:
+            event = replace(event, sender=replace(event.sender, user_ref=aad))
+        if event is None:
+            return
+        await self.answer(turn_context, event, await self.dispatch(event))
+
+    async def on_teams_members_added(
+        self, teams_members_added: list[TeamsChannelAccount], team_info: TeamInfo, turn_context: TurnContext
+    ) -> None:
+        await self.installed(turn_context, team_info=team_info, greet=True)
+
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        # Teams also sends conversationUpdate for the same install; greet only once, there.
+        await self.installed(turn_context, team_info=None, greet=False)
+
+    async def installed(self, turn_context: TurnContext, *, team_info: TeamInfo | None, greet: bool) -> None:
+        activity = turn_context.activity
+        if not is_personal(activity):
+            channel_data = activity.channel_data or {}
+            team = team_info or TeamInfo(**{k: v for k, v in (channel_data.get("team") or {}).items() if k in ("id", "name")})
+            if team and (team.id or team.name):
+                stored = await remember_team_channel(
+                    self.db, self.config, reference=reference_of(turn_context), team_name=team.name, team_id=team.id
+                )
+                if stored is None:
+                    log.info("Teams: installed in a team that matches no imported team (name or app.yaml channels)")
+            return
+        # A personal install lists the bot in membersAdded; the person is the activity's `from`.
+        aad, email = await self.remember_sender(turn_context)
+        if not greet:
+            return
+        account = activity.from_property
+        sender = Sender(platform="teams", user_ref=aad or account.id, conversation=activity.conversation.id)
+        await self.answer(turn_context, None, await self.dispatch(MemberJoined(sender=sender, email=email, name=account.name)))
+
+    # --- answering ------------------------------------------------------------------------------
+
+    async def answer(self, turn_context: TurnContext, event: InboundEvent | None, intents: list[Intent]) -> None:
+        submitted_card = turn_context.activity.reply_to_id if isinstance(event, FormSubmitted) else None
+        for intent in intents:
+            if isinstance(intent, FormRejected):
+                card = self.cards.checkin_form(intent.form, values=intent.values, errors=intent.errors)
+                await self.show(turn_context, card, replace=submitted_card)
+            elif isinstance(intent, ShowForm):
+                await self.say(turn_context, event, self.cards.checkin_form(intent.form), public=False)
+            elif isinstance(intent, Reply):
+                if submitted_card and intent.template == "checkin_recorded":
+                    await self.show(turn_context, self.cards.render("checkin_done", done_context(event)), replace=submitted_card)
+                await self.say(turn_context, event, self.cards.render(intent.template, intent.context), public=intent.public)
+
+    async def show(self, turn_context: TurnContext, card: dict, *, replace: str | None = None) -> None:
+        if replace:
+            await turn_context.update_activity(card_activity(card, activity_id=replace))
+        else:
+            await turn_context.send_activity(card_activity(card))
+
+    async def say(self, turn_context: TurnContext, event: InboundEvent | None, card: dict, *, public: bool) -> None:
+        """Answer in this conversation, or privately when the question came from a channel."""
+        if public or event is None or event.sender.is_direct:
+            await self.show(turn_context, card)
+            return
+        person = await person_by_teams_id(self.db, event.sender.user_ref)
+        if person is None or not person.teams_conversation_ref:
+            await self.show(turn_context, text_card(OPEN_PERSONAL_CHAT))
+            return
+        reference = ConversationReference().deserialize(person.teams_conversation_ref)
+        reference.activity_id = None
+
+        async def send_privately(private_context: TurnContext) -> None:
+            await private_context.send_activity(card_activity(card))
+
+        await run_proactively(turn_context.adapter, reference, self.app_id, send_privately)
+        await self.show(turn_context, text_card(PRIVATE_REPLY_SENT))
+
+
+def done_context(event: FormSubmitted) -> dict[str, Any]:
+    state = event.state
+    return {
+        "checkin_id": state.get("checkin_id", ""),
+        "person": {"name": state.get("person_name", ""), "email": ""},
+        "period_label": state.get("period_label", ""),
+    }

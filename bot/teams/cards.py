@@ -1,0 +1,131 @@
+"""Adaptive Cards for Teams: templates rendered for the `teams` surface, with a text fallback.
+
+Every message the bot posts in Teams is one Adaptive Card (1.5). Templates live in
+messages/templates/teams/; a template that exists only for the text surface is shown as plain
+TextBlocks. The check-in form is the `checkin_prompt` card, fed from a CheckInForm when the
+person asks for it (`checkin`) or when a submission comes back with errors.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from botbuilder.schema import Activity, ActivityTypes, Attachment
+
+from bot.checkin_form import CheckInForm, parse_value
+from messages.render import Renderer
+
+CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+CARD_VERSION = "1.5"
+MAX_CARD_BYTES = 28 * 1024  # Teams rejects larger message payloads
+_TRUE = {"true", "yes", "on", "1", "y"}
+
+
+class CardTooLarge(ValueError):
+    """A rendered card is over Teams' size limit; the message cannot be sent as it is."""
+
+
+def card_bytes(card: Mapping[str, Any]) -> int:
+    return len(json.dumps(card, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+
+
+def card_activity(card: Mapping[str, Any], *, activity_id: str | None = None) -> Activity:
+    size = card_bytes(card)
+    if size > MAX_CARD_BYTES:
+        raise CardTooLarge(f"the card is {size} bytes; Teams allows {MAX_CARD_BYTES}")
+    return Activity(
+        type=ActivityTypes.message,
+        id=activity_id,
+        attachments=[Attachment(content_type=CARD_CONTENT_TYPE, content=dict(card))],
+    )
+
+
+def text_card(text: str) -> dict[str, Any]:
+    """Plain text as TextBlocks, one per line, so nothing a person typed becomes markup."""
+    lines = [line for line in text.splitlines() if line.strip()] or [" "]
+    body = [
+        {"type": "TextBlock", "wrap": True, "spacing": "None" if n else "Default", "text": line}
+        for n, line in enumerate(lines)
+    ]
+    return {"type": "AdaptiveCard", "version": CARD_VERSION, "fallbackText": text[:500], "body": body}
+
+
+def form_context(form: CheckInForm) -> dict[str, Any]:
+    """The checkin_prompt context for a CheckInForm (the same shape cadences put in the outbox)."""
+    key_results = []
+    for kr in form.key_results:
+        span = kr.target - kr.baseline
+        value = kr.baseline if kr.current is None else kr.current
+        progress = 1.0 if span == 0 else max(0.0, min(1.0, (value - kr.baseline) / span))
+        key_results.append(
+            {
+                "id": kr.id,
+                "key": kr.key,
+                "title": kr.title,
+                "unit": kr.unit,
+                "baseline": kr.baseline,
+                "target": kr.target,
+                "current": kr.current,
+                "confidence": kr.confidence,
+                "progress": progress,
+            }
+        )
+    return {
+        "checkin_id": form.checkin_id,
+        "person": {"name": form.person_name, "email": ""},
+        "cadence": form.cadence,
+        "kind": form.kind,
+        "period": form.period,
+        "period_label": form.period_label,
+        "reminder": False,
+        "key_results": key_results,
+        "questions": list(form.questions),
+        "max_blockers": form.max_blockers,
+        "max_wins": form.max_wins,
+    }
+
+
+def prefill_from(values: Mapping[str, str]) -> dict[str, Any]:
+    """What a person typed, in the shape card inputs take (Input.Number wants a number)."""
+    prefill: dict[str, Any] = {}
+    for name, raw in values.items():
+        text = "" if raw is None else str(raw)
+        if name.endswith(".value"):
+            try:
+                prefill[name] = parse_value(text) if text.strip() else None
+            except ValueError:
+                prefill[name] = None  # the error message repeats what was typed
+        elif name.endswith(".share"):
+            prefill[name] = "true" if text.strip().lower() in _TRUE else "false"
+        else:
+            prefill[name] = text
+    return prefill
+
+
+class TeamsCards:
+    """Renders templates into Adaptive Card dicts for Teams."""
+
+    def __init__(self, *, teams: Renderer | None = None, text: Renderer | None = None) -> None:
+        self.teams = teams or Renderer("teams")
+        self.text = text or Renderer("text")
+        self._own = set(self.teams.template_names())
+
+    def render(self, template: str, context: Mapping[str, Any]) -> dict[str, Any]:
+        """The Teams card for a template; the text template in TextBlocks when Teams has none."""
+        if template in self._own:
+            return self.teams.render(template, context)
+        return text_card(self.text.render(template, context))
+
+    def checkin_form(
+        self,
+        form: CheckInForm,
+        *,
+        values: Mapping[str, str] | None = None,
+        errors: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
+        context = form_context(form)
+        context["prefill"] = prefill_from(values or {})
+        context["errors"] = dict(errors or {})
+        return self.teams.render("checkin_prompt", context)

@@ -1,0 +1,105 @@
+"""`POST /api/messages`: the Bot Framework endpoint, a thin adapter around botbuilder's CloudAdapter.
+
+Bad requests never become a 500: a missing or malformed token is 401, a body that is not a
+Bot Framework activity is 400, a non-JSON body is 415.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+
+from aiohttp import web
+from botbuilder.core import TurnContext, serializer_helper
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import Activity
+
+from bot.teams.activity_handler import Dispatch, OutcomeTeamsBot
+from bot.teams.auth import NotAuthorized, RequestAuthenticator, SigningKeysUnavailable, TeamsCredentials
+from bot.teams.cards import TeamsCards, card_activity, text_card
+from bot.teams.platform import TeamsPlatform
+
+log = logging.getLogger(__name__)
+
+MESSAGES_PATH = "/api/messages"
+TURN_FAILED = "Sorry, something went wrong on my side and nothing was saved. Please try again in a minute."
+
+
+def _unauthorized(reason: str) -> web.Response:
+    log.info("Teams: rejected a request to %s (%s)", MESSAGES_PATH, reason)
+    return web.json_response({"error": "unauthorized: a valid Bot Framework token is required"}, status=401)
+
+
+@dataclass
+class TeamsEndpoint:
+    adapter: CloudAdapter
+    authenticator: RequestAuthenticator
+    bot: OutcomeTeamsBot
+
+    async def handle(self, request: web.Request) -> web.Response:
+        header = request.headers.get("Authorization")
+        if self.authenticator.requires_token and not (header or "").startswith("Bearer "):
+            return _unauthorized("no bearer token")
+        if "application/json" not in request.headers.get("Content-Type", ""):
+            return web.json_response({"error": "send the activity as application/json"}, status=415)
+        try:
+            body = await request.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return web.json_response({"error": "the body is not valid JSON"}, status=400)
+        if not isinstance(body, dict) or not body.get("type"):
+            return web.json_response({"error": "the body is not a Bot Framework activity"}, status=400)
+        activity = Activity().deserialize(body)
+        try:
+            authenticated = await self.authenticator.authenticate(activity, header)
+        except NotAuthorized as exc:
+            return _unauthorized(str(exc))
+        except SigningKeysUnavailable as exc:
+            log.warning("Teams: could not fetch Bot Framework signing keys (%s)", exc)
+            return web.json_response({"error": "cannot check the token right now; retry later"}, status=503)
+        invoke = await self.adapter.process_activity(authenticated, activity, self.bot.on_turn)
+        if invoke:
+            return web.json_response(serializer_helper(invoke.body), status=invoke.status)
+        return web.Response(status=201)
+
+
+async def report_turn_error(turn_context: TurnContext, error: Exception) -> None:
+    """Log what failed and tell the person; the card they submitted keeps what they typed."""
+    log.exception("Teams: handling an activity failed", exc_info=error)
+    try:
+        await turn_context.send_activity(card_activity(text_card(TURN_FAILED)))
+    except Exception:  # noqa: BLE001 - the connector may be the thing that failed
+        log.warning("Teams: could not tell the person about the failure either")
+
+
+@dataclass
+class TeamsWiring:
+    """Everything Teams adds to the process: the route for the web app and the outbox platform."""
+
+    endpoint: TeamsEndpoint
+    platform: TeamsPlatform
+
+    @property
+    def routes(self) -> list[web.RouteDef]:
+        return [web.post(MESSAGES_PATH, self.endpoint.handle)]
+
+    def mount(self, app: web.Application) -> None:
+        app.add_routes(self.routes)
+
+
+def build_teams(runtime, *, dispatch: Dispatch | None = None, cards: TeamsCards | None = None) -> TeamsWiring:
+    """Wire Teams for a Runtime; `dispatch` defaults to the router's."""
+    credentials = TeamsCredentials.from_secrets(runtime.secrets)
+    authenticator = RequestAuthenticator(
+        credentials, allow_unauthenticated=runtime.config.teams_allow_unauthenticated
+    )
+    adapter = CloudAdapter(authenticator.botframework)
+    adapter.on_turn_error = report_turn_error
+    if dispatch is None:
+        from bot.router import Router
+
+        dispatch = Router(runtime.config, runtime.db).dispatch
+    cards = cards or TeamsCards()
+    bot = OutcomeTeamsBot(db=runtime.db, config=runtime.config, dispatch=dispatch, cards=cards, app_id=credentials.APP_ID)
+    platform = TeamsPlatform(adapter=adapter, app_id=credentials.APP_ID, db=runtime.db, cards=cards)
+    return TeamsWiring(endpoint=TeamsEndpoint(adapter, authenticator, bot), platform=platform)

@@ -1,0 +1,134 @@
+"""The Teams ChatPlatform: sends outbox messages proactively through `continue_conversation`.
+
+A new message is posted to the stored conversation; `replace_ref` (an activity id) updates
+that earlier card in place. Connector answers become the outbox's delivery outcomes:
+403 (bot removed, user gone) → Unreachable and the person is marked; 429/412/5xx → RetryLater
+honouring Retry-After; other 4xx → PermanentFailure. botframework's own HTTP retries are
+switched off so the outbox alone decides when to try again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from botbuilder.core import BotAdapter, TurnContext
+from botbuilder.schema import ConversationReference
+from msrest.exceptions import ClientRequestError, HttpOperationError
+
+from bot.teams.cards import CardTooLarge, TeamsCards, card_activity
+from bot.teams.limits import RETRY_STATUSES, TeamsRateLimiter
+from bot.teams.references import conversation_id, mark_unreachable, reference_for
+from cadences.notifier import OutboundMessage, PermanentFailure, RetryLater, Sent, Unreachable
+from messages.render import TemplateNotFound
+from storage.db import Database
+from storage.models import utcnow
+
+def without_http_retries(turn_context: TurnContext) -> None:
+    """Make the connector return 429/5xx to us at once instead of retrying in a thread."""
+    client = turn_context.turn_state.get(BotAdapter.BOT_CONNECTOR_CLIENT_KEY)
+    policy = getattr(getattr(client, "config", None), "retry_policy", None)
+    if policy is not None:
+        policy.retries = 0
+        policy.policy.status_forcelist = set()
+
+
+def retry_after_seconds(headers: Any) -> float | None:
+    """Retry-After as seconds (a number or an HTTP date), or None."""
+    value = (headers or {}).get("Retry-After") if hasattr(headers, "get") else None
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, (parsedate_to_datetime(value) - utcnow()).total_seconds())
+    except (TypeError, ValueError):
+        return None
+
+
+def delivery_error(exc: HttpOperationError, *, updating: bool) -> Exception:
+    response = getattr(exc, "response", None)
+    status = getattr(response, "status_code", None)
+    reason = f"Teams connector answered {status}"
+    if status == 403 or (status == 404 and not updating):
+        return Unreachable(f"{reason}: the bot was removed or the person left")
+    if status in RETRY_STATUSES or (status is not None and status >= 500):
+        return RetryLater(reason, retry_after=retry_after_seconds(getattr(response, "headers", None)))
+    return PermanentFailure(reason)
+
+
+async def run_proactively(
+    adapter: BotAdapter, reference: ConversationReference, app_id: str, logic: Callable[[TurnContext], Awaitable[None]]
+) -> None:
+    """continue_conversation, but errors reach the caller (not the adapter's on_turn_error)."""
+    failure: list[BaseException] = []
+
+    async def guarded(turn_context: TurnContext) -> None:
+        try:
+            await logic(turn_context)
+        except Exception as exc:  # noqa: BLE001 - re-raised below, outside botbuilder's pipeline
+            failure.append(exc)
+
+    await adapter.continue_conversation(reference, guarded, bot_app_id=app_id)
+    if failure:
+        raise failure[0]
+
+
+class TeamsPlatform:
+    name = "teams"
+
+    def __init__(
+        self,
+        *,
+        adapter: BotAdapter,
+        app_id: str | None,
+        db: Database,
+        cards: TeamsCards | None = None,
+        limiter: TeamsRateLimiter | None = None,
+    ) -> None:
+        self.adapter = adapter
+        self.app_id = app_id or ""
+        self.db = db
+        self.cards = cards or TeamsCards()
+        self.limiter = limiter or TeamsRateLimiter()
+
+    async def deliver(self, message: OutboundMessage) -> Sent:
+        stored = await reference_for(self.db, message)
+        if stored is None:
+            raise PermanentFailure(f"no Teams conversation is known for {message.address or 'this message'}")
+        try:
+            card = self.cards.render(message.template, message.context)
+            activity = card_activity(card, activity_id=message.replace_ref)
+        except (TemplateNotFound, CardTooLarge) as exc:
+            raise PermanentFailure(str(exc)) from None
+        reference = ConversationReference().deserialize(stored)
+        reference.activity_id = None  # post to the conversation, not as a reply to an old message
+        tenant = (stored.get("conversation") or {}).get("tenantId")
+        await self.limiter.acquire(conversation_id(stored), tenant)
+
+        sent: dict[str, str | None] = {}
+
+        async def send(turn_context: TurnContext) -> None:
+            without_http_retries(turn_context)
+            turn_context.activity.id = None  # a new message in the conversation, not a reply
+            if message.replace_ref:
+                await turn_context.update_activity(activity)
+                sent["id"] = message.replace_ref
+            else:
+                response = await turn_context.send_activity(activity)
+                sent["id"] = response.id if response else None
+
+        try:
+            await run_proactively(self.adapter, reference, self.app_id, send)
+        except HttpOperationError as exc:
+            error = delivery_error(exc, updating=bool(message.replace_ref))
+            if isinstance(error, Unreachable) and message.person_id is not None:
+                await mark_unreachable(self.db, message.person_id, error.reason)
+            raise error from None
+        except (ClientRequestError, OSError, asyncio.TimeoutError) as exc:
+            raise RetryLater(f"Teams connector not reachable: {type(exc).__name__}") from None
+        return Sent(message_ref=sent.get("id"))

@@ -1,0 +1,107 @@
+"""Conversation references: where the bot can speak first in Teams.
+
+A personal chat's reference is stored on the Person (matched by AAD object id, else by
+email) when the bot is installed and refreshed on every message; a team channel's reference
+is stored on the Team (matched by the channel id in app.yaml `channels.teams`, else by the
+team's name). The outbox addresses Teams messages by conversation id; `reference_for` finds
+the full reference again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import select
+
+from bot.config import AppConfig
+from cadences.notifier import OutboundMessage
+from storage.db import Database
+from storage.models import Person, Team
+
+UNREACHABLE_REASON_MAX = 200
+
+
+def conversation_id(reference: dict[str, Any] | None) -> str:
+    return str(((reference or {}).get("conversation") or {}).get("id") or "")
+
+
+async def remember_person(
+    db: Database,
+    *,
+    reference: dict[str, Any],
+    aad_object_id: str | None,
+    email: str | None,
+) -> Person | None:
+    """Store a personal chat's reference on the matching person; None when nobody matches."""
+    async with db.transaction() as session:
+        person = None
+        if aad_object_id:
+            person = (await session.exec(select(Person).where(Person.teams_user_id == aad_object_id))).first()
+        if person is None and email:
+            person = (
+                await session.exec(select(Person).where(func.lower(Person.email) == email.strip().lower()))
+            ).first()
+        if person is None:
+            return None
+        if aad_object_id and person.teams_user_id != aad_object_id:
+            person.teams_user_id = aad_object_id
+        if person.teams_conversation_ref != reference:
+            person.teams_conversation_ref = reference
+        person.unreachable_reason = None
+        session.add(person)
+        return person
+
+
+async def person_by_teams_id(db: Database, aad_object_id: str) -> Person | None:
+    async with db.session() as session:
+        return (await session.exec(select(Person).where(Person.teams_user_id == aad_object_id))).first()
+
+
+async def remember_team_channel(
+    db: Database,
+    config: AppConfig,
+    *,
+    reference: dict[str, Any],
+    team_name: str | None,
+    team_id: str | None,
+) -> Team | None:
+    """Store a channel's reference on the team configured for it (or named like the Teams team)."""
+    channel = conversation_id(reference)
+    configured = {
+        name.lower()
+        for name, targets in config.channels.teams.items()
+        if targets.teams and targets.teams in {channel, team_id}
+    }
+    async with db.transaction() as session:
+        teams = (await session.exec(select(Team))).all()
+        match = next((t for t in teams if t.name.lower() in configured), None)
+        if match is None and team_name:
+            match = next((t for t in teams if t.name.lower() == team_name.strip().lower()), None)
+        if match is None:
+            return None
+        match.teams_channel_ref = reference
+        session.add(match)
+        return match
+
+
+async def mark_unreachable(db: Database, person_id: int, reason: str) -> None:
+    async with db.transaction() as session:
+        person = await session.get(Person, person_id)
+        if person is not None:
+            person.unreachable_reason = reason[:UNREACHABLE_REASON_MAX]
+            session.add(person)
+
+
+async def reference_for(db: Database, message: OutboundMessage) -> dict[str, Any] | None:
+    """The stored reference an outbox message is addressed to (a person's chat or a channel)."""
+    async with db.session() as session:
+        if message.person_id is not None:
+            person = await session.get(Person, message.person_id)
+            if person is not None and person.teams_conversation_ref:
+                if not message.address or conversation_id(person.teams_conversation_ref) == message.address:
+                    return person.teams_conversation_ref
+        for team in (await session.exec(select(Team).where(Team.teams_channel_ref.is_not(None)))).all():
+            if conversation_id(team.teams_channel_ref) == message.address:
+                return team.teams_channel_ref
+    return None
