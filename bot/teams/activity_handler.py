@@ -19,7 +19,7 @@ from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from bot.config import AppConfig
 from bot.platform import FormRejected, FormSubmitted, InboundEvent, Intent, MemberJoined, Reply, Sender, ShowForm
-from bot.teams.cards import TeamsCards, card_activity, text_card
+from bot.teams.cards import CardTooLarge, TeamsCards, card_activity, text_card
 from bot.teams.inbound import event_from_message, is_personal, mentions
 from bot.teams.platform import run_proactively
 from bot.teams.references import person_by_teams_id, remember_person, remember_team_channel
@@ -138,7 +138,10 @@ class OutcomeTeamsBot(TeamsActivityHandler):
         for intent in intents:
             if isinstance(intent, FormRejected):
                 card = self.cards.checkin_form(intent.form, values=intent.values, errors=intent.errors)
-                await self.show(turn_context, card, replace=submitted_card)
+                try:
+                    await self.show(turn_context, card, replace=submitted_card)
+                except CardTooLarge:  # the submitted card stays as it is, with everything typed
+                    await self.show(turn_context, text_card(rejection_text(intent.errors)))
             elif isinstance(intent, ShowForm):
                 await self.say(turn_context, event, self.cards.checkin_form(intent.form), public=False)
             elif isinstance(intent, Reply):
@@ -178,3 +181,9 @@ def done_context(event: FormSubmitted) -> dict[str, Any]:
         "person": {"name": state.get("person_name", ""), "email": ""},
         "period_label": state.get("period_label", ""),
     }
+
+
+def rejection_text(errors: dict[str, str]) -> str:
+    lines = ["Some answers need a fix before I can save your check-in:"]
+    lines += [f"- {message}" for message in errors.values()]
+    return "\n".join(lines + ["Change them on the card above and submit again."])

@@ -21,6 +21,8 @@ CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 CARD_VERSION = "1.5"
 MAX_CARD_BYTES = 28 * 1024  # Teams rejects larger message payloads
 _TRUE = {"true", "yes", "on", "1", "y"}
+CHECKIN_CARDS = frozenset({"checkin_prompt", "checkin_reminder"})
+COMPACT_LEVELS = (0, 1, 2)
 
 
 class CardTooLarge(ValueError):
@@ -114,9 +116,25 @@ class TeamsCards:
 
     def render(self, template: str, context: Mapping[str, Any]) -> dict[str, Any]:
         """The Teams card for a template; the text template in TextBlocks when Teams has none."""
+        if template in CHECKIN_CARDS:
+            return self._fitted(template, context)
         if template in self._own:
             return self.teams.render(template, context)
         return text_card(self.text.render(template, context))
+
+    def _fitted(self, template: str, context: Mapping[str, Any]) -> dict[str, Any]:
+        """The check-in card, made more compact step by step until it fits Teams' limit.
+
+        Level 2 shows one blocker and one win; it is skipped when the person typed into the
+        others, so nothing they typed disappears (the oversized card then fails loudly)."""
+        card: dict[str, Any] = {}
+        for level in COMPACT_LEVELS:
+            if level == 2 and _typed_beyond_first(context.get("prefill") or {}):
+                break
+            card = self.teams.render(template, {**context, "compact": level})
+            if card_bytes(card) <= MAX_CARD_BYTES:
+                break
+        return card
 
     def checkin_form(
         self,
@@ -128,4 +146,11 @@ class TeamsCards:
         context = form_context(form)
         context["prefill"] = prefill_from(values or {})
         context["errors"] = dict(errors or {})
-        return self.teams.render("checkin_prompt", context)
+        return self.render("checkin_prompt", context)
+
+
+def _typed_beyond_first(prefill: Mapping[str, Any]) -> bool:
+    return any(
+        value and value != "false" and name.split(".")[0] in ("blocker", "win") and name.split(".")[1] != "1"
+        for name, value in prefill.items()
+    )

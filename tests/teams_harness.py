@@ -1,0 +1,76 @@
+"""Start the real Teams wiring against a real database and the fake connector, all on 127.0.0.1."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, AsyncIterator
+
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+from pydantic import SecretStr
+
+from bot.config import AppConfig, Secrets
+from bot.runtime import Runtime
+from bot.teams.endpoint import TeamsWiring, build_teams
+from storage.db import Database
+from tests.fake_connector import FakeConnector
+
+APP_ID = "00000000-0000-4000-8000-00000000b0b0"
+
+
+def no_teams_env(monkeypatch) -> None:
+    for name in ("TEAMS_APP_ID", "TEAMS_APP_PASSWORD", "TEAMS_APP_TENANT_ID", "OUTCOMEBOT_TEAMS_ALLOW_UNAUTHENTICATED"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def emulator_secrets() -> Secrets:
+    return Secrets(teams_app_id=None, teams_app_password=None, teams_app_tenant_id=None)
+
+
+def app_secrets(*, tenant: str | None = None) -> Secrets:
+    return Secrets(teams_app_id=APP_ID, teams_app_password=SecretStr("not-a-real-password"), teams_app_tenant_id=tenant)
+
+
+@dataclass
+class TeamsHarness:
+    runtime: Runtime
+    wiring: TeamsWiring
+    connector: FakeConnector
+    client: TestClient
+
+    @property
+    def db(self) -> Database:
+        return self.runtime.db
+
+    @property
+    def url(self) -> str:
+        return self.connector.url
+
+    async def post(self, activity: dict[str, Any], headers: dict[str, str] | None = None):
+        return await self.client.post("/api/messages", json=activity, headers=headers or {})
+
+
+@asynccontextmanager
+async def running_teams(
+    db: Database,
+    *,
+    config: AppConfig | None = None,
+    secrets: Secrets | None = None,
+    members: dict[str, dict[str, Any]] | None = None,
+    **build: Any,
+) -> AsyncIterator[TeamsHarness]:
+    runtime = Runtime(
+        config=config or AppConfig(teams_allow_unauthenticated=True), secrets=secrets or emulator_secrets(), db=db
+    )
+    connector = await FakeConnector(members=dict(members or {})).start()
+    wiring = build_teams(runtime, **build)
+    app = web.Application()
+    wiring.mount(app)
+    client = TestClient(TestServer(app, host="127.0.0.1"))
+    await client.start_server()
+    try:
+        yield TeamsHarness(runtime=runtime, wiring=wiring, connector=connector, client=client)
+    finally:
+        await client.close()
+        await connector.close()
