@@ -24,11 +24,3 @@ class PlatformNotifier:
             raise PermanentFailure(f"no {message.platform!r} platform is configured (configured: {known})")
         return await platform.deliver(message)
 
-
-class ConsoleInbox:
-    """The console platform until core's adapter lands: a sent console Delivery IS the inbox."""
-
-    name = "console"
-
-    async def deliver(self, message: OutboundMessage) -> Sent:
-        return Sent(message_ref=f"console:{message.delivery_id}")

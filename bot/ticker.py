@@ -12,7 +12,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from bot.config import AppConfig
-from bot.notifiers import ConsoleInbox, PlatformNotifier
+from bot.console.platform import ConsolePlatform
+from bot.notifiers import PlatformNotifier
 from bot.platform import ChatPlatform
 from cadences.planner import Planner, PlannerSettings, PlanResult
 from cadences.sender import DeliverySender, SendResult
@@ -30,7 +31,7 @@ def planner_settings(config: AppConfig) -> PlannerSettings:
 
 def default_platforms() -> dict[str, ChatPlatform]:
     """Platforms every process has; Slack and Teams add theirs when their tokens are set."""
-    return {"console": ConsoleInbox()}
+    return {"console": ConsolePlatform()}
 
 
 @dataclass

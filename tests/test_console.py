@@ -14,7 +14,7 @@ from cadences.notifier import OutboundMessage, PermanentFailure
 from cadences.outbox import delivery_row, enqueue_rows
 from storage.db import Database
 from storage.models import Blocker, CheckIn, KeyResult, KRUpdate, Win
-from tests.orgchart import ALICE, MAYA, NOW, make_org, org_config
+from tests.orgchart import ALICE, BOB, MAYA, NOW, make_org, org_config
 
 # okrs, then a check-in: activation (value, confidence, note), onboarding-days, one blocker
 # linked to key result 2, one shared win, then `okrs` again.
@@ -121,12 +121,12 @@ async def test_messages_sent_while_away_show_once_on_start(db: Database) -> None
     assert not any(line.startswith("📬") for line in again)
 
 
-async def test_console_platform_accepts_known_templates_and_refuses_broken_ones() -> None:
+async def test_console_platform_keeps_messages_and_refuses_broken_ones() -> None:
     console = ConsolePlatform()
     ok = OutboundMessage(1, "k", "console", ALICE, "checkin_done", {"checkin_id": 1, "person": {"name": "A", "email": ALICE}, "period_label": "x"})
     assert (await console.deliver(ok)).message_ref is None
+    assert (await console.deliver(OutboundMessage(2, "k2", "console", ALICE, "digest_v9", {}))).message_ref is None
     for broken in (
-        OutboundMessage(2, "k2", "console", ALICE, "no_such_template", {}),
         OutboundMessage(3, "k3", "console", ALICE, "checkin_done", {}),
         OutboundMessage(4, "k4", "console", "", "checkin_done", {}),
     ):
@@ -135,3 +135,24 @@ async def test_console_platform_accepts_known_templates_and_refuses_broken_ones(
         except PermanentFailure:
             continue
         raise AssertionError(f"{broken.template} to {broken.address!r} was accepted")
+
+
+async def test_prompt_sent_by_the_scheduler_shows_in_the_terminal_and_checkin_answers_it(db: Database) -> None:
+    from datetime import datetime, timezone
+
+    from bot.ticker import Ticker
+
+    ids = await make_org(db)
+    monday_nine_new_york = datetime(2026, 11, 30, 14, 0, tzinfo=timezone.utc)
+    await Ticker(org_config(), db).tick(monday_nine_new_york)
+    output: list[str] = []
+    chat = ConsoleChat(
+        Router(org_config(), db, clock=lambda: monday_nine_new_york), BOB,
+        read=scripted(["checkin", "20", "6", "", "", ""], output), write=output.append,
+    )
+    await chat.run()
+    assert output[1].startswith("📬 Hi Bob, time for your weekly check-in for week 49 of 2026.\nHow did your key results move?")
+    assert any(line.startswith("Recorded your check-in for week 49 of 2026") for line in output)
+    async with db.session() as s:
+        bobs = (await s.exec(select(CheckIn).where(CheckIn.person_id == ids["bob"]))).all()
+    assert [(c.period, c.status) for c in bobs] == [("2026-W49", "answered")]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from jinja2 import TemplateError
 
 from cadences.notifier import OutboundMessage, PermanentFailure, Sent
-from messages.render import Renderer, TemplateNotFound
+from messages.render import Renderer
 
 
 class ConsolePlatform:
@@ -22,8 +22,11 @@ class ConsolePlatform:
     async def deliver(self, message: OutboundMessage) -> Sent:
         if not message.address:
             raise PermanentFailure("a console message needs the person's email as its address")
-        try:
-            self.renderer.render(message.template, message.context)
-        except (TemplateNotFound, TemplateError) as exc:
-            raise PermanentFailure(f"cannot render {message.template}: {exc}") from None
+        if message.template in self.renderer.template_names():
+            # A context that cannot render never will; a template this build lacks is still
+            # kept in the inbox (the terminal says what kind of message it was).
+            try:
+                self.renderer.render(message.template, message.context)
+            except TemplateError as exc:
+                raise PermanentFailure(f"cannot render {message.template}: {exc}") from None
         return Sent()
