@@ -1,0 +1,297 @@
+"""A manager's digest: who checked in, open blockers, key results at risk, wins, nudges, roll-up.
+
+`build_digests` reads a batch of managers' facts with a fixed number of queries
+(cadences.digest_data), chooses their nudges (cadences.coaching + nudge_selection), stores
+the chosen nudges, and returns each digest's template context. Lists are alphabetical or by
+age; nobody gets a score. A digest with nothing in any section is not built.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from cadences.coaching import (
+    BlockerFact,
+    KRHistory,
+    KRPoint,
+    NudgeCandidate,
+    ReportHistory,
+    candidates_for,
+    just_met,
+    on_leave,
+)
+from cadences.digest_data import (
+    HISTORY_WINDOW,
+    BatchFacts,
+    BlockerRow,
+    KRMeta,
+    Org,
+    OrgPerson,
+    load_batch,
+    load_key_results,
+    load_updates,
+)
+from cadences.nudge_selection import PastNudge, select_nudges
+from cadences.nudge_text import RULE_TITLES, explain
+from cadences.periods import period_label
+from storage.models import BlockerStatus, KeyResult, Nudge, Objective
+
+AT_RISK_CONFIDENCE = 4
+AT_RISK_DROP = 3
+ROLLUP_AGE = timedelta(days=14)
+# Items shown per section; the rest are counted ("and 3 more") so every surface stays in limits.
+SHOWN = {"names": 15, "blockers": 8, "at_risk": 8, "wins": 5, "nudges": 5, "rollup": 6}
+
+
+@dataclass(frozen=True, slots=True)
+class DueDigest:
+    manager: OrgPerson
+    period: str  # the manager's ISO week, e.g. 2026-W48
+    period_start: datetime  # UTC; the digest covers [period_start, now)
+
+
+@dataclass(frozen=True, slots=True)
+class BuiltDigest:
+    manager: OrgPerson
+    period: str
+    context: dict
+
+
+def _histories(facts: BatchFacts, krs: dict[int, KRMeta]) -> dict[int, KRHistory]:
+    """A history per key result from answered updates (oldest first)."""
+    answered = {c.id: c for c in facts.checkins if c.answered_at is not None}
+    points: dict[int, list[KRPoint]] = defaultdict(list)
+    for update in facts.updates:
+        checkin = answered.get(update.checkin_id)
+        if checkin is not None:
+            points[update.key_result_id].append(
+                KRPoint(checkin.id, checkin.period, checkin.answered_at, update.value, update.confidence)
+            )
+    return {
+        kr.id: KRHistory(kr.id, kr.objective_id, kr.baseline, kr.target, kr.increase,
+                         tuple(sorted(points.get(kr.id, ()), key=lambda p: (p.answered_at, p.checkin_id))))
+        for kr in krs.values()
+    }
+
+
+def _report_history(person: OrgPerson, manager_id: int, facts: BatchFacts, histories: dict[int, KRHistory], now: datetime) -> ReportHistory:
+    krs = tuple(histories[k.id] for k in facts.of("key_results", person.id))
+    blockers = tuple(
+        BlockerFact(b.id, b.checkin_id, b.key_result_id, b.created_at, b.status == BlockerStatus.resolved)
+        for b in facts.of("blockers", person.id)
+    )
+    today = now.astimezone(ZoneInfo(person.timezone)).date()
+    return ReportHistory(
+        report_id=person.id,
+        manager_id=manager_id,
+        joined_at=person.created_at,
+        key_results=krs,
+        blockers=blockers,
+        last_answered_at=facts.last_answered.get(person.id),
+        ever_prompted=person.id in facts.asked,
+        on_leave=on_leave(facts.leave.get(person.id, ()), today),
+    )
+
+
+def _capped(items: list, name: str) -> tuple[list, int]:
+    limit = SHOWN[name]
+    return items[:limit], max(0, len(items) - limit)
+
+
+def _blocker_item(blocker: BlockerRow, org: Org, krs: dict[int, KRMeta], now: datetime) -> dict:
+    kr = krs.get(blocker.key_result_id) if blocker.key_result_id else None
+    person = org.people[blocker.person_id]
+    return {
+        "id": blocker.id,
+        "person": person.name,
+        "manager": org.people[person.manager_id].name if person.manager_id in org.people else None,
+        "text": blocker.text,
+        "status": blocker.status,
+        "opened": blocker.created_at.date().isoformat(),
+        "age_days": (now - blocker.created_at).days,
+        "key_result": kr.title if kr else None,
+        "outcome": kr.outcome_title if kr else None,
+    }
+
+
+def _at_risk(person: OrgPerson, facts: BatchFacts, histories: dict[int, KRHistory]) -> list[dict]:
+    found = []
+    for kr in sorted(facts.of("key_results", person.id), key=lambda k: (k.title, k.id)):
+        points = histories[kr.id].points
+        if not points or histories[kr.id].met(points[-1].value):
+            continue
+        latest = points[-1]
+        previous = points[-2].confidence if len(points) > 1 else None
+        if latest.confidence <= AT_RISK_CONFIDENCE or (previous is not None and previous - latest.confidence >= AT_RISK_DROP):
+            found.append({
+                "person": person.name,
+                "key_result": kr.title,
+                "outcome": kr.outcome_title,
+                "confidence": latest.confidence,
+                "previous_confidence": previous,
+                "value": latest.value,
+                "target": kr.target,
+                "unit": kr.unit,
+                "progress": max(0.0, min(1.0, histories[kr.id].progress_of(latest.value))),
+            })
+    return found
+
+
+def assemble(
+    due: DueDigest,
+    *,
+    org: Org,
+    facts: BatchFacts,
+    histories: dict[int, KRHistory],
+    krs: dict[int, KRMeta],
+    nudges: Sequence[Nudge],
+    old_blockers: Mapping[int, Sequence[BlockerRow]],
+    now: datetime,
+) -> dict | None:
+    """The digest's template context, or None when every section is empty."""
+    manager, start = due.manager, due.period_start
+    reports = org.reports(manager.id)  # alphabetical by name
+    answered, prompted = set(), set()
+    for report in reports:
+        for checkin in facts.of("checkins", report.id):
+            if checkin.answered_at is not None and checkin.answered_at >= start:
+                answered.add(report.id)
+            elif checkin.prompted_at is not None and checkin.prompted_at >= start:
+                prompted.add(report.id)
+    checked_in = [r.name for r in reports if r.id in answered]
+    not_checked_in = [r.name for r in reports if r.id in prompted - answered]
+
+    open_blockers = sorted(
+        (b for r in reports for b in facts.of("blockers", r.id) if b.status != BlockerStatus.resolved),
+        key=lambda b: (b.created_at, b.id),
+    )
+    at_risk = [item for r in reports for item in _at_risk(r, facts, histories)]
+    wins = [
+        {"id": w.id, "person": org.people[w.person_id].name, "text": w.text,
+         "key_result": krs[w.key_result_id].title if w.key_result_id in krs else None,
+         "outcome": krs[w.key_result_id].outcome_title if w.key_result_id in krs else None}
+        for w in sorted((w for r in reports for w in facts.of("wins", r.id)), key=lambda w: (w.created_at, w.id))
+        if w.created_at >= start
+    ]
+    nudge_items = [
+        {"id": n.id, "rule": n.rule, "title": RULE_TITLES[n.rule], "person": org.people[n.report_id].name,
+         "key_result": krs[n.key_result_id].title if n.key_result_id in krs else None,
+         "summary": explain(n.rule, n.evidence, key_result=krs[n.key_result_id].title if n.key_result_id in krs else None,
+                            unit=krs[n.key_result_id].unit if n.key_result_id in krs else ""),
+         "question": n.question}
+        for n in nudges
+    ]
+    rollup = sorted(
+        (b for p in org.organisation_below_reports(manager.id) for b in old_blockers.get(p, ())
+         if b.created_at < now - ROLLUP_AGE),
+        key=lambda b: (b.created_at, b.id),
+    )
+
+    if not (checked_in or not_checked_in or open_blockers or at_risk or wins or nudge_items or rollup):
+        return None
+    context = {
+        "manager": {"name": manager.name, "email": manager.email},
+        "period": due.period,
+        "period_label": period_label(due.period),
+        "since": start.astimezone(ZoneInfo(manager.timezone)).date().isoformat(),
+    }
+    sections = {
+        "checked_in": (checked_in, "names"),
+        "not_checked_in": (not_checked_in, "names"),
+        "blockers": ([_blocker_item(b, org, krs, now) for b in open_blockers], "blockers"),
+        "at_risk": (at_risk, "at_risk"),
+        "wins": (wins, "wins"),
+        "nudges": (nudge_items, "nudges"),
+        "rollup": ([_blocker_item(b, org, krs, now) for b in rollup], "rollup"),
+    }
+    for key, (items, cap) in sections.items():
+        context[key], context[f"{key}_more"] = _capped(items, cap)
+    return context
+
+
+async def _objective_key_results(
+    session: AsyncSession, facts: BatchFacts, histories: dict[int, KRHistory], since: datetime
+) -> tuple[dict[int, KRMeta], dict[int, list[KRHistory]]]:
+    """The other key results of each objective where one of ours just met its target (rarely any)."""
+    objectives = sorted({h.objective_id for h in histories.values() if just_met(h)})
+    if not objectives:
+        return {}, {}
+    siblings = await load_key_results(session, Objective.id.in_(objectives), KeyResult.id.not_in(list(facts.key_results)))
+    checkins, updates = await load_updates(session, key_results=list(siblings), since=since) if siblings else ([], [])
+    sibling_histories = _histories(BatchFacts(checkins=checkins, updates=updates), siblings)
+    by_objective: dict[int, list[KRHistory]] = defaultdict(list)
+    for history in [*histories.values(), *sibling_histories.values()]:
+        if history.objective_id in objectives:
+            by_objective[history.objective_id].append(history)
+    return siblings, by_objective
+
+
+@dataclass
+class _BatchView:
+    facts: BatchFacts
+    histories: dict[int, KRHistory]
+    key_results: dict[int, KRMeta]
+    candidates: list
+
+
+async def _read_batch(session: AsyncSession, due: Sequence[DueDigest], *, org: Org, now: datetime) -> _BatchView:
+    manager_ids = [d.manager.id for d in due]
+    report_ids = sorted({r for m in manager_ids for r in org.reports_of.get(m, ())})
+    earliest = min((d.period_start for d in due), default=now)
+    facts = await load_batch(session, report_ids=report_ids, manager_ids=manager_ids, period_start=earliest, now=now)
+    histories = _histories(facts, facts.key_results)
+    sibling_krs, by_objective = await _objective_key_results(session, facts, histories, now - HISTORY_WINDOW)
+    reports = [
+        _report_history(org.people[r], m, facts, histories, now)
+        for m in manager_ids for r in org.reports_of.get(m, ())
+    ]
+    candidates = candidates_for(reports, objective_key_results=by_objective, now=now)
+    return _BatchView(facts, histories, {**sibling_krs, **facts.key_results}, candidates)
+
+
+async def coaching_candidates(session: AsyncSession, *, org: Org, manager_ids: Sequence[int], now: datetime) -> list[NudgeCandidate]:
+    """Every rule's findings about these managers' reports, before cooldown and budget."""
+    due = [DueDigest(org.people[m], "", now - timedelta(days=7)) for m in manager_ids]
+    return (await _read_batch(session, due, org=org, now=now)).candidates
+
+
+async def build_digests(
+    session: AsyncSession,
+    due: Sequence[DueDigest],
+    *,
+    org: Org,
+    old_blockers: Mapping[int, Sequence[BlockerRow]],
+    old_blocker_key_results: Mapping[int, KRMeta],
+    budget_per_week: int,
+    cooldown_days: int,
+    now: datetime,
+) -> list[BuiltDigest]:
+    """Digests for one batch of managers; stores the nudges they carry (sent now)."""
+    view = await _read_batch(session, due, org=org, now=now)
+    past = [PastNudge(n.manager_id, n.report_id, n.rule, n.created_at, n.sent_at, n.dismissed_at) for n in view.facts.past_nudges]
+    chosen = select_nudges(view.candidates, past=past, budget_per_week=min(budget_per_week, SHOWN["nudges"]), cooldown_days=cooldown_days, now=now)
+    rows = [
+        Nudge(manager_id=c.manager_id, report_id=c.report_id, rule=c.rule, key_result_id=c.key_result_id,
+              evidence=c.evidence, question=c.question, created_at=now, sent_at=now)
+        for c in chosen
+    ]
+    session.add_all(rows)
+    await session.flush()
+    nudges_of: dict[int, list[Nudge]] = defaultdict(list)
+    for row in rows:
+        nudges_of[row.manager_id].append(row)
+
+    krs = {**old_blocker_key_results, **view.key_results}
+    built = []
+    for item in due:
+        context = assemble(item, org=org, facts=view.facts, histories=view.histories, krs=krs,
+                           nudges=nudges_of.get(item.manager.id, []), old_blockers=old_blockers, now=now)
+        if context is not None:
+            built.append(BuiltDigest(item.manager, item.period, context))
+    return built
