@@ -15,6 +15,7 @@ from bot.config import AppConfig
 from bot.console.platform import ConsolePlatform
 from bot.notifiers import PlatformNotifier
 from bot.platform import ChatPlatform
+from cadences.digest_planner import DigestPlanner
 from cadences.planner import Planner, PlannerSettings, PlanResult
 from cadences.sender import DeliverySender, SendResult
 from storage.db import Database
@@ -53,10 +54,12 @@ class Ticker:
     def __init__(self, config: AppConfig, db: Database, platforms: Mapping[str, ChatPlatform] | None = None) -> None:
         self.db = db
         self.planner = Planner(db, planner_settings(config))
+        self.digests = DigestPlanner(db, config.digest, config.nudges)
         self.sender = DeliverySender(db, PlatformNotifier(platforms or default_platforms()), config.delivery)
 
     async def tick(self, now: datetime) -> TickResult:
         plan = await self.planner.tick(now)
+        await self.digests.tick(now)
         send = await self.sender.run_once(now)
         return TickResult(plan, send)
 

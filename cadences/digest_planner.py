@@ -121,3 +121,13 @@ async def queue_due_digests(
             await enqueue_rows(session, rows)
             queued += len(built)
     return queued
+
+
+class DigestPlanner:
+    """What the scheduler tick calls: `await DigestPlanner(db, config.digest, config.nudges).tick(now)`."""
+
+    def __init__(self, db: Database, schedule: DigestSchedule, nudges: NudgePolicy) -> None:
+        self.db, self.schedule, self.nudges = db, schedule, nudges
+
+    async def tick(self, now: datetime) -> int:
+        return await queue_due_digests(self.db, schedule=self.schedule, nudges=self.nudges, now=now)
