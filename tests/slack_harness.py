@@ -17,6 +17,7 @@ from bot.config import Secrets
 from bot.router import Router
 from bot.slack import http
 from bot.slack.app import SlackBot
+from bot.slack.wiring import SlackWiring
 from bot.ticker import Ticker, TickResult, default_platforms
 from storage.db import Database
 from tests import slack_requests as rq
@@ -69,7 +70,7 @@ async def rig(db: Database) -> AsyncIterator[SlackRig]:
     secrets = Secrets(slack_bot_token="xoxb-test", slack_signing_secret=rq.SIGNING_SECRET, slack_app_token=None)
     bot = SlackBot(config=config, secrets=secrets, db=db, router=Router(config, db, clock=lambda: NOW), clock=lambda: NOW)
     app = web.Application()
-    http.mount(app, bot)
+    SlackWiring(bot).mount(app)
     client = TestClient(TestServer(app, host="127.0.0.1"))
     await client.start_server()
     yield SlackRig(fake, bot, client, db, ids)

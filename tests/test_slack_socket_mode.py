@@ -58,3 +58,30 @@ async def test_socket_mode_modal_errors_travel_back_in_the_ack(rig: SlackRig) ->
         assert f"kr.{days}.value" in ack["payload"]["errors"]
     finally:
         await connection.stop()
+
+
+async def test_serve_wiring_opens_socket_mode_with_the_web_app_and_closes_it_after(rig: SlackRig) -> None:
+    from aiohttp import web
+    from aiohttp.test_utils import TestServer
+
+    from bot.config import Secrets
+    from bot.runtime import Runtime
+    from bot.slack.wiring import build_slack
+
+    runtime = Runtime(config=rig.bot.config, db=rig.db, secrets=Secrets(
+        slack_bot_token="xoxb-test", slack_app_token="xapp-1-serve", slack_signing_secret=None))
+    wiring = build_slack(runtime)
+    assert wiring is not None and wiring.socket_mode is not None and wiring.platform.name == "slack"
+    app = web.Application()
+    wiring.attach(app)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        await rig.fake.wait_for_socket()
+        ack = await rig.fake.send_envelope("events_api", rq.event_callback(
+            {"type": "app_home_opened", "user": "UMAYA", "tab": "home"}), envelope_id="env-serve")
+        assert ack["envelope_id"] == "env-serve"
+        await rig.fake.wait_for("views.publish")
+    finally:
+        await server.close()
+    assert build_slack(Runtime(config=rig.bot.config, db=rig.db, secrets=Secrets(slack_bot_token=None))) is None

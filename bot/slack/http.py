@@ -37,11 +37,3 @@ def events_handler(bot: SlackBot):
         return await to_aiohttp_response(response)
 
     return handle
-
-
-def slack_routes(bot: SlackBot) -> list[tuple[str, str, object]]:
-    return [("POST", SLACK_EVENTS_PATH, events_handler(bot))]
-
-
-def mount(app: web.Application, bot: SlackBot) -> None:
-    app.router.add_post(SLACK_EVENTS_PATH, events_handler(bot))
