@@ -75,6 +75,7 @@ async def rig(db: Database) -> AsyncIterator[SlackRig]:
     await client.start_server()
     yield SlackRig(fake, bot, client, db, ids)
     await client.close()
+    await bot.close()
     await fake.stop()
 
 

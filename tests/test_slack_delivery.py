@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.slack.client import make_web_client
+from bot.slack.client import close_session, make_web_client
 from bot.slack.platform import SlackPlatform
 from cadences.notifier import OutboundMessage, PermanentFailure, RetryLater, Unreachable
 from tests.fake_slack import FakeSlack
@@ -23,8 +23,10 @@ async def fake() -> AsyncIterator[FakeSlack]:
 
 
 @pytest.fixture
-def slack(fake: FakeSlack) -> SlackPlatform:
-    return SlackPlatform(make_web_client(token="xoxb-test", base_url=fake.api_url))
+async def slack(fake: FakeSlack) -> AsyncIterator[SlackPlatform]:
+    platform = SlackPlatform(make_web_client(token="xoxb-test", base_url=fake.api_url))
+    yield platform
+    await close_session(platform.client)
 
 
 def prompt(address: str = "U0ANNA", **overrides) -> OutboundMessage:
@@ -86,6 +88,7 @@ async def test_unreachable_api_is_retried_later() -> None:
     platform = SlackPlatform(make_web_client(token="xoxb-test", base_url="http://127.0.0.1:9/api/", timeout=2))
     with pytest.raises(RetryLater, match="unreachable"):
         await platform.deliver(prompt())
+    await close_session(platform.client)
 
 
 @pytest.mark.parametrize("error", ["user_not_found", "account_inactive", "cannot_dm_bot", "not_in_channel",

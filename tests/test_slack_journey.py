@@ -65,7 +65,6 @@ async def test_prompt_button_modal_submission_stores_the_check_in_and_marks_the_
 
     [confirmation] = await rig.fake.wait_for("chat.postMessage")
     assert confirmation.args["channel"] == "UALICE" and "Recorded your check-in" in confirmation.args["text"]
-    await rig.fake.wait_for("views.publish")
 
     await rig.tick(MONDAY_AFTER_NINE_BERLIN + timedelta(minutes=1))  # sends the checkin_done update
     [update] = rig.fake.calls_to("chat.update")

@@ -8,6 +8,7 @@ because that ack is also where inline errors go.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Callable
@@ -21,7 +22,7 @@ from bot.config import AppConfig, Secrets
 from bot.platform import FormRejected, InboundEvent, Intent
 from bot.slack import events
 from bot.slack.blocks import SlackMessages
-from bot.slack.client import make_web_client
+from bot.slack.client import close_session, make_web_client, shared_session
 from bot.slack.dedupe import ProcessedEvents
 from bot.slack.home import home_context
 from bot.slack.intents import IntentRenderer, Where
@@ -60,6 +61,9 @@ class SlackBot:
         self.platform = SlackPlatform(self.client, messages=self.messages)
         self.intents = IntentRenderer(self.client, self.messages)
         self.processed = ProcessedEvents(db)
+        # SQLite has one writer: queue submissions here (FIFO) instead of letting them
+        # poll for the file lock, which is what makes the slowest acks slow.
+        self._submissions = asyncio.Semaphore(2 if db.is_sqlite else 32)
         signing_secret = secrets.slack_signing_secret.get_secret_value() if secrets.slack_signing_secret else ""
         self.signing_secret = signing_secret
         # An empty signing secret makes every HTTP request fail verification (401): safe in Socket Mode.
@@ -74,6 +78,7 @@ class SlackBot:
     # -- wiring ----------------------------------------------------------------------------
     def _register(self) -> None:
         app = self.app
+        app.use(self._with_shared_session)
         app.command(re.compile(r"^/"))(self.on_command)
         app.action(re.compile(r".*"))(self.on_action)
         app.view_submission(re.compile(r".*"))(self.on_view_submission)
@@ -83,6 +88,13 @@ class SlackBot:
         app.event("team_join")(self.on_team_join)
         app.event(re.compile(r".*"))(self._ignore_event)
         app.error(self.on_error)
+
+    async def _with_shared_session(self, next) -> None:  # noqa: A002 - Bolt's middleware signature
+        await shared_session(self.client)
+        await next()
+
+    async def close(self) -> None:
+        await close_session(self.client)
 
     async def _ack_only(self, ack) -> None:
         await ack()
@@ -114,9 +126,8 @@ class SlackBot:
         event = events.command_event(body)
         where = Where(event.sender.user_ref, event.sender.conversation, event.sender.is_direct,
                       body.get("response_url"), body.get("trigger_id"))
-        intents = await self._dispatch_once(events.command_key(body), event)
-        if intents:
-            await self.intents.show(intents, where)
+        # Slack never resends a slash command, so no duplicate check (and no extra write).
+        await self.intents.show(await self.router.dispatch(event), where)
 
     async def on_action(self, ack, body) -> None:
         await ack()
@@ -138,7 +149,8 @@ class SlackBot:
         modal stays open with everything typed."""
         event = events.submission_event(body)
         key = events.submission_key(body)
-        intents = await self._dispatch_once(key, event)
+        async with self._submissions:
+            intents = await self._dispatch_once(key, event)
         if intents is None:  # a resent submission already stored
             await ack()
             return
@@ -150,7 +162,6 @@ class SlackBot:
             return
         await ack()
         await self.intents.show(intents, Where(event.sender.user_ref))
-        await self.publish_home(event.sender.user_ref)
 
     async def on_home_opened(self, ack, event) -> None:
         await ack()

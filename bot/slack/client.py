@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import random
+
+import aiohttp
 from typing import Optional
 
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
@@ -78,6 +80,19 @@ def retry_handlers() -> list[AsyncRetryHandler]:
         ShortRateLimitRetryHandler(),
         AsyncServerErrorRetryHandler(max_retry_count=1),
     ]
+
+
+async def shared_session(client: AsyncWebClient) -> aiohttp.ClientSession:
+    """One connection pool for every call of this client (slack_sdk otherwise opens a new
+    aiohttp session per API call); created on first use inside the running loop."""
+    if client.session is None or client.session.closed:
+        client.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=client.timeout))
+    return client.session
+
+
+async def close_session(client: AsyncWebClient) -> None:
+    if client.session is not None and not client.session.closed:
+        await client.session.close()
 
 
 def api_base_url(configured: str | None) -> str:

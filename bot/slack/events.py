@@ -100,11 +100,6 @@ def event_key(body: Mapping[str, Any]) -> str | None:
     return f"slack:event:{event_id}" if event_id else None
 
 
-def command_key(body: Mapping[str, Any]) -> str | None:
-    trigger = body.get("trigger_id")
-    return f"slack:command:{trigger}" if trigger else None
-
-
 def action_key(body: Mapping[str, Any]) -> str | None:
     user = (body.get("user") or {}).get("id")
     stamps = ",".join(str(a.get("action_ts", "")) for a in body.get("actions") or [] if isinstance(a, Mapping))

@@ -17,6 +17,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from bot.checkin_form import CheckInForm
 from bot.platform import FormRejected, Intent, Reply, ShowForm
 from bot.slack.blocks import SlackMessages
+from bot.slack.client import shared_session
 from bot.slack.modal import FormTooLarge, checkin_view
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,8 @@ class IntentRenderer:
     async def reply(self, reply: Reply, where: Where) -> None:
         payload = self.messages.message(reply.template, reply.context)
         if where.response_url:
-            await AsyncWebhookClient(where.response_url, timeout=10).send(
+            session = await shared_session(self.client)
+            await AsyncWebhookClient(where.response_url, timeout=10, session=session).send(
                 text=payload["text"], blocks=payload["blocks"],
                 response_type="in_channel" if reply.public else "ephemeral", replace_original=False,
             )

@@ -16,7 +16,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.blocks import SlackMessages, SlackRenderError
-from bot.slack.client import retry_after_seconds
+from bot.slack.client import retry_after_seconds, shared_session
 from cadences.notifier import OutboundMessage, PermanentFailure, RetryLater, Sent, Unreachable
 from messages.render import TemplateNotFound
 
@@ -86,6 +86,7 @@ class SlackPlatform:
             raise PermanentFailure(f"template {message.template!r} failed: {type(exc).__name__}: {exc}") from None
         if not message.address:
             raise Unreachable("no Slack address for this delivery")
+        await shared_session(self.client)
         try:
             if message.replace_ref:
                 return await self._update_or_post(message, payload)

@@ -41,9 +41,13 @@ class SlackWiring:
     def attach(self, app: web.Application) -> None:
         """Mount the route and tie Socket Mode (if any) to the application's lifetime."""
         self.mount(app)
+        app.on_cleanup.append(self._close)
         if self.socket_mode is not None:
             app.on_startup.append(self._start_socket_mode)
             app.on_cleanup.append(self._stop_socket_mode)
+
+    async def _close(self, _app: web.Application) -> None:
+        await self.bot.close()
 
     async def _start_socket_mode(self, _app: web.Application) -> None:
         await self.socket_mode.start()  # type: ignore[union-attr]
