@@ -56,6 +56,9 @@ def _setup(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log de
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if not verbose:
+        # Migration chatter ("Context impl SQLiteImpl") is noise for people running a command.
+        logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 @app.command()

@@ -13,7 +13,7 @@ from bot.handlers.help import answer_unknown
 from bot.handlers.views import key_result_view, person_view, win_view
 from bot.platform import ButtonClicked, FormRejected, FormSubmitted, Intent, Reply, ShowForm
 from cadences.outbox import delivery_row, enqueue_rows
-from cadences.periods import current_period, period_bounds, period_label
+from cadences.periods import current_period, period_bounds, period_first_day, period_label
 from cadences.registry import sync_cadences
 from cadences.settings import CadenceRule
 from storage.models import Cadence, CheckIn, CheckInStatus, Person
@@ -32,7 +32,7 @@ def primary_rule(rules: tuple[CadenceRule, ...], name: str | None = None) -> Cad
 
 
 async def build_form(session: AsyncSession, person: Person, checkin: CheckIn, cadence: Cadence) -> CheckInForm:
-    owned = await key_results_of(session, person.id)  # type: ignore[arg-type]
+    owned = await key_results_of(session, person.id, on=period_first_day(checkin.period))  # type: ignore[arg-type]
     return CheckInForm(
         checkin_id=checkin.id,  # type: ignore[arg-type]
         person_name=person.name,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -45,9 +47,46 @@ class OutcomeProgress:
         return sum(kr.progress() for kr in krs) / len(krs)
 
 
-async def key_results_of(session: AsyncSession, person_id: int) -> list[OwnedKeyResult]:
-    """The key results a person owns, grouped by outcome then objective (stable order)."""
-    return (await key_results_of_people(session, [person_id])).get(person_id, [])
+_PERIOD = re.compile(r"^(\d{4})(?:-(?:Q([1-4])|H([12])|(\d{2})))?$")
+
+
+def period_start(period: str) -> date | None:
+    """First day of an OKR period written as 2026, 2026-H2, 2026-Q4 or 2026-11; None if unknown."""
+    match = _PERIOD.match(period.strip().upper())
+    if not match:
+        return None
+    year, quarter, half, month = match.groups()
+    if quarter:
+        return date(int(year), 3 * int(quarter) - 2, 1)
+    if half:
+        return date(int(year), 1 if half == "1" else 7, 1)
+    if month and 1 <= int(month) <= 12:
+        return date(int(year), int(month), 1)
+    return date(int(year), 1, 1) if not month else None
+
+
+def current_only(owned: list[OwnedKeyResult], on: date) -> list[OwnedKeyResult]:
+    """Keep the key results of the latest OKR period that has started by `on`.
+
+    When a new quarter's OKRs are imported, last quarter's drop out of check-ins; when only
+    future periods exist, the earliest is shown. Periods in an unknown format always stay.
+    """
+    starts = {item.objective.period: period_start(item.objective.period) for item in owned}
+    known = sorted({start for start in starts.values() if start is not None})
+    if not known:
+        return owned
+    started = [start for start in known if start <= on]
+    chosen = started[-1] if started else known[0]
+    return [item for item in owned if starts[item.objective.period] in (None, chosen)]
+
+
+async def key_results_of(session: AsyncSession, person_id: int, *, on: date | None = None) -> list[OwnedKeyResult]:
+    """The key results a person owns, grouped by outcome then objective (stable order).
+
+    With `on`, only those of the OKR period current on that date (see `current_only`).
+    """
+    owned = (await key_results_of_people(session, [person_id])).get(person_id, [])
+    return owned if on is None else current_only(owned, on)
 
 
 async def key_results_of_people(session: AsyncSession, person_ids: Iterable[int]) -> dict[int, list[OwnedKeyResult]]:
