@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from bot.config import AppConfig
-from bot.handlers import blockers, checkin, help, okrs, outcomes, wins
+from bot.handlers import blockers, checkin, help, manager, okrs, outcomes, wins
 from bot.handlers.context import ButtonHandler, CommandHandler, Context, FormHandler
 from bot.platform import ButtonClicked, FormSubmitted, InboundEvent, Intent, MemberJoined, MessageReceived, Reply, Sender
 from storage.db import Database
@@ -28,9 +28,11 @@ COMMANDS: dict[str, CommandHandler] = {
     "blockers": blockers.show_blockers,
     "outcomes": outcomes.show_outcomes,
     "help": help.show_help,
+    **manager.COMMANDS,
 }
 BUTTONS: dict[str, ButtonHandler] = {
     "checkin.start": checkin.start_from_button,
+    **manager.BUTTONS,
 }
 FORMS: dict[str, FormHandler] = {
     "checkin": checkin.submit,

@@ -14,6 +14,7 @@ from bot.handlers.views import key_result_view, person_view, win_view
 from bot.platform import ButtonClicked, FormRejected, FormSubmitted, Intent, Reply, ShowForm
 from cadences.outbox import delivery_row, enqueue_rows
 from cadences.periods import current_period, period_bounds, period_first_day, period_label
+from cadences.wins import after_checkin
 from cadences.registry import sync_cadences
 from cadences.settings import CadenceRule
 from storage.models import Cadence, CheckIn, CheckInStatus, Person
@@ -138,6 +139,7 @@ async def _store(ctx: Context, checkin: CheckIn, answers) -> dict[str, Any]:
     label = period_label(checkin.period)
     async with ctx.db.transaction() as session:
         recorded = await record_checkin(session, checkin, answers, ctx.now)
+        await after_checkin(session, checkin.id, now=ctx.now)  # manager loop: shared wins, targets met
         done_context = {"checkin_id": checkin.id, "person": person_view(ctx.person), "period_label": label}
         prompts = await sent_prompts_of_checkin(session, checkin)
         await enqueue_rows(

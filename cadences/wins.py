@@ -1,0 +1,123 @@
+"""Wins in channels: drafts, the author's consent, and the announcement to their team's channels.
+
+A win reaches a channel only with its author's consent: ticking "share" in the check-in form,
+or approving a draft (`win.approve` / console `approve N`). `win TEXT` and a key result
+crossing its target create drafts and ask the author. The announcement carries the win's text,
+the author's name and the key result and outcome it advanced — nothing else from the check-in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from cadences.outbox import enqueue_for_person, enqueue_for_team
+from storage.models import CheckIn, KeyResult, KRUpdate, Objective, Outcome, Person, Team, Win, WinStatus
+
+
+def _number(value: float) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+async def win_context(session: AsyncSession, win: Win, author: Person) -> dict[str, Any]:
+    """The same context for the draft and the announcement, on every surface."""
+    kr_title = outcome_title = None
+    if win.key_result_id is not None:
+        row = (await session.exec(
+            select(KeyResult.title, Outcome.title)
+            .join(Objective, Objective.id == KeyResult.objective_id)
+            .outerjoin(Outcome, Outcome.id == Objective.outcome_id)
+            .where(KeyResult.id == win.key_result_id)
+        )).first()
+        if row is not None:
+            kr_title, outcome_title = row
+    return {
+        "win": {"id": win.id, "text": win.text, "key_result": kr_title, "outcome": outcome_title},
+        "person": {"name": author.name},
+    }
+
+
+async def ask_author_to_share(session: AsyncSession, win: Win, author: Person, *, reason: str = "command") -> None:
+    """Send the author a `win_draft` with an approve button (once per win)."""
+    context = {**await win_context(session, win, author), "reason": reason}
+    await enqueue_for_person(session, author, key=f"win_draft:{win.id}", template="win_draft", context=context)
+
+
+async def announce_win(session: AsyncSession, win: Win, author: Person) -> int:
+    """Queue the announcement to the author's team channels; returns how many channels.
+
+    Only for wins whose author consented (`share`). The outbox key `win:{id}` makes a second
+    call harmless.
+    """
+    if not win.share or author.team_id is None:
+        return 0
+    team = await session.get(Team, author.team_id)
+    if team is None:
+        return 0
+    context = {**await win_context(session, win, author), "team": team.name}
+    channels = await enqueue_for_team(session, team, key=f"win:{win.id}", template="win_announcement", context=context)
+    win.status = WinStatus.approved  # approved: the announcement is in the outbox (storage.models)
+    session.add(win)
+    return channels
+
+
+async def approve_win(session: AsyncSession, win: Win, author: Person) -> int:
+    """The author said yes: share it and queue the announcement."""
+    win.share = True
+    return await announce_win(session, win, author)
+
+
+async def _previous_values(session: AsyncSession, checkin: CheckIn, kr_ids: Iterable[int]) -> dict[int, float]:
+    """Each key result's value in the check-in answered before this one."""
+    latest = (
+        select(KRUpdate.key_result_id, func.max(CheckIn.answered_at).label("at"))
+        .join(CheckIn, CheckIn.id == KRUpdate.checkin_id)
+        .where(KRUpdate.key_result_id.in_(list(kr_ids)), CheckIn.id != checkin.id, CheckIn.answered_at.is_not(None))
+        .group_by(KRUpdate.key_result_id)
+        .subquery()
+    )
+    rows = await session.exec(
+        select(KRUpdate.key_result_id, KRUpdate.value)
+        .join(CheckIn, CheckIn.id == KRUpdate.checkin_id)
+        .join(latest, (latest.c.key_result_id == KRUpdate.key_result_id) & (latest.c.at == CheckIn.answered_at))
+    )
+    return dict(rows.all())
+
+
+async def after_checkin(session: AsyncSession, checkin_id: int, *, now: datetime) -> None:
+    """Call in the check-in's transaction: announce wins shared in it, draft wins for targets met."""
+    checkin = await session.get(CheckIn, checkin_id)
+    author = await session.get(Person, checkin.person_id) if checkin else None
+    if checkin is None or author is None:
+        return
+    wins = (await session.exec(select(Win).where(Win.checkin_id == checkin.id))).all()
+    for win in wins:
+        if win.share and win.status != WinStatus.posted:
+            await announce_win(session, win, author)
+
+    updates = (await session.exec(
+        select(KRUpdate, KeyResult).join(KeyResult, KeyResult.id == KRUpdate.key_result_id)
+        .where(KRUpdate.checkin_id == checkin.id)
+    )).all()
+    previous = await _previous_values(session, checkin, [kr.id for _, kr in updates]) if updates else {}
+    drafted = {w.key_result_id for w in wins if w.key_result_id is not None}
+    for update, kr in updates:
+        before = previous.get(kr.id, kr.baseline)
+        if kr.id in drafted or not _meets(kr, update.value) or _meets(kr, before):
+            continue
+        unit = f" {kr.unit}" if kr.unit else ""
+        win = Win(person_id=author.id, checkin_id=checkin.id, key_result_id=kr.id, status=WinStatus.draft,
+                  text=f"Reached the target of “{kr.title}”: {_number(update.value)}{unit} (target {_number(kr.target)}{unit})."[:1000],
+                  created_at=now)
+        session.add(win)
+        await session.flush()
+        await ask_author_to_share(session, win, author, reason="target_met")
+
+
+def _meets(kr: KeyResult, value: float) -> bool:
+    return value >= kr.target if kr.direction == "increase" else value <= kr.target
