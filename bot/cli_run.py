@@ -63,3 +63,26 @@ def status(
 
     for line in run_async(read()).lines():
         typer.echo(line)
+
+
+@app.command()
+def serve(
+    config: ConfigOption = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 3000,
+) -> None:
+    """Run the HTTP server (webhooks, /healthz, /readyz, /metrics) and the every-minute scheduler."""
+    from aiohttp import web
+
+    from bot.server import build_web_app, platform_mounts
+
+    runtime = open_runtime(config)
+    migrate.upgrade(runtime.config.resolved_database_url)
+    web_app = build_web_app(runtime, mounts=platform_mounts(runtime))
+
+    async def close(_app) -> None:
+        await runtime.close()
+
+    web_app.on_cleanup.append(close)
+    typer.echo(f"Serving on http://{host}:{port} (health: /healthz, metrics: /metrics)")
+    web.run_app(web_app, host=host, port=port, print=None)

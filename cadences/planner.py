@@ -18,10 +18,12 @@ and the next schedule together — so a crash leaves either all of it or none of
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cadences import checkin_messages as cm
@@ -86,32 +88,40 @@ class Planner:
         self.settings = settings
         self._rules_by_id: dict[int, CadenceRule] | None = None
         self._full_plan_needed = False
+        self._lock = asyncio.Lock()
 
-    async def rules_by_id(self, session: AsyncSession) -> dict[int, CadenceRule]:
+    async def rules_by_id(self) -> dict[int, CadenceRule]:
         """Mirror the configured cadences once per process; a new or changed rule is re-planned."""
-        if self._rules_by_id is None:
-            changed, added = await _changed_cadences(session, self.settings.cadences)
-            rows = await sync_cadences(session, self.settings.cadences)
-            self._rules_by_id = {rows[rule.name].id: rule for rule in self.settings.cadences}
-            if changed:
-                await session.execute(delete(SCHEDULE).where(_S.cadence_id.in_(changed)))
-            self._full_plan_needed = bool(changed or added)
+        async with self._lock:
+            for attempt in (1, 2):
+                if self._rules_by_id is not None:
+                    break
+                try:
+                    async with self.db.transaction() as session:
+                        changed, added = await _changed_cadences(session, self.settings.cadences)
+                        rows = await sync_cadences(session, self.settings.cadences)
+                        if changed:
+                            await session.execute(delete(SCHEDULE).where(_S.cadence_id.in_(changed)))
+                    self._rules_by_id = {rows[rule.name].id: rule for rule in self.settings.cadences}
+                    self._full_plan_needed = bool(changed or added)
+                except IntegrityError:  # another process mirrored the same cadence first
+                    if attempt == 2:
+                        raise
         return self._rules_by_id
 
     async def plan(self, now: datetime, *, everyone: bool = False) -> int:
+        rules = await self.rules_by_id()
         async with self.db.transaction() as session:
-            await self.rules_by_id(session)
-            return await self._plan(session, now, everyone=everyone)
+            return await self._plan(session, rules, now, everyone=everyone)
 
     async def replan(self, person_ids: list[int], now: datetime) -> int:
         """Recompute these people's schedules (after a timezone, country or leave change)."""
+        rules = await self.rules_by_id()
         async with self.db.transaction() as session:
             await session.execute(delete(SCHEDULE).where(_S.person_id.in_(person_ids)))
-            rules = await self.rules_by_id(session)
             return await self._create(session, person_ids, rules, now)
 
-    async def _plan(self, session: AsyncSession, now: datetime, *, everyone: bool) -> int:
-        rules = await self.rules_by_id(session)
+    async def _plan(self, session: AsyncSession, rules: dict[int, CadenceRule], now: datetime, *, everyone: bool) -> int:
         if self._full_plan_needed:
             everyone, self._full_plan_needed = True, False
         if everyone:
@@ -149,15 +159,14 @@ class Planner:
             result.add(batch)
             if batch.claimed < self.settings.batch_size:
                 break
-        async with self.db.session() as session:
-            rules = await self.rules_by_id(session)
+        rules = await self.rules_by_id()
         result.add(await advance_checkins(self.db, now=now, rules=rules, settings=self.settings))
         return result
 
     async def _prompt_due_batch(self, now: datetime) -> "_BatchResult":
         result = _BatchResult()
+        rules = await self.rules_by_id()
         async with self.db.transaction() as session:
-            rules = await self.rules_by_id(session)
             due = await claim_rows(
                 session, SCHEDULE, where=_S.next_prompt_at <= now, order_by=_S.next_prompt_at,
                 limit=self.settings.batch_size, values=None,

@@ -1,0 +1,198 @@
+"""The one aiohttp application `outcomebot serve` runs: health, metrics, platform webhooks, scheduler.
+
+Routes: `GET /healthz` (the process is up), `GET /readyz` (the database answers),
+`GET /metrics` (Prometheus text), plus whatever the chat platforms mount.
+
+Platform hook — kept tiny on purpose. A platform package (`bot.slack`, `bot.teams`) exposes
+
+    def mount(app: web.Application, runtime: Runtime) -> ChatPlatform | None
+
+which adds its routes (`POST /slack/events`, `POST /api/messages`) and any startup/cleanup
+hooks to `app`, and returns the ChatPlatform the outbox sender should deliver through.
+`serve` calls `bot.slack.mount` when SLACK_BOT_TOKEN is set and `bot.teams.mount` when
+TEAMS_APP_ID is set (see `platform_mounts`). Tests can pass their own `mounts`, or plain
+`extra_routes` as `(method, path, handler)` tuples.
+
+The scheduler is APScheduler's AsyncIOScheduler with the in-memory job store — the database
+is the durable state, so nothing about jobs needs persisting. The tick job runs every minute
+with `max_instances=1` and `coalesce=True`: a slow tick is never run twice at once here, and
+the row claims in cadences/ keep ticks of other processes from sending anything twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timedelta, timezone
+
+from aiohttp import web
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from sqlalchemy import text
+
+from bot.platform import ChatPlatform
+from bot.runtime import Runtime
+from bot.ticker import Ticker, default_platforms, read_status
+
+log = logging.getLogger(__name__)
+Mount = Callable[[web.Application, Runtime], "ChatPlatform | None"]
+Route = tuple[str, str, Callable]
+TICKER_KEY = web.AppKey("ticker", Ticker)
+SCHEDULER_KEY = web.AppKey("scheduler", AsyncIOScheduler)
+METRICS_KEY = web.AppKey("metrics", object)
+RUNNING_KEY = web.AppKey("running_jobs", set)
+SHUTDOWN_GRACE_SECONDS = 30
+
+
+class Metrics:
+    """Counters for the outbox and the tick, in a registry of their own (one per app)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.sent = Counter("outcomebot_deliveries_sent", "Messages delivered", registry=self.registry)
+        self.failed = Counter("outcomebot_deliveries_failed", "Messages given up on", registry=self.registry)
+        self.retried = Counter("outcomebot_deliveries_retried", "Sends to be retried", registry=self.registry)
+        self.unreachable = Counter("outcomebot_deliveries_unreachable", "People unreachable", registry=self.registry)
+        self.prompted = Counter("outcomebot_prompts", "Check-in prompts queued", registry=self.registry)
+        self.tick_seconds = Histogram("outcomebot_tick_seconds", "Duration of a scheduler tick", registry=self.registry)
+        self.due = Gauge("outcomebot_due", "Prompts and messages due after the last tick", registry=self.registry)
+
+
+def platform_mounts(runtime: Runtime) -> list[Mount]:
+    """The mount functions of the platforms whose tokens are in the environment."""
+    wanted = [name for name, enabled in (("slack", runtime.secrets.slack_enabled),
+                                         ("teams", runtime.secrets.teams_enabled)) if enabled]
+    mounts: list[Mount] = []
+    for name in wanted:
+        mount = getattr(importlib.import_module(f"bot.{name}"), "mount", None)
+        if mount is None:
+            log.warning("%s credentials are set but bot.%s has no mount(app, runtime) yet; not serving it", name, name)
+        else:
+            mounts.append(mount)
+    return mounts
+
+
+def build_web_app(
+    runtime: Runtime, *, platforms: Mapping[str, ChatPlatform] | None = None, mounts: Iterable[Mount] = (),
+    extra_routes: Iterable[Route] = (), tick_seconds: float = 60, scheduler: bool = True,
+) -> web.Application:
+    app = web.Application()
+    chosen = dict(platforms) if platforms is not None else default_platforms()
+    for mount in mounts:
+        platform = mount(app, runtime)
+        if platform is not None:
+            chosen[platform.name] = platform
+    for method, path, handler in extra_routes:
+        app.router.add_route(method, path, handler)
+    metrics = Metrics()
+    ticker = Ticker(runtime.config, runtime.db, chosen)
+    app[TICKER_KEY] = ticker
+    app[METRICS_KEY] = metrics
+    app.router.add_get("/healthz", _healthz)
+    app.router.add_get("/readyz", _readyz(runtime))
+    app.router.add_get("/metrics", _metrics(metrics))
+    if scheduler:
+        app.on_startup.append(_start_scheduler(runtime, ticker, metrics, tick_seconds))
+        app.on_cleanup.append(_stop_scheduler)
+    return app
+
+
+async def run_tick(runtime: Runtime, ticker: Ticker, metrics: Metrics, now: datetime | None = None) -> None:
+    """One scheduled pass; errors are logged, never raised into the scheduler."""
+    now = now or datetime.now(timezone.utc)
+    started = time.perf_counter()
+    try:
+        result = await ticker.tick(now)
+        status = await read_status(runtime.db, now)
+    except Exception:
+        log.exception("tick at %s failed; the next one will retry", now.isoformat())
+        return
+    finally:
+        metrics.tick_seconds.observe(time.perf_counter() - started)
+    metrics.sent.inc(result.send.sent)
+    metrics.failed.inc(result.send.failed)
+    metrics.retried.inc(result.send.retried)
+    metrics.unreachable.inc(result.send.unreachable)
+    metrics.prompted.inc(result.plan.prompted)
+    metrics.due.set(status.due_prompts + status.due_deliveries)
+
+
+def _start_scheduler(runtime: Runtime, ticker: Ticker, metrics: Metrics, tick_seconds: float):
+    async def start(app: web.Application) -> None:
+        scheduler = AsyncIOScheduler(
+            jobstores={"default": MemoryJobStore()},
+            job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
+            timezone=timezone.utc,
+        )
+        running: set[asyncio.Task] = set()
+        app[RUNNING_KEY] = running
+
+        def tracked(job):
+            async def run(*args) -> None:
+                task = asyncio.current_task()
+                running.add(task)
+                try:
+                    await job(*args)
+                finally:
+                    running.discard(task)
+
+            return run
+
+        scheduler.add_job(tracked(run_tick), IntervalTrigger(seconds=tick_seconds), args=(runtime, ticker, metrics),
+                          id="tick", next_run_time=datetime.now(timezone.utc))
+        scheduler.add_job(tracked(_plan_everyone), IntervalTrigger(hours=1), args=(ticker,), id="plan-everyone",
+                          next_run_time=datetime.now(timezone.utc) + timedelta(seconds=5))
+        scheduler.start()
+        app[SCHEDULER_KEY] = scheduler
+
+    return start
+
+
+async def _plan_everyone(ticker: Ticker) -> None:
+    """Hourly safety net: schedules for anyone the per-tick check could not see."""
+    try:
+        await ticker.planner.plan(datetime.now(timezone.utc), everyone=True)
+    except Exception:
+        log.exception("planning everyone failed; the next hour will retry")
+
+
+async def _stop_scheduler(app: web.Application) -> None:
+    scheduler = app.get(SCHEDULER_KEY)
+    if scheduler is not None and scheduler.running:
+        scheduler.shutdown(wait=False)
+        await asyncio.sleep(0)  # AsyncIOScheduler.shutdown runs on the next loop iteration
+    running = app.get(RUNNING_KEY) or set()
+    if running:  # let a tick in progress finish (its claims are leased), then close the database
+        _done, pending = await asyncio.wait(set(running), timeout=SHUTDOWN_GRACE_SECONDS)
+        for task in pending:
+            task.cancel()
+
+
+async def _healthz(_request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+def _readyz(runtime: Runtime):
+    async def readyz(_request: web.Request) -> web.Response:
+        try:
+            async with runtime.db.session() as session:
+                await session.execute(text("SELECT 1"))
+        except Exception as exc:
+            log.warning("database not reachable: %s", type(exc).__name__)
+            return web.json_response({"status": "database unreachable"}, status=503)
+        return web.json_response({"status": "ready"})
+
+    return readyz
+
+
+def _metrics(metrics: Metrics):
+    async def serve_metrics(_request: web.Request) -> web.Response:
+        body = generate_latest(metrics.registry)
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    return serve_metrics
