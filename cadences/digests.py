@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import insert
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cadences.coaching import (
@@ -255,6 +257,21 @@ async def _read_batch(session: AsyncSession, due: Sequence[DueDigest], *, org: O
     return _BatchView(facts, histories, {**sibling_krs, **facts.key_results}, candidates)
 
 
+async def _store_nudges(session: AsyncSession, chosen: Sequence[NudgeCandidate], *, manager_ids: Sequence[int], now: datetime) -> list[Nudge]:
+    """Write the chosen nudges in one INSERT and read them back (with ids) in one SELECT."""
+    if not chosen:
+        return []
+    await session.exec(insert(Nudge).values([
+        {"manager_id": c.manager_id, "report_id": c.report_id, "rule": c.rule, "key_result_id": c.key_result_id,
+         "evidence": c.evidence, "question": c.question, "created_at": now, "sent_at": now}
+        for c in chosen
+    ]))
+    stored = await session.exec(
+        select(Nudge).where(Nudge.manager_id.in_(list(manager_ids)), Nudge.sent_at == now).order_by(Nudge.id)
+    )
+    return list(stored.all())
+
+
 async def coaching_candidates(session: AsyncSession, *, org: Org, manager_ids: Sequence[int], now: datetime) -> list[NudgeCandidate]:
     """Every rule's findings about these managers' reports, before cooldown and budget."""
     due = [DueDigest(org.people[m], "", now - timedelta(days=7)) for m in manager_ids]
@@ -276,13 +293,7 @@ async def build_digests(
     view = await _read_batch(session, due, org=org, now=now)
     past = [PastNudge(n.manager_id, n.report_id, n.rule, n.created_at, n.sent_at, n.dismissed_at) for n in view.facts.past_nudges]
     chosen = select_nudges(view.candidates, past=past, budget_per_week=min(budget_per_week, SHOWN["nudges"]), cooldown_days=cooldown_days, now=now)
-    rows = [
-        Nudge(manager_id=c.manager_id, report_id=c.report_id, rule=c.rule, key_result_id=c.key_result_id,
-              evidence=c.evidence, question=c.question, created_at=now, sent_at=now)
-        for c in chosen
-    ]
-    session.add_all(rows)
-    await session.flush()
+    rows = await _store_nudges(session, chosen, manager_ids=[d.manager.id for d in due], now=now)
     nudges_of: dict[int, list[Nudge]] = defaultdict(list)
     for row in rows:
         nudges_of[row.manager_id].append(row)
