@@ -15,14 +15,27 @@ COMMANDS = (
     ("win TEXT", "record a win, e.g. `win Acme went live in 9 days`"),
     ("blockers", "open blockers: yours, and your reports' if you manage people"),
     ("outcomes", "the company outcomes and how their key results are moving"),
+    ("approve N", "share your win number N in your team's channel"),
+    ("nudges", "the coaching nudges your manager got about you (`nudges @person` for a report's)"),
+    ("ack N", "managers: acknowledge blocker N (its author is told)"),
+    ("resolve N", "managers: mark blocker N resolved"),
+    ("details N", "managers: ask the author of blocker N for details"),
+    ("dismiss N", "managers: mark nudge N not useful, so that rule backs off"),
     ("help", "this list"),
 )
+
+
+# The words Slack registers as slash commands (bot/slack/manifest.yaml); the rest are typed in a DM.
+SLASH_COMMANDS = frozenset({"okrs", "checkin", "win", "blockers", "outcomes"})
 
 
 def help_context(ctx: Context, unknown: str | None = None) -> dict:
     return {
         "person": person_view(ctx.person),
-        "commands": [{"usage": usage, "summary": summary} for usage, summary in COMMANDS],
+        "commands": [
+            {"usage": usage, "summary": summary, "slash": usage.split()[0] in SLASH_COMMANDS}
+            for usage, summary in COMMANDS
+        ],
         "unknown": unknown,
     }
 
