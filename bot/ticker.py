@@ -17,6 +17,7 @@ from bot.notifiers import PlatformNotifier
 from bot.platform import ChatPlatform
 from cadences.digest_planner import DigestPlanner
 from cadences.planner import Planner, PlannerSettings, PlanResult
+from cadences.registry import sync_team_channels
 from cadences.sender import DeliverySender, SendResult
 from storage.db import Database
 from storage.models import Delivery, DeliveryStatus, PromptSchedule
@@ -53,11 +54,15 @@ class TickResult:
 class Ticker:
     def __init__(self, config: AppConfig, db: Database, platforms: Mapping[str, ChatPlatform] | None = None) -> None:
         self.db = db
+        self.team_channels = {name: (c.slack, c.teams) for name, c in config.channels.teams.items()}
         self.planner = Planner(db, planner_settings(config))
         self.digests = DigestPlanner(db, config.digest, config.nudges)
         self.sender = DeliverySender(db, PlatformNotifier(platforms or default_platforms()), config.delivery)
 
     async def tick(self, now: datetime) -> TickResult:
+        if self.team_channels:
+            async with self.db.transaction() as session:
+                await sync_team_channels(session, self.team_channels)
         plan = await self.planner.tick(now)
         await self.digests.tick(now)
         send = await self.sender.run_once(now)
