@@ -5,7 +5,7 @@ Claims are exclusive (cadences.claims): a claimed row is `sending` with a lease
 ticks and replicas never send a row twice. A process killed mid-send leaves its rows
 `sending`; once the lease expires the next tick puts them back to `pending` (those few may be
 sent twice — the only duplicates possible, and the reason results are written every
-`FLUSH_EVERY` sends rather than once per batch).
+few hundred milliseconds rather than once per batch).
 
 Per platform: at most `delivery.concurrency[platform]` sends at once and, when configured,
 at most `delivery.rate_per_second[platform]`. RetryLater (429, 5xx, timeouts) retries with
@@ -39,7 +39,8 @@ DELIVERY = Delivery.__table__
 _D = DELIVERY.c
 _C = CheckIn.__table__.c
 _P = Person.__table__.c
-FLUSH_EVERY = 50
+FLUSH_EVERY = 50  # results written once this many are waiting and…
+FLUSH_INTERVAL = 0.2  # …this many seconds passed since the last write (or 20×FLUSH_EVERY waiting)
 DEFAULT_CONCURRENCY = 8
 _CLOSED_CHECKIN = (CheckInStatus.answered.value, CheckInStatus.missed.value, CheckInStatus.skipped.value)
 _CHECKIN_TEMPLATES = ("checkin_prompt", "checkin_reminder")
@@ -198,6 +199,7 @@ class _Results:
         self.updates: list[dict[str, Any]] = []
         self.unreachable: dict[int, str] = {}
         self.lock = asyncio.Lock()
+        self.last_flush = time.monotonic()
 
     async def add(self, row, outcome: Sent | Exception, at: datetime) -> None:
         attempts = row.attempts + 1
@@ -222,11 +224,15 @@ class _Results:
                           b_error=f"after {attempts} attempt(s): {reason}"[:500])
             self.result.failed += 1
         self.updates.append(change)
-        if len(self.updates) >= FLUSH_EVERY:
+        waiting = len(self.updates)
+        if waiting >= 20 * FLUSH_EVERY or (
+            waiting >= FLUSH_EVERY and time.monotonic() - self.last_flush >= FLUSH_INTERVAL
+        ):
             await self.flush()
 
     async def flush(self) -> None:
         async with self.lock:
+            self.last_flush = time.monotonic()
             updates, self.updates = self.updates, []
             unreachable, self.unreachable = self.unreachable, {}
             if not updates:

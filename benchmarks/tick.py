@@ -1,0 +1,79 @@
+"""Tick cost with a large roster: 100,000 people of whom 1,000 are due, and of whom none are.
+
+    PYTHONPATH=. python benchmarks/tick.py [--people 100000] [--due 1000]
+
+Prints one figure per line: `tick.<case>.<figure> <value>` — `plan_ms` is the planner pass
+(reading due schedules, writing check-ins and outbox rows), `send_ms` the outbox pass with an
+in-memory platform, `total_ms` both. Setup is not timed; SQLite in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.fanout import MONDAY, SUNDAY, seed  # noqa: E402
+
+
+async def measure(people: int, due: int) -> None:
+    from sqlalchemy import update
+
+    from bot.notifiers import PlatformNotifier
+    from cadences.notifier import Sent
+    from cadences.planner import Planner, PlannerSettings
+    from cadences.sender import DeliverySender
+    from cadences.settings import CadenceRule
+    from storage import migrate
+    from storage.db import Database
+    from storage.models import PromptSchedule
+
+    class Inbox:
+        name = "console"
+
+        async def deliver(self, message):
+            return Sent(None)
+
+    url = f"sqlite:///{tempfile.mkdtemp(prefix='tick-')}/bench.db"
+    await asyncio.to_thread(migrate.upgrade, url)
+    await seed(url, people)
+    db = Database(url)
+    async with db.transaction() as session:  # everyone is due next week, except `due` of them
+        await session.execute(update(PromptSchedule).values(next_prompt_at=MONDAY + timedelta(days=7)))
+        await session.execute(update(PromptSchedule).where(PromptSchedule.person_id <= due).values(next_prompt_at=MONDAY))
+    planner = Planner(db, PlannerSettings(cadences=(CadenceRule(name="weekly", every="week", on="monday", at="09:00"),)))
+    sender = DeliverySender(db, PlatformNotifier({"console": Inbox()}))
+    await planner.tick(SUNDAY)  # warm: cadence mirror, caches
+    await sender.run_once(SUNDAY)
+    for case, now in ((f"due{due}", MONDAY), ("due0", MONDAY + timedelta(minutes=1))):
+        started = time.perf_counter()
+        plan = await planner.tick(now)
+        planned = time.perf_counter()
+        send = await sender.run_once(now)
+        done = time.perf_counter()
+        print(f"tick.{case}.people {people}")
+        print(f"tick.{case}.prompted {plan.prompted}")
+        print(f"tick.{case}.sent {send.sent}")
+        print(f"tick.{case}.plan_ms {(planned - started) * 1000:.1f}")
+        print(f"tick.{case}.send_ms {(done - planned) * 1000:.1f}")
+        print(f"tick.{case}.total_ms {(done - started) * 1000:.1f}")
+    await db.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--people", type=int, default=100_000)
+    parser.add_argument("--due", type=int, default=1_000)
+    args = parser.parse_args()
+    asyncio.run(measure(args.people, args.due))
+
+
+if __name__ == "__main__":
+    main()
