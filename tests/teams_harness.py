@@ -11,10 +11,13 @@ from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
 
 from bot.config import AppConfig, Secrets
+from bot.router import Router
 from bot.runtime import Runtime
 from bot.teams.endpoint import TeamsWiring, build_teams
+from bot.ticker import Ticker, TickResult, default_platforms
 from storage.db import Database
 from tests.fake_connector import FakeConnector
+from tests.orgchart import NOW, org_config
 
 APP_ID = "00000000-0000-4000-8000-00000000b0b0"
 
@@ -50,6 +53,11 @@ class TeamsHarness:
     async def post(self, activity: dict[str, Any], headers: dict[str, str] | None = None):
         return await self.client.post("/api/messages", json=activity, headers=headers or {})
 
+    async def tick(self, now, **platforms: Any) -> TickResult:
+        """One scheduler pass (real planner and outbox sender) with Teams registered."""
+        everything = {**default_platforms(), "teams": self.wiring.platform, **platforms}
+        return await Ticker(self.runtime.config, self.db, everything).tick(now)
+
 
 @asynccontextmanager
 async def running_teams(
@@ -60,10 +68,10 @@ async def running_teams(
     members: dict[str, dict[str, Any]] | None = None,
     **build: Any,
 ) -> AsyncIterator[TeamsHarness]:
-    runtime = Runtime(
-        config=config or AppConfig(teams_allow_unauthenticated=True), secrets=secrets or emulator_secrets(), db=db
-    )
+    config = config or org_config(teams_allow_unauthenticated=True)
+    runtime = Runtime(config=config, secrets=secrets or emulator_secrets(), db=db)
     connector = await FakeConnector(members=dict(members or {})).start()
+    build.setdefault("dispatch", Router(config, db, clock=lambda: NOW).dispatch)
     wiring = build_teams(runtime, **build)
     app = web.Application()
     wiring.mount(app)

@@ -12,6 +12,8 @@ from jsonschema.validators import Draft6Validator
 from bot.checkin_form import CheckInForm, KRField, validate
 from bot.teams.cards import MAX_CARD_BYTES, TeamsCards, card_bytes, prefill_from, text_card
 from messages.render import Renderer
+from messages.samples import SAMPLES, sample_context
+from tests.slack_samples import stretched
 from storage.models import NAME_MAX, NOTE_MAX, TEXT_MAX, TITLE_MAX
 
 SCHEMA = json.loads((Path(adaptive_cards.__file__).parent / "schemas" / "schema-1.5.json").read_text())
@@ -133,10 +135,32 @@ def test_templates_without_a_teams_card_fall_back_to_plain_text_blocks() -> None
     assert _texts(card) == ["Line one", "<b>not bold</b> **not markup either**"]
 
 
-def test_every_teams_template_is_checked_here() -> None:
-    """A new Teams template needs a context in this file (or its owner's test) to be validated."""
-    names = set(Renderer("teams").template_names())
-    assert {"checkin_prompt", "checkin_reminder", "checkin_done"} <= names
+TEAMS_TEMPLATES = sorted(set(Renderer("teams").template_names()) & set(SAMPLES))
+TEXT_ONLY = sorted(set(Renderer("text").template_names()) & set(SAMPLES) - set(Renderer("teams").template_names()))
+
+
+def test_core_messages_have_rich_teams_cards() -> None:
+    assert {"okrs", "help", "blockers", "outcomes", "checkin_recorded", "win_recorded", "checkin_prompt",
+            "checkin_reminder", "checkin_done"} <= set(TEAMS_TEMPLATES)
+
+
+@pytest.mark.parametrize("name", TEAMS_TEMPLATES)
+def test_teams_template_renders_its_sample_as_a_valid_card(name: str) -> None:
+    assert_valid_card(TeamsCards().render(name, sample_context(name)))
+
+
+@pytest.mark.parametrize("name", sorted(set(TEAMS_TEMPLATES + TEXT_ONLY) - {"checkin_prompt", "checkin_reminder"}))
+def test_teams_card_at_storage_limits_stays_valid_and_under_28_kb(name: str) -> None:
+    context = stretched(sample_context(name))
+    card = TeamsCards().render(name, context)
+    assert_valid_card(card)
+
+
+def test_a_long_listing_is_cut_with_a_note_not_dropped() -> None:
+    context = stretched(sample_context("blockers"), copies=200)
+    card = TeamsCards().render("blockers", context)
+    assert_valid_card(card)
+    assert "more lines are not shown" in _texts(card)[-1]
 
 
 def _walk(node, kind_prefix: str):

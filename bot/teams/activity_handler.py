@@ -19,6 +19,7 @@ from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from bot.config import AppConfig
 from bot.platform import FormRejected, FormSubmitted, InboundEvent, Intent, MemberJoined, Reply, Sender, ShowForm
+from bot.slack.dedupe import ProcessedEvents  # platform-neutral: claims ProcessedEvent keys
 from bot.teams.cards import CardTooLarge, TeamsCards, card_activity, text_card
 from bot.teams.inbound import event_from_message, is_personal, mentions
 from bot.teams.platform import run_proactively
@@ -50,6 +51,7 @@ class OutcomeTeamsBot(TeamsActivityHandler):
         self.dispatch = dispatch
         self.cards = cards
         self.app_id = app_id or ""
+        self.processed = ProcessedEvents(db, source="teams")
 
     # --- who is who -------------------------------------------------------------------------
 
@@ -100,7 +102,23 @@ class OutcomeTeamsBot(TeamsActivityHandler):
             event = replace(event, sender=replace(event.sender, user_ref=aad))
         if event is None:
             return
-        await self.answer(turn_context, event, await self.dispatch(event))
+        intents = await self.dispatch_once(activity, event)
+        if intents is not None:
+            await self.answer(turn_context, event, intents)
+
+    async def dispatch_once(self, activity, event: InboundEvent) -> list[Intent] | None:
+        """The router's answer, or None for an activity handled before (Teams redelivers on
+        timeouts). The claim is released when the router fails, so a redelivery is processed."""
+        key = f"teams:{activity.conversation.id}:{activity.id}" if activity.id and activity.conversation else None
+        if key is not None and not await self.processed.claim(key):
+            log.info("Teams: duplicate activity dropped")
+            return None
+        try:
+            return await self.dispatch(event)
+        except BaseException:
+            if key is not None:
+                await self.processed.release(key)
+            raise
 
     async def on_teams_members_added(
         self, teams_members_added: list[TeamsChannelAccount], team_info: TeamInfo, turn_context: TurnContext

@@ -54,6 +54,50 @@ def text_card(text: str) -> dict[str, Any]:
     return {"type": "AdaptiveCard", "version": CARD_VERSION, "fallbackText": text[:500], "body": body}
 
 
+def trimmed_to_fit(card: dict[str, Any]) -> dict[str, Any]:
+    """A long listing (a manager's blockers, many OKRs) cut at the end to fit one Teams message,
+    saying how much is left out. Cards with inputs are never cut: a form must stay whole."""
+    if card_bytes(card) <= MAX_CARD_BYTES or '"Input.' in json.dumps(card):
+        return card
+    body = list(card.get("body") or [])
+    budget = MAX_CARD_BYTES - card_bytes({**card, "body": [_left_out_note(10**6)]}) - 16
+    kept: list[dict[str, Any]] = []
+    for element in body:
+        size = card_bytes(element) + 1
+        if size <= budget:
+            kept.append(element)
+            budget -= size
+            continue
+        items = element.get("items") if element.get("type") == "Container" else None
+        if items:
+            shell = card_bytes({**element, "items": []}) + 1
+            fitting = _prefix_within(items, budget - shell)
+            if fitting:
+                kept.append({**element, "items": fitting})
+        break
+    left_out = _count_lines(body) - _count_lines(kept)
+    return {**card, "body": [*kept, _left_out_note(left_out)]}
+
+
+def _prefix_within(items: list[dict[str, Any]], budget: int) -> list[dict[str, Any]]:
+    fitting = []
+    for item in items:
+        budget -= card_bytes(item) + 1
+        if budget < 0:
+            break
+        fitting.append(item)
+    return fitting
+
+
+def _count_lines(elements: list[dict[str, Any]]) -> int:
+    return sum(_count_lines(e["items"]) if e.get("type") == "Container" else 1 for e in elements)
+
+
+def _left_out_note(count: int) -> dict[str, Any]:
+    return {"type": "TextBlock", "wrap": True, "isSubtle": True, "separator": True,
+            "text": f"… {count} more lines are not shown: a Teams message has a size limit."}
+
+
 def form_context(form: CheckInForm) -> dict[str, Any]:
     """The checkin_prompt context for a CheckInForm (the same shape cadences put in the outbox)."""
     key_results = []
@@ -119,8 +163,8 @@ class TeamsCards:
         if template in CHECKIN_CARDS:
             return self._fitted(template, context)
         if template in self._own:
-            return self.teams.render(template, context)
-        return text_card(self.text.render(template, context))
+            return trimmed_to_fit(self.teams.render(template, context))
+        return trimmed_to_fit(text_card(self.text.render(template, context)))
 
     def _fitted(self, template: str, context: Mapping[str, Any]) -> dict[str, Any]:
         """The check-in card, made more compact step by step until it fits Teams' limit.
