@@ -27,6 +27,7 @@ def tick(
     now: Annotated[Optional[str], typer.Option(help="Pretend it is this moment (ISO 8601, UTC if no offset).")] = None,
 ) -> None:
     """Run one scheduler pass (plan due prompts, send due messages), print counts, exit."""
+    from bot.server import outbound_platforms
     from bot.ticker import Ticker
 
     moment = parse_now(now)
@@ -35,7 +36,8 @@ def tick(
 
     async def once():
         try:
-            return await Ticker(runtime.config, runtime.db).tick(moment)
+            async with outbound_platforms(runtime) as platforms:
+                return await Ticker(runtime.config, runtime.db, platforms).tick(moment)
         finally:
             await runtime.close()
 

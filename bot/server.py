@@ -25,7 +25,8 @@ import asyncio
 import importlib
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import datetime, timedelta, timezone
 
 from aiohttp import web
@@ -65,16 +66,39 @@ class Metrics:
 
 def platform_mounts(runtime: Runtime) -> list[Mount]:
     """The mount functions of the platforms whose tokens are in the environment."""
-    wanted = [name for name, enabled in (("slack", runtime.secrets.slack_enabled),
-                                         ("teams", runtime.secrets.teams_enabled)) if enabled]
     mounts: list[Mount] = []
-    for name in wanted:
+    for name in _enabled_platform_modules(runtime):
         mount = getattr(importlib.import_module(f"bot.{name}"), "mount", None)
         if mount is None:
             log.warning("%s credentials are set but bot.%s has no mount(app, runtime) yet; not serving it", name, name)
         else:
             mounts.append(mount)
     return mounts
+
+
+def _enabled_platform_modules(runtime: Runtime) -> list[str]:
+    return [name for name, enabled in (("slack", runtime.secrets.slack_enabled),
+                                       ("teams", runtime.secrets.teams_enabled)) if enabled]
+
+
+@asynccontextmanager
+async def outbound_platforms(runtime: Runtime) -> AsyncIterator[dict[str, ChatPlatform]]:
+    """For `tick`: every platform the outbox may need, without HTTP routes; closed afterwards.
+
+    Each platform module with credentials set offers `outbound(runtime)`, an async context
+    manager yielding its ChatPlatform.
+    """
+    platforms = default_platforms()
+    async with AsyncExitStack() as stack:
+        for name in _enabled_platform_modules(runtime):
+            opener = getattr(importlib.import_module(f"bot.{name}"), "outbound", None)
+            if opener is None:
+                log.warning("%s credentials are set but bot.%s has no outbound(runtime); its messages wait", name, name)
+                continue
+            platform = await stack.enter_async_context(opener(runtime))
+            if platform is not None:
+                platforms[platform.name] = platform
+        yield platforms
 
 
 def build_web_app(

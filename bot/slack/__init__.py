@@ -5,3 +5,40 @@ platform and (with SLACK_APP_TOKEN) Socket Mode. Inside: `app.SlackBot` (Bolt li
 router → intents), `platform.SlackPlatform` (outbox delivery), `home` (App Home), `sync`
 (`outcomebot slack sync`), `blocks`/`modal` (Block Kit), `events` (payload translation).
 """
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, AsyncIterator
+
+if TYPE_CHECKING:  # pragma: no cover
+    from aiohttp import web
+
+    from bot.runtime import Runtime
+    from bot.slack.platform import SlackPlatform
+
+
+def mount(app: "web.Application", runtime: "Runtime") -> "SlackPlatform | None":
+    """For `serve`: add `POST /slack/events` (and Socket Mode) to `app`; the outbox platform."""
+    from bot.slack.wiring import build_slack
+
+    slack = build_slack(runtime)
+    if slack is None:
+        return None
+    slack.attach(app)
+    return slack.platform
+
+
+@asynccontextmanager
+async def outbound(runtime: "Runtime") -> AsyncIterator["SlackPlatform | None"]:
+    """For `tick`: the outbox platform alone (no route, no Socket Mode), closed afterwards."""
+    from bot.slack.wiring import build_slack
+
+    slack = build_slack(runtime)
+    if slack is None:
+        yield None
+        return
+    try:
+        yield slack.platform
+    finally:
+        await slack.bot.close()
