@@ -78,7 +78,7 @@ def platform_mounts(runtime: Runtime) -> list[Mount]:
 
 def _enabled_platform_modules(runtime: Runtime) -> list[str]:
     return [name for name, enabled in (("slack", runtime.secrets.slack_enabled),
-                                       ("teams", runtime.secrets.teams_enabled)) if enabled]
+                                       ("teams", runtime.secrets.teams_enabled or runtime.config.teams_allow_unauthenticated)) if enabled]
 
 
 @asynccontextmanager

@@ -87,14 +87,26 @@ class TeamsWiring:
         app.add_routes(self.routes)
 
 
-def build_teams(runtime, *, dispatch: Dispatch | None = None, cards: TeamsCards | None = None) -> TeamsWiring:
-    """Wire Teams for a Runtime; `dispatch` defaults to the router's."""
+def authenticated_adapter(runtime) -> tuple[RequestAuthenticator, CloudAdapter]:
     credentials = TeamsCredentials.from_secrets(runtime.secrets)
     authenticator = RequestAuthenticator(
         credentials, allow_unauthenticated=runtime.config.teams_allow_unauthenticated
     )
     adapter = CloudAdapter(authenticator.botframework)
     adapter.on_turn_error = report_turn_error
+    return authenticator, adapter
+
+
+def outbound_platform(runtime, *, cards: TeamsCards | None = None) -> TeamsPlatform:
+    """Only the sending side, for `outcomebot tick` (no route, no router)."""
+    authenticator, adapter = authenticated_adapter(runtime)
+    return TeamsPlatform(adapter=adapter, app_id=authenticator.credentials.APP_ID, db=runtime.db, cards=cards)
+
+
+def build_teams(runtime, *, dispatch: Dispatch | None = None, cards: TeamsCards | None = None) -> TeamsWiring:
+    """Wire Teams for a Runtime; `dispatch` defaults to the router's."""
+    authenticator, adapter = authenticated_adapter(runtime)
+    credentials = authenticator.credentials
     if dispatch is None:
         from bot.router import Router
 
