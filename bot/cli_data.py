@@ -33,11 +33,18 @@ def import_command(
 
     async def run() -> ImportReport:
         try:
-            return await import_file(
+            report = await import_file(
                 runtime.db, file,
                 default_timezone=organisation.timezone, default_country=organisation.country,
                 admins=organisation.admins,
             )
+            if report.calendar_changed:
+                from bot.ticker import planner_settings
+                from cadences.planner import Planner
+                from storage.models import utcnow
+
+                await Planner(runtime.db, planner_settings(runtime.config)).replan(report.calendar_changed, utcnow())
+            return report
         finally:
             await runtime.close()
 

@@ -188,3 +188,31 @@ def test_the_import_summary_lists_people_before_teams(config_file: Path) -> None
         "  people: 9 created, 0 updated, 0 unchanged",
         "  teams: 2 created, 0 updated, 0 unchanged",
     ]
+
+
+def test_moving_someone_to_another_timezone_moves_their_next_prompt(tmp_path: Path, config_file: Path, sqlite_url: str) -> None:
+    from storage.models import Person, PromptSchedule
+
+    assert outcomebot(config_file, "import", str(SAMPLE_PEOPLE_CSV)).exit_code == 0
+    assert outcomebot(config_file, "tick", "--now", "2026-11-24T10:00:00Z").exit_code == 0  # plans everyone
+
+    async def next_prompts(email: str) -> set:
+        db = Database(sqlite_url)
+        try:
+            async with db.session() as s:
+                person = (await s.exec(select(Person).where(Person.email == email))).one()
+                rows = (await s.exec(select(PromptSchedule).where(PromptSchedule.person_id == person.id))).all()
+                return {row.next_prompt_at for row in rows}
+        finally:
+            await db.dispose()
+
+    before = asyncio.run(next_prompts("jonas.weber@example.com"))
+    moved = tmp_path / "people.csv"
+    moved.write_text(SAMPLE_PEOPLE_CSV.read_text(encoding="utf-8").replace(
+        "jonas.weber@example.com,Jonas Weber,Europe/Berlin,DE", "jonas.weber@example.com,Jonas Weber,America/Los_Angeles,US"
+    ), encoding="utf-8")
+    assert outcomebot(config_file, "import", str(moved)).exit_code == 0
+    after = asyncio.run(next_prompts("jonas.weber@example.com"))
+    assert before and after and before != after
+    # Monday 09:00 in Los Angeles is 17:00 UTC; in Berlin it was 08:00 UTC.
+    assert {moment.hour for moment in after} >= {17}

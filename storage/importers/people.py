@@ -245,6 +245,8 @@ async def _write_people(
     people = dict(existing)
     for row in rows:
         person = people.get(row.email) or Person(email=row.email, name=row.name, timezone=row.timezone, country=row.country)
+        if person.id is not None and (person.timezone, person.country) != (row.timezone, row.country):
+            report.calendar_changed.append(person.id)  # their prompt times must be recomputed
         person.name, person.timezone, person.country = row.name, row.timezone, row.country
         person.team_id = teams[row.team].id if row.team else None
         person.slack_user_id = row.slack_user_id or person.slack_user_id

@@ -28,6 +28,8 @@ class ImportReport:
     created: Counter[str] = field(default_factory=Counter)
     updated: Counter[str] = field(default_factory=Counter)
     unchanged: Counter[str] = field(default_factory=Counter)
+    # People already known whose timezone or country changed: their schedules need replanning.
+    calendar_changed: list[int] = field(default_factory=list)
 
     def record(self, kind: str, *, created: bool = False, changed: bool = False) -> None:
         if created:
