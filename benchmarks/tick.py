@@ -46,8 +46,8 @@ async def measure(people: int, due: int) -> None:
     await seed(url, people)
     db = Database(url)
     async with db.transaction() as session:  # everyone is due next week, except `due` of them
-        await session.execute(update(PromptSchedule).values(next_prompt_at=MONDAY + timedelta(days=7)))
-        await session.execute(update(PromptSchedule).where(PromptSchedule.person_id <= due).values(next_prompt_at=MONDAY))
+        await session.exec(update(PromptSchedule).values(next_prompt_at=MONDAY + timedelta(days=7)))
+        await session.exec(update(PromptSchedule).where(PromptSchedule.person_id <= due).values(next_prompt_at=MONDAY))
     planner = Planner(db, PlannerSettings(cadences=(CadenceRule(name="weekly", every="week", on="monday", at="09:00"),)))
     sender = DeliverySender(db, PlatformNotifier({"console": Inbox()}))
     await planner.tick(SUNDAY)  # warm: cadence mirror, caches

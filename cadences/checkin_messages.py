@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import bindparam, tuple_, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from cadences.bulk import Bulk
 from cadences.calendar import local_instant, zone
-from cadences.claims import insert_ignoring_conflicts
 from cadences.people import PersonFacts
 from cadences.periods import period_label
 from cadences.settings import CadenceRule
@@ -74,12 +74,28 @@ async def insert_checkins(session: AsyncSession, rows: list[dict[str, Any]], *, 
     """Insert check-ins, skipping any (person, cadence, period) that exists; returns new ones."""
     if not rows:
         return []
-    statement = insert_ignoring_conflicts(session, CHECKIN_TABLE, on=("person_id", "cadence_id", "period"))
-    if not returning:
-        await session.execute(statement, rows)
-        return []
-    statement = statement.returning(_C.id, _C.person_id, _C.cadence_id, _C.period)
-    return list((await session.execute(statement, rows)).all())
+    bulk = await Bulk.of(session)
+    return await bulk.insert(
+        CHECKIN_TABLE, rows, conflict_on=("person_id", "cadence_id", "period"),
+        returning=("id", "person_id", "cadence_id", "period") if returning else (),
+    )
+
+
+def prompt_messages(
+    created: list, *, people: dict[int, PersonFacts], rules: dict[int, CadenceRule],
+    key_results: dict[int, list[dict[str, Any]]], now: datetime,
+) -> list[dict[str, Any]]:
+    """The `checkin_prompt` outbox rows for new check-ins (rows of id, person_id, cadence_id, period)."""
+    messages = []
+    for row in created:
+        person = people[row.person_id]
+        context = checkin_context(
+            checkin_id=row.id, person=person, rule=rules[row.cadence_id], period=row.period,
+            reminder=False, key_results=key_results.get(row.person_id, []))
+        messages.append(message_row(
+            key=prompt_key(row.person_id, row.cadence_id, row.period), template="checkin_prompt",
+            person=person, context=context, now=now))
+    return messages
 
 
 def checkin_row(
@@ -100,7 +116,7 @@ async def promote_pending(session: AsyncSession, rows: list[dict[str, Any]]) -> 
         return []
     keys = [(row["person_id"], row["cadence_id"], row["period"]) for row in rows]
     by_key = {key: row for key, row in zip(keys, rows)}
-    found = await session.execute(
+    found = await session.exec(
         update(CHECKIN_TABLE)
         .where(tuple_(_C.person_id, _C.cadence_id, _C.period).in_(keys), _C.status == CheckInStatus.pending.value)
         .values(status=CheckInStatus.prompted.value)
@@ -108,7 +124,7 @@ async def promote_pending(session: AsyncSession, rows: list[dict[str, Any]]) -> 
     )
     promoted = list(found.all())
     if promoted:
-        await session.execute(
+        await session.exec(
             update(CHECKIN_TABLE)
             .where(_C.id == bindparam("b_id"))
             .values(
@@ -116,7 +132,7 @@ async def promote_pending(session: AsyncSession, rows: list[dict[str, Any]]) -> 
                 next_action_at=bindparam("b_next"),
                 period_ends_at=bindparam("b_ends"),
             ),
-            [
+            params=[
                 {
                     "b_id": row.id,
                     "b_prompted_at": by_key[(row.person_id, row.cadence_id, row.period)]["prompted_at"],

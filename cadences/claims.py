@@ -5,6 +5,10 @@ transaction — other transactions skip them instead of waiting. SQLite (≥ 3.3
 `UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING …`, which is atomic and, being the first
 statement of the transaction, takes SQLite's single write lock at once — a second process
 waits for it (busy_timeout) and then sees the rows already changed.
+
+Statements are driver-level (cadences.bulk): `where` is SQL with `?` placeholders, values
+are passed already stored (`bulk.time(now)`), and rows come back as the driver returns them
+(on SQLite, datetimes as text and JSON unparsed — read them with `bulk.read_time/read_json`).
 """
 
 from __future__ import annotations
@@ -12,52 +16,40 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Table, select, update
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy import Table
 
-
-def dialect_of(session: AsyncSession) -> str:
-    return session.get_bind().dialect.name
+from cadences.bulk import Bulk
 
 
 async def claim_rows(
-    session: AsyncSession,
+    bulk: Bulk,
     table: Table,
     *,
-    where: ColumnElement[bool],
-    order_by: ColumnElement[Any],
+    where: str,
+    parameters: Sequence[Any] = (),
+    order_by: str,
     limit: int,
     values: Mapping[str, Any] | None,
-    returning: Sequence[Any],
-) -> list[Row]:
+    returning: Sequence[str],
+) -> list:
     """Lock up to `limit` rows matching `where` for this transaction, apply `values`, return them.
 
     `values=None` only locks (the caller updates the rows later in the same transaction).
     """
-    id_column = table.c.id
-    if dialect_of(session) == "postgresql":
-        chosen = select(id_column).where(where).order_by(order_by).limit(limit).with_for_update(skip_locked=True)
-        ids = list((await session.execute(chosen)).scalars())
+    name, columns = table.name, ", ".join(returning)
+    chosen = f"SELECT id FROM {name} WHERE {where} ORDER BY {order_by} LIMIT ?"
+    assignments = ", ".join(f"{column} = ?" for column in values or ())
+    if bulk.postgres:
+        ids = [row[0] for row in await bulk.fetch(chosen + " FOR UPDATE SKIP LOCKED", (*parameters, limit))]
         if not ids:
             return []
+        matching, ids_parameter = bulk.ids_in("id", ids)
         if not values:
-            return list((await session.execute(select(*returning).where(id_column.in_(ids)))).all())
-        statement = update(table).where(id_column.in_(ids)).values(**values).returning(*returning)
-        return list((await session.execute(statement)).all())
-    chosen = select(id_column).where(where).order_by(order_by).limit(limit)
-    statement = (
-        update(table)
-        .where(id_column.in_(chosen))
-        .values(**(values or {"id": id_column}))  # a no-op write still takes the write lock
-        .returning(*returning)
+            return await bulk.fetch(f"SELECT {columns} FROM {name} WHERE {matching}", (ids_parameter,))
+        return await bulk.fetch(
+            f"UPDATE {name} SET {assignments} WHERE {matching} RETURNING {columns}", (*values.values(), ids_parameter)
+        )
+    return await bulk.fetch(
+        f"UPDATE {name} SET {assignments or 'id = id'} WHERE id IN ({chosen}) RETURNING {columns}",
+        (*(values or {}).values(), *parameters, limit),  # a no-op write still takes the write lock
     )
-    return list((await session.execute(statement)).all())
-
-
-def insert_ignoring_conflicts(session: AsyncSession, table: Table, *, on: Sequence[str]):
-    """INSERT … ON CONFLICT (on) DO NOTHING for this session's dialect."""
-    from sqlalchemy.dialects.postgresql import insert as pg_insert
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    builder = pg_insert if dialect_of(session) == "postgresql" else sqlite_insert
-    return builder(table).on_conflict_do_nothing(index_elements=list(on))

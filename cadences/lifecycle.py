@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import bindparam, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cadences import checkin_messages as cm
+from cadences.bulk import Bulk
 from cadences.claims import claim_rows
 from cadences.outbox import enqueue_rows
 from cadences.people import load_key_results, load_people
@@ -25,7 +25,6 @@ from storage.models import CheckInStatus
 if TYPE_CHECKING:
     from cadences.planner import PlannerSettings, PlanResult
 
-_C = cm.CHECKIN_TABLE.c
 _OPEN = (CheckInStatus.prompted.value, CheckInStatus.reminded.value)
 
 
@@ -46,10 +45,11 @@ async def _advance_batch(
     session: AsyncSession, *, now: datetime, rules: dict[int, CadenceRule], settings: "PlannerSettings",
     result: "PlanResult",
 ) -> int:
+    bulk = await Bulk.of(session)
     due = await claim_rows(
-        session, cm.CHECKIN_TABLE, where=_C.next_action_at <= now, order_by=_C.next_action_at,
+        bulk, cm.CHECKIN_TABLE, where="next_action_at <= ?", parameters=(bulk.time(now),), order_by="next_action_at",
         limit=settings.batch_size, values=None,
-        returning=(_C.id, _C.person_id, _C.cadence_id, _C.period, _C.status, _C.reminders_sent, _C.period_ends_at),
+        returning=("id", "person_id", "cadence_id", "period", "status", "reminders_sent", "period_ends_at"),
     )
     if not due:
         return 0
@@ -58,11 +58,11 @@ async def _advance_batch(
         since=now.date() - timedelta(days=1),
     )
     policy = settings.reminders
-    changes: list[dict] = []
+    changes: list[tuple] = []
     reminders: list[tuple] = []
     for row in due:
         person, rule = people.get(row.person_id), rules.get(row.cadence_id)
-        ends = row.period_ends_at
+        ends = bulk.read_time(row.period_ends_at)
         if row.status not in _OPEN or ends is None:
             changes.append(_change(row, row.status, row.reminders_sent, None))
         elif now >= ends:
@@ -87,13 +87,12 @@ async def _advance_batch(
         for row, person, rule, n in reminders
     ])
     result.reminded += len(reminders)
-    await session.execute(
-        update(cm.CHECKIN_TABLE).where(_C.id == bindparam("b_id"))
-        .values(status=bindparam("b_status"), reminders_sent=bindparam("b_sent"), next_action_at=bindparam("b_next")),
-        changes,
+    await bulk.execute_many(
+        "UPDATE checkin SET status = ?, reminders_sent = ?, next_action_at = ? WHERE id = ?",
+        [(status, sent, bulk.time(next_action_at), checkin_id) for checkin_id, status, sent, next_action_at in changes],
     )
     return len(due)
 
 
-def _change(row, status: str, reminders_sent: int, next_action_at: datetime | None) -> dict:
-    return {"b_id": row.id, "b_status": status, "b_sent": reminders_sent, "b_next": next_action_at}
+def _change(row, status: str, reminders_sent: int, next_action_at: datetime | None) -> tuple:
+    return row.id, status, reminders_sent, next_action_at

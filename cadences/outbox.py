@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from cadences.bulk import Bulk
 
 from storage.models import Delivery, DeliveryStatus, Person, Team, utcnow
 
@@ -37,19 +37,11 @@ def team_targets(team: Team) -> list[tuple[str, str]]:
     return targets
 
 
-def _insert_ignoring_duplicates(session: AsyncSession):
-    dialect = session.get_bind().dialect.name
-    return (pg_insert if dialect == "postgresql" else sqlite_insert)(Delivery)
-
-
 async def enqueue_rows(session: AsyncSession, rows: list[Mapping[str, Any]]) -> None:
     """Insert many deliveries at once; rows whose idempotency key exists are skipped."""
-    if not rows:
-        return
-    statement = _insert_ignoring_duplicates(session).on_conflict_do_nothing(
-        index_elements=["idempotency_key"]
-    )
-    await session.execute(statement, [dict(row) for row in rows])
+    if rows:
+        bulk = await Bulk.of(session)
+        await bulk.insert(Delivery.__table__, rows, conflict_on=("idempotency_key",))
 
 
 def delivery_row(

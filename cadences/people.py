@@ -6,18 +6,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from cadences.bulk import Bulk
 from cadences.calendar import WorkCalendar
 from cadences.outbox import person_target
-from storage.models import KeyResult, LeavePeriod, Person
-
-_P = Person.__table__.c
-_L = LeavePeriod.__table__.c
-_K = KeyResult.__table__.c
+from storage.models import KeyResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +28,18 @@ class PersonFacts:
     calendar: WorkCalendar
 
 
+class _Measure(NamedTuple):  # what KeyResult.progress reads
+    baseline: float
+    current: float | None
+    target: float
+
+
+class _Identity(NamedTuple):  # what cadences.outbox.person_target reads
+    email: str
+    slack_user_id: str | None
+    teams_conversation_ref: dict[str, Any] | None
+
+
 async def load_people(
     session: AsyncSession, ids: Iterable[int], *, working_days: Iterable[str], since: date
 ) -> dict[int, PersonFacts]:
@@ -39,31 +47,28 @@ async def load_people(
     wanted = sorted(set(ids))
     if not wanted:
         return {}
+    bulk = await Bulk.of(session)
     leave: dict[int, list[tuple[date, date]]] = defaultdict(list)
-    leave_rows = await session.execute(
-        select(_L.person_id, _L.starts_on, _L.ends_on).where(_L.person_id.in_(wanted), _L.ends_on >= since)
+    matching, ids_parameter = bulk.ids_in("person_id", wanted)
+    leave_rows = await bulk.fetch(
+        f"SELECT person_id, starts_on, ends_on FROM leave_period WHERE {matching} AND ends_on >= ?",
+        (ids_parameter, bulk.day(since)),
     )
     for person_id, starts_on, ends_on in leave_rows:
-        leave[person_id].append((starts_on, ends_on))
+        leave[person_id].append((bulk.read_day(starts_on), bulk.read_day(ends_on)))
     days = tuple(working_days)
-    rows = await session.execute(
-        select(
-            _P.id, _P.name, _P.email, _P.timezone, _P.country, _P.active, _P.unreachable_reason,
-            _P.slack_user_id, _P.teams_conversation_ref,
-        ).where(_P.id.in_(wanted))
+    matching, ids_parameter = bulk.ids_in("id", wanted)
+    rows = await bulk.fetch(
+        "SELECT id, name, email, timezone, country, active, unreachable_reason, slack_user_id,"
+        f" teams_conversation_ref FROM person WHERE {matching}", (ids_parameter,),
     )
     people: dict[int, PersonFacts] = {}
-    for row in rows:
-        platform, address = person_target(row)  # duck-typed: needs the two identity columns
-        people[row.id] = PersonFacts(
-            id=row.id,
-            name=row.name,
-            email=row.email,
-            timezone=row.timezone,
-            platform=platform,
-            address=address,
-            can_be_prompted=bool(row.active) and not row.unreachable_reason,
-            calendar=_calendar(days, row.country, tuple(leave.get(row.id, ()))),
+    for id_, name, email, tz, country, active, unreachable, slack_user_id, teams_ref in rows:
+        platform, address = person_target(_Identity(email, slack_user_id, bulk.read_json(teams_ref)))
+        people[id_] = PersonFacts(
+            id=id_, name=name, email=email, timezone=tz, platform=platform, address=address,
+            can_be_prompted=bool(active) and not unreachable,
+            calendar=_calendar(days, country, tuple(leave[id_]) if id_ in leave else ()),
         )
     return people
 
@@ -88,18 +93,16 @@ async def load_key_results(session: AsyncSession, owner_ids: Iterable[int]) -> d
     by_owner: dict[int, list[dict[str, Any]]] = defaultdict(list)
     if not wanted:
         return by_owner
-    rows = await session.execute(
-        select(
-            _K.id, _K.key, _K.title, _K.unit, _K.baseline, _K.target, _K.current, _K.confidence, _K.owner_id
-        ).where(_K.owner_id.in_(wanted)).order_by(_K.owner_id, _K.id)
+    bulk = await Bulk.of(session)
+    matching, ids_parameter = bulk.ids_in("owner_id", wanted)
+    rows = await bulk.fetch(
+        'SELECT id, "key", title, unit, baseline, target, "current", confidence, owner_id FROM key_result'
+        f" WHERE {matching} ORDER BY owner_id, id", (ids_parameter,),
     )
-    for row in rows:
-        by_owner[row.owner_id].append(
-            {
-                "id": row.id, "key": row.key, "title": row.title, "unit": row.unit,
-                "baseline": row.baseline, "target": row.target, "current": row.current,
-                "confidence": row.confidence, "progress": KeyResult.progress(row),  # duck-typed row
-            }
-        )
+    progress = KeyResult.progress  # duck-typed: reads baseline, current and target
+    for id_, key, title, unit, baseline, target, current, confidence, owner_id in rows:
+        by_owner[owner_id].append({
+            "id": id_, "key": key, "title": title, "unit": unit, "baseline": baseline, "target": target,
+            "current": current, "confidence": confidence, "progress": progress(_Measure(baseline, current, target)),
+        })
     return by_owner
-

@@ -22,13 +22,14 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cadences import checkin_messages as cm
+from cadences.bulk import Bulk
 from cadences.calendar import current_period_for, prompt_at
-from cadences.claims import claim_rows, insert_ignoring_conflicts
+from cadences.claims import claim_rows
 from cadences.lifecycle import advance_checkins
 from cadences.outbox import enqueue_rows
 from cadences.people import PersonFacts, load_key_results, load_people
@@ -101,7 +102,7 @@ class Planner:
                         changed, added = await _changed_cadences(session, self.settings.cadences)
                         rows = await sync_cadences(session, self.settings.cadences)
                         if changed:
-                            await session.execute(delete(SCHEDULE).where(_S.cadence_id.in_(changed)))
+                            await session.exec(delete(SCHEDULE).where(_S.cadence_id.in_(changed)))
                     self._rules_by_id = {rows[rule.name].id: rule for rule in self.settings.cadences}
                     self._full_plan_needed = bool(changed or added)
                 except IntegrityError:  # another process mirrored the same cadence first
@@ -118,7 +119,7 @@ class Planner:
         """Recompute these people's schedules (after a timezone, country or leave change)."""
         rules = await self.rules_by_id()
         async with self.db.transaction() as session:
-            await session.execute(delete(SCHEDULE).where(_S.person_id.in_(person_ids)))
+            await session.exec(delete(SCHEDULE).where(_S.person_id.in_(person_ids)))
             return await self._create(session, person_ids, rules, now)
 
     async def _plan(self, session: AsyncSession, rules: dict[int, CadenceRule], now: datetime, *, everyone: bool) -> int:
@@ -132,9 +133,9 @@ class Planner:
                 ) < len(rules),
             )
         else:
-            watermark = (await session.execute(select(func.max(_S.person_id)))).scalar() or 0
+            watermark = (await session.exec(select(func.max(_S.person_id)))).scalar() or 0
             missing = select(_P.id).where(_P.id > watermark, _P.active.is_(True))
-        ids = list((await session.execute(missing)).scalars())
+        ids = list((await session.exec(missing)).scalars())
         created = 0
         for start in range(0, len(ids), self.settings.batch_size):
             created += await self._create(session, ids[start : start + self.settings.batch_size], rules, now)
@@ -148,7 +149,7 @@ class Planner:
                 period, at = first_schedule(rule, person, now)
                 rows.append({"person_id": person.id, "cadence_id": cadence_id, "period": period, "next_prompt_at": at})
         if rows:
-            await session.execute(insert_ignoring_conflicts(session, SCHEDULE, on=("person_id", "cadence_id")), rows)
+            await (await Bulk.of(session)).insert(SCHEDULE, rows, conflict_on=("person_id", "cadence_id"))
         return len(rows)
 
     async def tick(self, now: datetime) -> PlanResult:
@@ -167,10 +168,10 @@ class Planner:
         result = _BatchResult()
         rules = await self.rules_by_id()
         async with self.db.transaction() as session:
+            bulk = await Bulk.of(session)
             due = await claim_rows(
-                session, SCHEDULE, where=_S.next_prompt_at <= now, order_by=_S.next_prompt_at,
-                limit=self.settings.batch_size, values=None,
-                returning=(_S.id, _S.person_id, _S.cadence_id, _S.period),
+                bulk, SCHEDULE, where="next_prompt_at <= ?", parameters=(bulk.time(now),), order_by="next_prompt_at",
+                limit=self.settings.batch_size, values=None, returning=("id", "person_id", "cadence_id", "period"),
             )
             result.claimed = len(due)
             if not due:
@@ -180,8 +181,18 @@ class Planner:
                 since=now.date() - timedelta(days=1),
             )
             plan = _BatchPlan()
+            outcomes: dict[tuple, _Outcome] = {}  # people alike in zone and calendar share one
             for row in due:
-                plan.decide(row, rules.get(row.cadence_id), people.get(row.person_id), now, self.settings)
+                person = people.get(row.person_id)
+                rule = rules.get(row.cadence_id)
+                if rule is None or person is None:
+                    plan.gone.append(row.id)  # cadence removed from app.yaml, or person deleted
+                    continue
+                key = (row.cadence_id, row.period, person.timezone, person.calendar, person.can_be_prompted)
+                outcome = outcomes.get(key)
+                if outcome is None:
+                    outcome = outcomes[key] = decide(row.period, rule, person, now, self.settings)
+                plan.add(row, person.id, outcome, now)
             await plan.write(session, now, rules, people, result)
         return result
 
@@ -191,55 +202,71 @@ class _BatchResult(PlanResult):
     claimed: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    """What a due schedule turns into; the same for everyone alike in zone and calendar."""
+
+    missed: tuple[str, ...] = ()  # ended periods, recorded quietly
+    skipped: str | None = None  # a period whose every day is off
+    prompt: tuple[str, datetime, datetime] | None = None  # period, next action, period end
+    next: tuple[str, datetime] | None = None  # the schedule's next period and prompt time
+
+
+def decide(period: str, rule: CadenceRule, person: PersonFacts, now: datetime, settings: PlannerSettings) -> _Outcome:
+    """The outcome of a schedule due at `now` for `period` (pure; reads the person's zone and calendar)."""
+    current = current_period_for(rule, now, person.timezone)
+    if not person.can_be_prompted:
+        return _Outcome(next=upcoming(rule, next_period(current), person))
+    missed = []
+    for _ in range(MAX_MISSED_PERIODS):
+        if period_first_day(period) >= period_first_day(current):
+            break
+        missed.append(period)
+        period = next_period(period)
+    else:
+        period = current
+    at = prompt_at(rule, period, tz=person.timezone, calendar=person.calendar)
+    if at is not None and at > now:
+        return _Outcome(missed=tuple(missed), next=(period, at))  # moved later since planned (e.g. new leave)
+    if at is None:
+        return _Outcome(missed=tuple(missed), skipped=period, next=upcoming(rule, next_period(period), person))
+    ends = period_bounds(period, person.timezone)[1]
+    reminder = None
+    if settings.reminders.max > 0:
+        reminder = cm.reminder_time(person, now + timedelta(hours=settings.reminders.after_hours), ends)
+    return _Outcome(
+        missed=tuple(missed), prompt=(period, reminder or ends, ends), next=upcoming(rule, next_period(period), person)
+    )
+
+
 @dataclass
 class _BatchPlan:
     """What one batch of due schedules turns into, written with a handful of statements."""
 
     gone: list[int] = field(default_factory=list)
-    schedules: list[dict] = field(default_factory=list)
+    schedules: list[tuple[str, datetime, int]] = field(default_factory=list)  # period, at, schedule id
     quiet_checkins: list[dict] = field(default_factory=list)  # missed / skipped, no message
     prompts: list[dict] = field(default_factory=list)
 
-    def decide(self, row, rule: CadenceRule | None, person: PersonFacts | None, now: datetime, settings: PlannerSettings) -> None:
-        if rule is None or person is None:
-            self.gone.append(row.id)  # cadence removed from app.yaml, or person deleted
-            return
-        current = current_period_for(rule, now, person.timezone)
-        if not person.can_be_prompted:
-            self._reschedule(row, *upcoming(rule, next_period(current), person))
-            return
-        period = row.period
-        for _ in range(MAX_MISSED_PERIODS):
-            if period_first_day(period) >= period_first_day(current):
-                break
+    def add(self, row, person_id: int, outcome: _Outcome, now: datetime) -> None:
+        for period in outcome.missed:
             self.quiet_checkins.append(cm.checkin_row(
-                person_id=person.id, cadence_id=row.cadence_id, period=period, status=CheckInStatus.missed))
-            period = next_period(period)
-        else:
-            period = current
-        at = prompt_at(rule, period, tz=person.timezone, calendar=person.calendar)
-        if at is not None and at > now:
-            self._reschedule(row, period, at)  # moved later since it was planned (e.g. new leave)
-            return
-        if at is None:
+                person_id=person_id, cadence_id=row.cadence_id, period=period, status=CheckInStatus.missed))
+        if outcome.skipped is not None:
             self.quiet_checkins.append(cm.checkin_row(
-                person_id=person.id, cadence_id=row.cadence_id, period=period, status=CheckInStatus.skipped))
-        else:
-            ends = period_bounds(period, person.timezone)[1]
-            reminder = None
-            if settings.reminders.max > 0:
-                reminder = cm.reminder_time(person, now + timedelta(hours=settings.reminders.after_hours), ends)
+                person_id=person_id, cadence_id=row.cadence_id, period=outcome.skipped, status=CheckInStatus.skipped))
+        if outcome.prompt is not None:
+            period, next_action_at, ends = outcome.prompt
             self.prompts.append(cm.checkin_row(
-                person_id=person.id, cadence_id=row.cadence_id, period=period, status=CheckInStatus.prompted,
-                now=now, next_action_at=reminder or ends, period_ends_at=ends))
-        self._reschedule(row, *upcoming(rule, next_period(period), person))
-
-    def _reschedule(self, row, period: str, at: datetime) -> None:
-        self.schedules.append({"b_id": row.id, "b_period": period, "b_at": at})
+                person_id=person_id, cadence_id=row.cadence_id, period=period, status=CheckInStatus.prompted,
+                now=now, next_action_at=next_action_at, period_ends_at=ends))
+        self.schedules.append((*outcome.next, row.id))
 
     async def write(self, session: AsyncSession, now: datetime, rules, people, result: PlanResult) -> None:
+        bulk = await Bulk.of(session)
         if self.gone:
-            await session.execute(delete(SCHEDULE).where(_S.id.in_(self.gone)))
+            matching, ids = bulk.ids_in("id", self.gone)
+            await bulk.fetch(f"DELETE FROM prompt_schedule WHERE {matching}", (ids,))
         await cm.insert_checkins(session, self.quiet_checkins)
         result.missed += sum(1 for row in self.quiet_checkins if row["status"] == CheckInStatus.missed)
         result.skipped += sum(1 for row in self.quiet_checkins if row["status"] == CheckInStatus.skipped)
@@ -251,28 +278,18 @@ class _BatchPlan:
             result.already_answered += len(existing) - len(promoted)
             created += promoted
         key_results = await load_key_results(session, (row.person_id for row in created))
-        messages = []
-        for row in created:
-            person = people[row.person_id]
-            context = cm.checkin_context(
-                checkin_id=row.id, person=person, rule=rules[row.cadence_id], period=row.period,
-                reminder=False, key_results=key_results.get(row.person_id, []))
-            messages.append(cm.message_row(
-                key=cm.prompt_key(row.person_id, row.cadence_id, row.period), template="checkin_prompt",
-                person=person, context=context, now=now))
+        messages = cm.prompt_messages(created, people=people, rules=rules, key_results=key_results, now=now)
         await enqueue_rows(session, messages)
         result.prompted += len(messages)
-        if self.schedules:
-            await session.execute(
-                update(SCHEDULE).where(_S.id == bindparam("b_id"))
-                .values(period=bindparam("b_period"), next_prompt_at=bindparam("b_at")),
-                self.schedules,
-            )
+        await bulk.execute_many(
+            "UPDATE prompt_schedule SET period = ?, next_prompt_at = ? WHERE id = ?",
+            [(period, bulk.time(at), schedule_id) for period, at, schedule_id in self.schedules],
+        )
 
 
 async def _changed_cadences(session: AsyncSession, rules: tuple[CadenceRule, ...]) -> tuple[list[int], bool]:
     """Ids of cadences whose rule changed in app.yaml, and whether any rule is new."""
     configured = {rule.name: (rule.every, rule.on, rule.at) for rule in rules}
-    rows = (await session.execute(select(Cadence))).scalars().all()
+    rows = (await session.exec(select(Cadence))).scalars().all()
     changed = [row.id for row in rows if row.name in configured and configured[row.name] != (row.every, row.on, row.at)]
     return changed, bool(set(configured) - {row.name for row in rows})

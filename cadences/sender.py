@@ -21,24 +21,23 @@ import asyncio
 import logging
 import random
 import time
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import NamedTuple
 
-from sqlalchemy import bindparam, func, select, update
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy import update
 
+from cadences.bulk import Bulk
 from cadences.claims import claim_rows
 from cadences.notifier import Notifier, OutboundMessage, PermanentFailure, RetryLater, Sent, Unreachable
 from cadences.settings import DeliveryPolicy
 from storage.db import Database
-from storage.models import CheckIn, CheckInStatus, Delivery, DeliveryStatus, Person
+from storage.models import CheckInStatus, Delivery, DeliveryStatus
 
 log = logging.getLogger(__name__)
 DELIVERY = Delivery.__table__
 _D = DELIVERY.c
-_C = CheckIn.__table__.c
-_P = Person.__table__.c
 FLUSH_EVERY = 50  # results written once this many are waiting and…
 FLUSH_INTERVAL = 0.2  # …this many seconds passed since the last write (or 20×FLUSH_EVERY waiting)
 DEFAULT_CONCURRENCY = 8
@@ -95,8 +94,9 @@ class DeliverySender:
         while True:
             lease_until = now + timedelta(seconds=time.monotonic() - started) + self.lease
             async with self.db.transaction() as session:
-                rows = await self.claim_due(session, now, lease_until)
-                rows = await self._cancel_closed_checkins(session, rows, result)
+                bulk = await Bulk.of(session)
+                rows = await self.claim_due(bulk, now, lease_until)
+                rows = await self._cancel_closed_checkins(bulk, rows, result)
             result.claimed += len(rows)
             if rows:
                 await self._send_batch(rows, now, started, lease_until, result)
@@ -106,7 +106,7 @@ class DeliverySender:
     async def reclaim_expired(self, now: datetime) -> int:
         """Rows left `sending` by a process that died go back to `pending`."""
         async with self.db.transaction() as session:
-            found = await session.execute(
+            found = await session.exec(
                 update(DELIVERY)
                 .where(_D.status == DeliveryStatus.sending.value, _D.claimed_until < now)
                 .values(status=DeliveryStatus.pending.value, claimed_until=None)
@@ -114,79 +114,100 @@ class DeliverySender:
             )
             return len(found.all())
 
-    async def claim_due(self, session: AsyncSession, now: datetime, lease_until: datetime) -> list:
-        return await claim_rows(
-            session, DELIVERY,
-            where=(_D.status == DeliveryStatus.pending.value) & (_D.next_attempt_at <= now),
-            order_by=_D.next_attempt_at, limit=self.policy.batch_size,
-            values={"status": DeliveryStatus.sending.value, "claimed_until": lease_until},
-            returning=(
-                _D.id, _D.idempotency_key, _D.platform, _D.address, _D.template, _D.context,
-                _D.person_id, _D.replaces_ref, _D.attempts, _D.claimed_until,
-            ),
+    async def claim_due(self, bulk: Bulk, now: datetime, lease_until: datetime) -> list[_Claimed]:
+        rows = await claim_rows(
+            bulk, DELIVERY, where="status = ? AND next_attempt_at <= ?",
+            parameters=(DeliveryStatus.pending.value, bulk.time(now)), order_by="next_attempt_at",
+            limit=self.policy.batch_size,
+            values={"status": DeliveryStatus.sending.value, "claimed_until": bulk.time(lease_until)},
+            returning=("id", "idempotency_key", "platform", "address", "template", "context", "person_id",
+                       "replaces_ref", "attempts"),
         )
+        read_json = bulk.read_json
+        return [
+            _Claimed(OutboundMessage(
+                delivery_id=id_, idempotency_key=key, platform=platform, address=address, template=template,
+                context=read_json(context) or {}, person_id=person_id, replace_ref=replaces_ref,
+            ), attempts)
+            for id_, key, platform, address, template, context, person_id, replaces_ref, attempts in rows
+        ]
 
-    async def _cancel_closed_checkins(self, session: AsyncSession, rows: list, result: SendResult) -> list:
+    async def _cancel_closed_checkins(self, bulk: Bulk, rows: list[_Claimed], result: SendResult) -> list[_Claimed]:
         checkin_ids = {
-            row.context.get("checkin_id"): row for row in rows
-            if row.template in _CHECKIN_TEMPLATES and row.idempotency_key.startswith("checkin:") and row.context
+            row.message.context.get("checkin_id"): row.message.delivery_id for row in rows
+            if row.message.template in _CHECKIN_TEMPLATES and row.message.idempotency_key.startswith("checkin:")
         }
         checkin_ids.pop(None, None)
         if not checkin_ids:
             return rows
-        closed = set((await session.execute(
-            select(_C.id).where(_C.id.in_(list(checkin_ids)), _C.status.in_(_CLOSED_CHECKIN))
-        )).scalars())
+        matching, ids = bulk.ids_in("id", checkin_ids)
+        closed = await bulk.fetch(
+            f"SELECT id FROM checkin WHERE {matching} AND status IN (?, ?, ?)", (ids, *_CLOSED_CHECKIN)
+        )
         if not closed:
             return rows
-        cancel = [checkin_ids[checkin_id].id for checkin_id in closed]
-        await session.execute(
-            update(DELIVERY).where(_D.id.in_(cancel))
-            .values(status=DeliveryStatus.cancelled.value, claimed_until=None, last_error="check-in already closed")
+        cancel = [checkin_ids[checkin_id] for checkin_id, in closed]
+        matching, ids = bulk.ids_in("id", cancel)
+        await bulk.fetch(
+            f"UPDATE delivery SET status = ?, claimed_until = NULL, last_error = ? WHERE {matching}",
+            (DeliveryStatus.cancelled.value, "check-in already closed", ids),
         )
         result.cancelled += len(cancel)
         keep = set(cancel)
-        return [row for row in rows if row.id not in keep]
+        return [row for row in rows if row.message.delivery_id not in keep]
 
-    async def _send_batch(self, rows: list, now: datetime, started: float, lease_until: datetime, result: SendResult) -> None:
+    async def _send_batch(
+        self, rows: list[_Claimed], now: datetime, started: float, lease_until: datetime, result: SendResult
+    ) -> None:
+        """Per platform, `concurrency` workers take the rows in turn (no task per message)."""
         buffer = _Results(self, lease_until, result)
-
-        async def send(row) -> None:
-            platform = row.platform
+        by_platform: dict[str, list[_Claimed]] = defaultdict(list)
+        for row in rows:
+            by_platform[row.message.platform].append(row)
+        workers = []
+        for platform, queue in by_platform.items():
             semaphore = self._semaphores.get(platform)
             if semaphore is None:
                 limit = self.policy.concurrency.get(platform, DEFAULT_CONCURRENCY)
                 semaphore = self._semaphores[platform] = asyncio.Semaphore(limit)
                 self._pacers[platform] = _Pacer(self.policy.rate_per_second.get(platform))
-            async with semaphore:
-                await self._pacers[platform].wait()
-                outcome = await self._deliver(row)
-            at = now + timedelta(seconds=time.monotonic() - started)
-            await buffer.add(row, outcome, at)
-
-        await asyncio.gather(*(send(row) for row in rows))
+            pending = iter(queue)  # shared: each row is taken by exactly one worker
+            count = min(len(queue), self.policy.concurrency.get(platform, DEFAULT_CONCURRENCY))
+            workers += [self._work(pending, semaphore, self._pacers[platform], buffer, now, started)
+                        for _ in range(count)]
+        await asyncio.gather(*workers)
         await buffer.flush()
 
-    async def _deliver(self, row) -> Sent | Exception:
-        message = OutboundMessage(
-            delivery_id=row.id, idempotency_key=row.idempotency_key, platform=row.platform,
-            address=row.address, template=row.template, context=row.context or {},
-            person_id=row.person_id, replace_ref=row.replaces_ref,
-        )
+    async def _work(self, pending, semaphore: asyncio.Semaphore, pacer: _Pacer, buffer: "_Results",
+                    now: datetime, started: float) -> None:
+        # The semaphore still bounds the platform across overlapping runs in one process.
+        for row in pending:
+            async with semaphore:
+                await pacer.wait()
+                outcome = await self._deliver(row.message)
+            await buffer.add(row, outcome, now + timedelta(seconds=time.monotonic() - started))
+
+    async def _deliver(self, message: OutboundMessage) -> Sent | Exception:
         try:
-            return await asyncio.wait_for(self.notifier.deliver(message), self.send_timeout)
+            async with asyncio.timeout(self.send_timeout):
+                return await self.notifier.deliver(message)
         except (RetryLater, Unreachable, PermanentFailure) as error:
             return error
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return RetryLater(f"no answer within {self.send_timeout:g}s")
         except Exception as error:  # a bug or an unexpected network error: retry, never crash the tick
-            log.exception("sending %s failed unexpectedly", row.idempotency_key)
+            log.exception("sending %s failed unexpectedly", message.idempotency_key)
             return RetryLater(f"{type(error).__name__}: {error}"[:300])
 
     def backoff(self, attempt: int, retry_after: float | None) -> float:
         """Full jitter: uniform(0, min(cap, base·2^(attempt-1))), never below `retry_after`."""
         ceiling = min(self.policy.max_backoff_seconds, self.policy.base_backoff_seconds * 2 ** (attempt - 1))
         return max(self.rng.uniform(0, ceiling), retry_after or 0.0, 0.001)
+
+
+class _Claimed(NamedTuple):
+    message: OutboundMessage
+    attempts: int  # before this one
 
 
 class _Results:
@@ -196,38 +217,37 @@ class _Results:
         self.sender = sender
         self.lease_until = lease_until
         self.result = result
-        self.updates: list[dict[str, Any]] = []
+        self.updates: list[tuple] = []  # status, attempts, sent_at, ref, error, next attempt, id
         self.unreachable: dict[int, str] = {}
         self.lock = asyncio.Lock()
         self.last_flush = time.monotonic()
 
-    async def add(self, row, outcome: Sent | Exception, at: datetime) -> None:
+    async def add(self, row: _Claimed, outcome: Sent | Exception, at: datetime) -> None:
         attempts = row.attempts + 1
-        change = {"b_id": row.id, "b_lease": self.lease_until, "b_attempts": attempts, "b_sent_at": None,
-                  "b_ref": None, "b_next": None, "b_error": None}
+        delivery_id = row.message.delivery_id
         if isinstance(outcome, Sent):
-            change.update(b_status=DeliveryStatus.sent.value, b_sent_at=at, b_ref=outcome.message_ref)
+            change = (DeliveryStatus.sent.value, attempts, at, outcome.message_ref, None, None, delivery_id)
             self.result.sent += 1
         elif isinstance(outcome, Unreachable):
-            change.update(b_status=DeliveryStatus.unreachable.value, b_error=outcome.reason[:500])
-            if row.person_id is not None:
-                self.unreachable[row.person_id] = outcome.reason[:200]
+            change = (DeliveryStatus.unreachable.value, attempts, None, None, outcome.reason[:500], None, delivery_id)
+            if row.message.person_id is not None:
+                self.unreachable[row.message.person_id] = outcome.reason[:200]
             self.result.unreachable += 1
         elif isinstance(outcome, RetryLater) and attempts < self.sender.policy.max_attempts:
             delay = self.sender.backoff(attempts, outcome.retry_after)
-            change.update(b_status=DeliveryStatus.pending.value, b_error=outcome.reason[:500],
-                          b_next=at + timedelta(seconds=delay))
+            change = (DeliveryStatus.pending.value, attempts, None, None, outcome.reason[:500],
+                      at + timedelta(seconds=delay), delivery_id)
             self.result.retried += 1
         else:
             reason = getattr(outcome, "reason", str(outcome))
-            change.update(b_status=DeliveryStatus.failed.value,
-                          b_error=f"after {attempts} attempt(s): {reason}"[:500])
+            change = (DeliveryStatus.failed.value, attempts, None, None,
+                      f"after {attempts} attempt(s): {reason}"[:500], None, delivery_id)
             self.result.failed += 1
         self.updates.append(change)
         waiting = len(self.updates)
-        if waiting >= 20 * FLUSH_EVERY or (
+        if not self.lock.locked() and (waiting >= 20 * FLUSH_EVERY or (
             waiting >= FLUSH_EVERY and time.monotonic() - self.last_flush >= FLUSH_INTERVAL
-        ):
+        )):
             await self.flush()
 
     async def flush(self) -> None:
@@ -238,25 +258,22 @@ class _Results:
             if not updates:
                 return
             async with self.sender.db.transaction() as session:
-                await _write_outcomes(session, updates, unreachable)
+                await _write_outcomes(await Bulk.of(session), updates, unreachable, self.lease_until)
 
 
-async def _write_outcomes(session: AsyncSession, updates: list[dict[str, Any]], unreachable: dict[int, str]) -> None:
-    await session.execute(
-        update(DELIVERY)
-        .where(_D.id == bindparam("b_id"), _D.claimed_until == bindparam("b_lease"),
-               _D.status == DeliveryStatus.sending.value)
-        .values(
-            status=bindparam("b_status"), attempts=bindparam("b_attempts"), sent_at=bindparam("b_sent_at"),
-            message_ref=bindparam("b_ref"), last_error=bindparam("b_error"), claimed_until=None,
-            next_attempt_at=func.coalesce(bindparam("b_next", type_=_D.next_attempt_at.type), _D.next_attempt_at),
-        ),
-        updates,
+async def _write_outcomes(bulk: Bulk, updates: list[tuple], unreachable: dict[int, str], lease_until: datetime) -> None:
+    time_, lease = bulk.time, bulk.time(lease_until)
+    await bulk.execute_many(
+        "UPDATE delivery SET status = ?, attempts = ?, sent_at = ?, message_ref = ?, last_error = ?,"
+        " claimed_until = NULL, next_attempt_at = COALESCE(?, next_attempt_at)"
+        " WHERE id = ? AND claimed_until = ? AND status = ?",
+        [(status, attempts, time_(sent_at), ref, error, time_(next_at), delivery_id, lease, DeliveryStatus.sending.value)
+         for status, attempts, sent_at, ref, error, next_at, delivery_id in updates],
     )
     for person_id, reason in unreachable.items():
-        await session.execute(update(Person.__table__).where(_P.id == person_id).values(unreachable_reason=reason))
-        await session.execute(
-            update(DELIVERY)
-            .where(_D.person_id == person_id, _D.status == DeliveryStatus.pending.value)
-            .values(status=DeliveryStatus.cancelled.value, last_error=f"person unreachable: {reason}"[:500])
+        await bulk.fetch("UPDATE person SET unreachable_reason = ? WHERE id = ?", (reason, person_id))
+        await bulk.fetch(
+            "UPDATE delivery SET status = ?, last_error = ? WHERE person_id = ? AND status = ?",
+            (DeliveryStatus.cancelled.value, f"person unreachable: {reason}"[:500], person_id,
+             DeliveryStatus.pending.value),
         )

@@ -3,17 +3,22 @@
 Templates live in `messages/templates/<surface>/<name>.<ext>.j2`: `.txt` for text, `.json`
 for Slack Block Kit and Teams Adaptive Cards. JSON templates get values only through
 `tojson` (and `mrkdwn` first for Slack), so user text cannot break the JSON or the markup.
+
+Speed (a fan-out renders one prompt per person): one Environment per surface and folder per
+process, shared by every Renderer, so compiled templates are reused; each Renderer keeps the
+templates it already looked up, so a render neither touches the disk nor re-checks the file;
+and `kr.title` on a plain dict reads the key directly instead of failing a getattr first.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from functools import cached_property
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
 
 from messages.filters import FILTERS
 
@@ -23,12 +28,29 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 _EXTENSION = {"text": "txt", "slack": "json", "teams": "json"}
 
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
 class TemplateNotFound(LookupError):
     pass
 
 
+class _ContextEnvironment(Environment):
+    """`x.name` on a plain dict: the key, without Jinja's failed getattr (same result)."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        # A plain dict has no attributes beyond dict's own, so this is exactly Jinja's order:
+        # dict methods (`d.items`) still win, anything else is the key or undefined.
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+
 def make_environment(surface: Surface, templates_dir: Path = TEMPLATES_DIR) -> Environment:
-    env = Environment(
+    env = _ContextEnvironment(
         loader=FileSystemLoader(str(templates_dir / surface)),
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
         undefined=StrictUndefined,
@@ -41,6 +63,12 @@ def make_environment(surface: Surface, templates_dir: Path = TEMPLATES_DIR) -> E
     return env
 
 
+@lru_cache(maxsize=None)
+def shared_environment(surface: Surface, templates_dir: Path = TEMPLATES_DIR) -> Environment:
+    """The process-wide environment of one surface and folder (compiled templates cached)."""
+    return make_environment(surface, templates_dir)
+
+
 class Renderer:
     """Renders one surface's templates; text → str, slack/teams → parsed JSON."""
 
@@ -49,22 +77,38 @@ class Renderer:
             raise ValueError(f"unknown surface {surface!r}; choose one of {', '.join(SURFACES)}")
         self.surface = surface
         self.templates_dir = templates_dir
-
-    @cached_property
-    def environment(self) -> Environment:
-        return make_environment(self.surface, self.templates_dir)
+        self.environment = shared_environment(surface, Path(templates_dir))
+        self._templates: dict[str, Template] = {}
+        self._present: dict[str, bool] = {}
 
     def template_names(self) -> list[str]:
         suffix = f".{_EXTENSION[self.surface]}.j2"
         folder = self.templates_dir / self.surface
         return sorted(p.name.removesuffix(suffix) for p in folder.glob(f"*{suffix}") if not p.name.startswith("_"))
 
+    def has_template(self, name: str) -> bool:
+        """Whether `name` is one of `template_names()`, without listing the folder each time."""
+        return not name.startswith("_") and self._exists(name)
+
+    def _exists(self, name: str) -> bool:
+        present = self._present.get(name)
+        if present is None:
+            filename = f"{name}.{_EXTENSION[self.surface]}.j2"
+            present = self._present[name] = (self.templates_dir / self.surface / filename).exists()
+        return present
+
+    def _template(self, name: str) -> Template:
+        template = self._templates.get(name)
+        if template is None:
+            if not self._exists(name):
+                known = ", ".join(self.template_names()) or "none"
+                raise TemplateNotFound(f"no {self.surface} template {name!r}; known: {known}")
+            filename = f"{name}.{_EXTENSION[self.surface]}.j2"
+            template = self._templates[name] = self.environment.get_template(filename)
+        return template
+
     def render_source(self, name: str, context: Mapping[str, Any]) -> str:
-        filename = f"{name}.{_EXTENSION[self.surface]}.j2"
-        if not (self.templates_dir / self.surface / filename).exists():
-            known = ", ".join(self.template_names()) or "none"
-            raise TemplateNotFound(f"no {self.surface} template {name!r}; known: {known}")
-        return self.environment.get_template(filename).render(**context)
+        return self._template(name).render(**context)
 
     def render(self, name: str, context: Mapping[str, Any]) -> Any:
         source = self.render_source(name, context)

@@ -22,7 +22,7 @@ class ConsolePlatform:
     async def deliver(self, message: OutboundMessage) -> Sent:
         if not message.address:
             raise PermanentFailure("a console message needs the person's email as its address")
-        if message.template in self.renderer.template_names():
+        if self.renderer.has_template(message.template):
             # A context that cannot render never will; a template this build lacks is still
             # kept in the inbox (the terminal says what kind of message it was).
             try:
