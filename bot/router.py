@@ -17,7 +17,7 @@ from bot.handlers.context import ButtonHandler, CommandHandler, Context, FormHan
 from bot.platform import ButtonClicked, FormSubmitted, InboundEvent, Intent, MemberJoined, MessageReceived, Reply, Sender
 from storage.db import Database
 from storage.models import Person, utcnow
-from storage.repositories.people import person_by_email, person_by_slack_id, person_by_teams_id
+from storage.repositories.people import mark_reachable, person_by_email, person_by_slack_id, person_by_teams_id
 
 log = logging.getLogger(__name__)
 
@@ -69,10 +69,15 @@ class Router:
     async def identify(self, sender: Sender) -> Person | None:
         async with self.db.session() as session:
             if sender.platform == "slack":
-                return await person_by_slack_id(session, sender.user_ref)
-            if sender.platform == "teams":
-                return await person_by_teams_id(session, sender.user_ref)
-            return await person_by_email(session, sender.user_ref)
+                person = await person_by_slack_id(session, sender.user_ref)
+            elif sender.platform == "teams":
+                person = await person_by_teams_id(session, sender.user_ref)
+            else:
+                return await person_by_email(session, sender.user_ref)
+            if person is not None and person.unreachable_reason:
+                # They just wrote to us on this platform, so it can reach them again.
+                await mark_reachable(session, person)
+            return person
 
     async def dispatch(self, event: InboundEvent) -> list[Intent]:
         person = await self.identify(event.sender)

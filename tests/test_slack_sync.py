@@ -123,3 +123,20 @@ async def test_slack_sync_without_a_token_says_how_to_get_one(tmp_path: Path) ->
                                                    stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     _, err = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode == 1 and "SLACK_BOT_TOKEN is not set" in err.decode()
+
+
+async def test_sync_makes_someone_marked_unreachable_reachable_again(fake: FakeSlack, db: Database) -> None:
+    from sqlmodel import select
+
+    from storage.models import Person
+
+    await imported(db)
+    async with db.transaction() as s:
+        for person in (await s.exec(select(Person).where(Person.email.in_(["ben@example.com", "dev@example.com"])))).all():
+            person.unreachable_reason = "channel_not_found"
+            s.add(person)
+    report = await sync_users(make_web_client(token="xoxb-t", base_url=fake.api_url), db, default_timezone="UTC")
+    people = await people_by_email(db)
+    assert people["ben@example.com"].unreachable_reason is None
+    assert people["dev@example.com"].unreachable_reason == "channel_not_found"  # deactivated: stays so
+    assert report.reachable_again == ["ben@example.com"]

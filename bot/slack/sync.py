@@ -35,6 +35,7 @@ class SyncReport:
     already_linked: int = 0
     timezones_set: list[str] = field(default_factory=list)
     deactivated: list[str] = field(default_factory=list)
+    reachable_again: list[str] = field(default_factory=list)  # were marked unreachable, active in Slack now
     unmatched_people: list[str] = field(default_factory=list)  # imported, no Slack account found
     conflicts: list[str] = field(default_factory=list)
 
@@ -45,6 +46,8 @@ class SyncReport:
             f"Timezones taken from Slack: {len(self.timezones_set)}",
             f"Marked inactive (deactivated in Slack): {len(self.deactivated)}",
         ]
+        if self.reachable_again:
+            lines.append(f"Reachable again (prompts resume): {', '.join(self.reachable_again[:20])}")
         if self.unmatched_people:
             lines.append(f"People with no Slack account by that email ({len(self.unmatched_people)}): "
                          + ", ".join(self.unmatched_people[:20]) + (" …" if len(self.unmatched_people) > 20 else ""))
@@ -128,7 +131,13 @@ async def sync_users(client: AsyncWebClient, db: Database, *, default_timezone: 
                 if person.active:
                     person.active = False
                     report.deactivated.append(person.email)
-            elif (not person.timezone or person.timezone == default_timezone) and _valid_timezone(member.get("tz")) \
+                session.add(person)
+                continue
+            if person.unreachable_reason:
+                # An active Slack account: whatever failed before (a wrong id, a DM refused) may work now.
+                person.unreachable_reason = None
+                report.reachable_again.append(person.email)
+            if (not person.timezone or person.timezone == default_timezone) and _valid_timezone(member.get("tz")) \
                     and member["tz"] != person.timezone:
                 person.timezone = member["tz"]
                 report.timezones_set.append(person.email)

@@ -249,6 +249,10 @@ async def _write_people(
             report.calendar_changed.append(person.id)  # their prompt times must be recomputed
         person.name, person.timezone, person.country = row.name, row.timezone, row.country
         person.team_id = teams[row.team].id if row.team else None
+        if (row.slack_user_id and row.slack_user_id != person.slack_user_id) or (
+            row.teams_user_id and row.teams_user_id != person.teams_user_id
+        ):
+            person.unreachable_reason = None  # a corrected platform id: worth trying again
         person.slack_user_id = row.slack_user_id or person.slack_user_id
         person.teams_user_id = row.teams_user_id or person.teams_user_id
         person.is_admin = row.email in admin_emails

@@ -32,6 +32,13 @@ async def person_by_teams_id(session: AsyncSession, teams_user_id: str) -> Perso
     return result.first()
 
 
+async def mark_reachable(session: AsyncSession, person: Person) -> None:
+    """Clear an earlier "unreachable" verdict (the person wrote to us, or sync/import found them)."""
+    person.unreachable_reason = None
+    session.add(person)
+    await session.commit()
+
+
 async def person_by_id(session: AsyncSession, person_id: int) -> Person | None:
     return await session.get(Person, person_id)
 
