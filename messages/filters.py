@@ -36,8 +36,16 @@ def number(value: float | int | None) -> str:
 
 
 def truncate_text(value: Any, limit: int) -> str:
+    """At most `limit` characters, ending in "…" when cut; never splits an `&amp;`-style entity,
+    so text escaped for Slack can be clipped after escaping (escaping can make it 5× longer)."""
     text = "" if value is None else str(value)
-    return text if len(text) <= limit else text[: max(0, limit - 1)] + "…"
+    if len(text) <= limit:
+        return text
+    cut = text[: max(0, limit - 1)]
+    amp = cut.rfind("&", max(0, len(cut) - 5))
+    if amp != -1 and ";" not in cut[amp:]:
+        cut = cut[:amp]
+    return cut + "…"
 
 
 FILTERS = {

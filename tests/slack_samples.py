@@ -81,15 +81,17 @@ _LONGEST = {"name": LONG_NAME, "title": LONG_TITLE, "text": LONG_TEXT, "note": L
             "summary": LONG_TEXT, "usage": LONG_TITLE}
 
 
-def stretched(value: Any, *, copies: int = 60) -> Any:
+def stretched(value: Any, *, copies: int = 60, fill: str | None = None) -> Any:
     """A sample context at the limits: every name/title/text as long and hostile as storage
-    allows, every list of rows repeated `copies` times."""
+    allows, every list of rows repeated `copies` times. With `fill`, texts are that character
+    repeated to the limit instead (`&` and `<` grow fivefold or fourfold when escaped)."""
+    longest_texts = _LONGEST if fill is None else {k: fill * len(v) for k, v in _LONGEST.items()}
     if isinstance(value, dict):
-        return {k: (_LONGEST[k] if k in _LONGEST and isinstance(v, str) else stretched(v, copies=copies))
+        return {k: (longest_texts[k] if k in longest_texts and isinstance(v, str) else stretched(v, copies=copies, fill=fill))
                 for k, v in value.items()}
     if isinstance(value, list):
-        items = [stretched(item, copies=copies) for item in value]
+        items = [stretched(item, copies=copies, fill=fill) for item in value]
         if items and all(isinstance(item, dict) for item in items):
             return (items * copies)[: max(copies, len(items))]
-        return [LONG_TEXT if isinstance(item, str) else item for item in items]
+        return [longest_texts["text"] if isinstance(item, str) else item for item in items]
     return value

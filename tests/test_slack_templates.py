@@ -3,11 +3,13 @@ and keeps user text inert, at the longest lengths storage allows."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bot.slack.blocks import MESSAGE_BLOCK_LIMIT, SlackMessages, text_blocks, validate_blocks, validate_view
 from bot.slack.modal import FormTooLarge, checkin_view
-from tests.slack_samples import HOSTILE, LONG_NAME, assert_no_live_markup, checkin_form, home_context, prompt_context
+from tests.slack_samples import HOSTILE, LONG_NAME, assert_no_live_markup, mrkdwn_texts, checkin_form, home_context, prompt_context
 
 messages = SlackMessages()
 
@@ -105,6 +107,17 @@ def test_slack_template_at_storage_limits_with_hostile_text_stays_valid_and_iner
     message = messages.message(name, stretched(sample_context(name)))
     blocks = validate_blocks(message["blocks"])
     assert_no_live_markup(blocks)
+
+
+@pytest.mark.parametrize("fill", ["&", "<"])
+@pytest.mark.parametrize("name", WITH_SAMPLES)
+def test_slack_template_stays_valid_when_escaping_makes_user_text_longer(name: str, fill: str) -> None:
+    message = messages.message(name, stretched(sample_context(name), fill=fill))
+    blocks = validate_blocks(message["blocks"])
+    for text in mrkdwn_texts(blocks):
+        unescaped = re.sub(r"&(amp|lt|gt);", "", text)
+        assert "&" not in unescaped, text  # every `&` is part of a whole entity: none cut in half
+        assert "<<" not in unescaped, text  # user `<` never reaches Slack raw
 
 
 @pytest.mark.parametrize("name", sorted(set(messages.text.template_names()) & set(SAMPLES) - set(messages.slack.template_names())))

@@ -47,7 +47,7 @@ class SlackMessages:
             if not isinstance(rendered, dict) or not isinstance(rendered.get("blocks"), list):
                 raise SlackRenderError(f"slack template {name!r} must render blocks")
             text = rendered.get("text") or self._plain_text(name, context) or "OutcomeBot"
-            return {"text": truncate_text(text, NOTIFICATION_TEXT_LIMIT), "blocks": rendered["blocks"]}
+            return {"text": truncate_text(text, NOTIFICATION_TEXT_LIMIT), "blocks": fit_text_limits(rendered["blocks"])}
         if name in self._text_names:
             text = self.text.render(name, context)
             return {"text": truncate_text(text, NOTIFICATION_TEXT_LIMIT), "blocks": text_blocks(text)}
@@ -58,6 +58,7 @@ class SlackMessages:
         view = self.slack.render(name, context)
         if not isinstance(view, dict) or view.get("type") not in ("modal", "home"):
             raise SlackRenderError(f"slack template {name!r} must render a modal or home view")
+        view["blocks"] = fit_text_limits(view.get("blocks", []))
         return view
 
     def _plain_text(self, name: str, context: Mapping[str, Any]) -> str | None:
@@ -67,6 +68,37 @@ class SlackMessages:
             return self.text.render(name, context)
         except Exception:  # the notification text is a courtesy; the blocks are the message
             return None
+
+
+# Longest text Slack accepts per place (Block Kit reference). Escaping makes user text up to five
+# times longer (`&` → `&amp;`), so templates cannot always know the final length.
+_TEXT_LIMITS = {"section": 3000, "header": 150, "context": 3000, "field": 2000, "button": 75, "option": 75}
+
+
+def fit_text_limits(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Clip text objects that escaping pushed over Slack's limits, never inside an entity."""
+
+    def clip(text_object: Any, limit: int) -> None:
+        if isinstance(text_object, dict) and isinstance(text_object.get("text"), str):
+            text_object["text"] = truncate_text(text_object["text"], limit)
+
+    for block in blocks:
+        kind = block.get("type")
+        if kind in ("section", "header"):
+            clip(block.get("text"), _TEXT_LIMITS[kind])
+            for field in block.get("fields") or ():
+                clip(field, _TEXT_LIMITS["field"])
+        elif kind == "context":
+            for element in block.get("elements") or ():
+                clip(element, _TEXT_LIMITS["context"])
+        for element in [block.get("accessory"), *(block.get("elements") or ())]:
+            if not isinstance(element, dict):
+                continue
+            if element.get("type") == "button":
+                clip(element.get("text"), _TEXT_LIMITS["button"])
+            for option in element.get("options") or ():
+                clip(option.get("text"), _TEXT_LIMITS["option"])
+    return blocks
 
 
 def text_blocks(text: str) -> list[dict[str, Any]]:
