@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from bot.config import ConfigError, config_path, load_config
 from storage import migrate
@@ -36,6 +38,13 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _shown_url(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "(an unreadable URL)"
+
+
 def open_runtime(config: Path | None, *, required: bool = False):
     """Load configuration or exit with its error; never a traceback for a bad file."""
     from bot.runtime import Runtime
@@ -44,6 +53,20 @@ def open_runtime(config: Path | None, *, required: bool = False):
         return Runtime.open(config, required=required)
     except ConfigError as exc:
         raise fail(str(exc)) from None
+    except (ValueError, ArgumentError, ImportError) as exc:
+        raise fail(f"The database URL cannot be used: {exc}. Set database_url in app.yaml or "
+                   "OUTCOMEBOT_DATABASE_URL to sqlite:///path/to/file.db or postgresql://user@host/db.") from None
+
+
+def upgrade_database(runtime) -> None:
+    """Apply migrations, or exit saying which database could not be reached (password hidden)."""
+    url = runtime.config.resolved_database_url
+    try:
+        migrate.upgrade(url)
+    except (SQLAlchemyError, OSError, ValueError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise fail(f"Cannot open the database {_shown_url(url)}: {reason}\n"
+                   "Check database_url in app.yaml / OUTCOMEBOT_DATABASE_URL, and that the server is running.") from None
 
 
 def run_async(coro):
@@ -75,7 +98,7 @@ def init(
         path.write_text((Path(__file__).parent / "starter_app.yaml").read_text(encoding="utf-8"), encoding="utf-8")
         typer.echo(f"Wrote {path}")
     runtime = open_runtime(path, required=True)
-    migrate.upgrade(runtime.config.resolved_database_url)
+    upgrade_database(runtime)
     typer.echo("Database is ready. Next: `outcomebot import people.csv`, then `outcomebot import okrs.yaml`.")
 
 
@@ -83,7 +106,7 @@ def init(
 def db_upgrade(config: ConfigOption = None) -> None:
     """Apply all database migrations (safe to run repeatedly)."""
     runtime = open_runtime(config)
-    migrate.upgrade(runtime.config.resolved_database_url)
+    upgrade_database(runtime)
     typer.echo("Database is up to date.")
 
 

@@ -7,11 +7,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from bot.cli import ConfigOption, app, init, open_runtime, run_async
+from bot.cli import ConfigOption, app, init, open_runtime, run_async, upgrade_database
 from bot.config import config_path
 from bot.console.io import terminal_reader
 from bot.console.launch import chat_in_terminal
-from storage import migrate
 
 AsOption = Annotated[Optional[str], typer.Option("--as", help="Your email, as imported from people.csv.")]
 TOKENS = ("SLACK_BOT_TOKEN", "TEAMS_APP_ID")
@@ -19,7 +18,7 @@ TOKENS = ("SLACK_BOT_TOKEN", "TEAMS_APP_ID")
 
 def _chat(config, email: str | None, *, load_samples_if_empty: bool) -> int:
     runtime = open_runtime(config)
-    migrate.upgrade(runtime.config.resolved_database_url)
+    upgrade_database(runtime)
 
     async def run() -> int:
         try:

@@ -7,8 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from bot.cli import ConfigOption, app, fail, open_runtime, run_async
-from storage import migrate
+from bot.cli import ConfigOption, app, fail, open_runtime, run_async, upgrade_database
 
 
 def parse_now(value: str | None) -> datetime:
@@ -32,7 +31,7 @@ def tick(
 
     moment = parse_now(now)
     runtime = open_runtime(config)
-    migrate.upgrade(runtime.config.resolved_database_url)
+    upgrade_database(runtime)
 
     async def once():
         try:
@@ -55,7 +54,7 @@ def status(
 
     moment = parse_now(now)
     runtime = open_runtime(config)
-    migrate.upgrade(runtime.config.resolved_database_url)
+    upgrade_database(runtime)
 
     async def read():
         try:
@@ -79,7 +78,7 @@ def serve(
     from bot.server import build_web_app, platform_mounts
 
     runtime = open_runtime(config)
-    migrate.upgrade(runtime.config.resolved_database_url)
+    upgrade_database(runtime)
     web_app = build_web_app(runtime, mounts=platform_mounts(runtime))
 
     async def close(_app) -> None:
