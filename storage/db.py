@@ -1,7 +1,17 @@
-"""Engine and session factory. One async engine per process: aiosqlite or asyncpg."""
+"""Engine and session factory. One async engine per process: aiosqlite or asyncpg.
+
+SQLite allows one writer at a time. `Database.transaction()` therefore starts with
+`BEGIN IMMEDIATE` there (the write lock is taken before the first read, so a transaction that
+reads and then writes can never fail to upgrade its lock with SQLITE_BUSY), and write
+transactions of one process queue in FIFO order on an asyncio lock instead of polling
+SQLite's file lock (the busy handler sleeps up to 100 ms between tries, which is what made
+the slowest writes slow). Other processes (a `tick` next to `serve`) still wait through
+`busy_timeout`.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -52,13 +62,26 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+    # The driver's own implicit BEGIN (deferred, and only before the first write) is turned
+    # off; `_sqlite_begin` starts every transaction instead.
+    dbapi_connection.isolation_level = None
+
+
+SQLITE_BEGIN = "outcomebot_sqlite_begin"  # execution option: "IMMEDIATE" for write transactions
+
+
+def _sqlite_begin(connection) -> None:
+    mode = connection.get_execution_options().get(SQLITE_BEGIN, "")
+    connection.exec_driver_sql(f"BEGIN {mode}".strip())
 
 
 def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     url = async_url(url)
     if is_sqlite(url):
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        # A small pool: every aiosqlite connection is a thread, and writes queue anyway.
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30}, pool_size=5, max_overflow=5)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True)
 
@@ -74,6 +97,11 @@ class Database:
         self.url = async_url(url)
         self.engine = make_engine(self.url, echo=echo)
         self.sessions = make_sessionmaker(self.engine)
+        if self.is_sqlite:
+            self._write_sessions = make_sessionmaker(self.engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"}))
+        else:
+            self._write_sessions = self.sessions
+        self._writer = WriterQueue() if self.is_sqlite else None
 
     @property
     def is_sqlite(self) -> bool:
@@ -86,9 +114,42 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session whose work is committed on success and rolled back on any error."""
-        async with self.sessions() as session, session.begin():
+        """A session whose work is committed on success and rolled back on any error.
+
+        On SQLite, one at a time per process (see the module docstring); do not open a
+        transaction while holding another one in the same task.
+        """
+        if self._writer is None:
+            async with self._write_sessions() as session, session.begin():
+                yield session
+            return
+        async with self._writer.turn(), self._write_sessions() as session, session.begin():
             yield session
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+class WriterQueue:
+    """Lets one task at a time write, in arrival order; per event loop (tests run many)."""
+
+    def __init__(self) -> None:
+        self._lock: asyncio.Lock | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._holder: asyncio.Task | None = None
+
+    @asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        loop = asyncio.get_running_loop()
+        if self._lock is None or self._loop is not loop:
+            self._lock, self._loop, self._holder = asyncio.Lock(), loop, None
+        task = asyncio.current_task()
+        if task is not None and task is self._holder:
+            raise RuntimeError("a SQLite write transaction was opened inside another one in the same task; "
+                               "it would wait for itself forever")
+        async with self._lock:
+            self._holder = task
+            try:
+                yield
+            finally:
+                self._holder = None

@@ -13,14 +13,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, insert, literal, union_all, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import (
     Blocker,
+    BlockerStatus,
     Cadence,
     CheckIn,
     CheckInStatus,
@@ -33,6 +35,9 @@ from storage.models import (
 
 # A `win TEXT` repeated within this window (a retried slash command) is the same win.
 WIN_RETRY_WINDOW = timedelta(minutes=10)
+_CHECKIN = CheckIn.__table__  # Core statements: no ORM bookkeeping on the submission path
+_KR = KeyResult.__table__
+_WIN = Win.__table__
 
 
 class KRAnswerLike(Protocol):
@@ -114,71 +119,137 @@ def _same_text(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-async def record_checkin(session: AsyncSession, checkin: CheckIn, answers: AnswersLike, now: datetime) -> RecordedCheckIn:
+async def lock_checkin(session: AsyncSession, checkin_id: int) -> tuple[CheckIn, Cadence] | None:
+    """The check-in and its cadence, read fresh and locked for this transaction.
+
+    PostgreSQL locks the check-in row (`FOR UPDATE`); on SQLite `Database.transaction()`
+    already holds the write lock (`BEGIN IMMEDIATE`). Either way two submissions of one
+    check-in are applied one after the other, and the second sees the first's rows.
+    """
+    statement = (
+        select(CheckIn, Cadence)
+        .join(Cadence, Cadence.id == CheckIn.cadence_id)
+        .where(CheckIn.id == checkin_id)
+        .with_for_update(of=CheckIn)
+        .execution_options(populate_existing=True)
+    )
+    found = (await session.exec(statement)).first()
+    return (found[0], found[1]) if found else None
+
+
+def _insert(session: AsyncSession, table):
+    return (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(table)
+
+
+async def record_checkin(
+    session: AsyncSession,
+    checkin: CheckIn,
+    answers: AnswersLike,
+    now: datetime,
+    *,
+    locked: bool = False,
+    key_results: Mapping[int, KeyResult] | None = None,
+) -> RecordedCheckIn:
     """Write the answers; call inside `Database.transaction()` (the caller commits).
 
-    The check-in row is locked first (an UPDATE takes the row lock on PostgreSQL and the write
-    lock on SQLite), so two concurrent submissions of the same check-in are applied one after
-    the other and the second finds the first's rows.
+    A constant handful of statements whatever the number of key results, blockers and wins:
+    key result updates are upserted and key results updated with one executemany each,
+    blockers and wins inserted in one statement each, and the earlier answers are read only
+    when the check-in was answered before.
+
+    `locked=True` says `checkin` was read with `lock_checkin` in this transaction (else it
+    is read and locked here); `key_results` are the person's key results when the caller
+    has them loaded already (they are updated in place).
     """
-    await session.execute(update(CheckIn).where(CheckIn.id == checkin.id).values(id=CheckIn.id))
-    row = (await session.exec(select(CheckIn).where(CheckIn.id == checkin.id).execution_options(populate_existing=True))).one()
+    if not locked:
+        found = await lock_checkin(session, checkin.id)  # type: ignore[arg-type]
+        if found is None:
+            raise LookupError(f"check-in {checkin.id} no longer exists")
+        checkin = found[0]
+    row = checkin
     first_time = row.status != CheckInStatus.answered
+    recorded = RecordedCheckIn(row, first_time)
 
     kr_answers = list(answers.key_results)
-    owned = {
-        kr.id: kr
-        for kr in (
-            await session.exec(select(KeyResult).where(KeyResult.id.in_([a.key_result_id for a in kr_answers])))  # type: ignore[union-attr]
-        ).all()
-    }
-    existing_updates = {
-        update_row.key_result_id: update_row
-        for update_row in (await session.exec(select(KRUpdate).where(KRUpdate.checkin_id == row.id))).all()
-    }
-    recorded = RecordedCheckIn(row, first_time)
-    for answer in kr_answers:
-        kr = owned.get(answer.key_result_id)
-        if kr is None or kr.owner_id != row.person_id:
-            continue  # a key result deleted or re-owned since the form was shown
-        kr_update = existing_updates.get(kr.id) or KRUpdate(
-            checkin_id=row.id, key_result_id=kr.id, value=0, confidence=0, created_at=now  # type: ignore[arg-type]
+    if key_results is None:
+        ids = [a.key_result_id for a in kr_answers]
+        key_results = {kr.id: kr for kr in (await session.exec(select(KeyResult).where(KeyResult.id.in_(ids)))).all()} if ids else {}  # type: ignore[union-attr,misc]
+    owned = {kr_id: kr for kr_id, kr in key_results.items() if kr.owner_id == row.person_id}
+    # A key result deleted or re-owned since the form was shown is skipped.
+    kr_answers = [a for a in kr_answers if a.key_result_id in owned]
+    if kr_answers:
+        upsert = _insert(session, KRUpdate.__table__)
+        await session.execute(
+            upsert.on_conflict_do_update(
+                index_elements=["checkin_id", "key_result_id"],
+                set_={name: upsert.excluded[name] for name in ("value", "confidence", "note")},
+            ),
+            [{"checkin_id": row.id, "key_result_id": a.key_result_id, "value": a.value, "confidence": a.confidence,
+              "note": a.note, "created_at": now} for a in kr_answers],
         )
-        kr_update.value, kr_update.confidence, kr_update.note = answer.value, answer.confidence, answer.note
-        kr.current, kr.confidence, kr.updated_at = answer.value, answer.confidence, now
-        session.add(kr_update)
-        session.add(kr)
-        recorded.key_results.append(kr)
+        await session.execute(
+            update(_KR).where(_KR.c.id == bindparam("b_id"))
+            .values(current=bindparam("b_current"), confidence=bindparam("b_confidence"), updated_at=now),
+            [{"b_id": a.key_result_id, "b_current": a.value, "b_confidence": a.confidence} for a in kr_answers],
+        )
+        for a in kr_answers:
+            kr = owned[a.key_result_id]
+            for name, value in (("current", a.value), ("confidence", a.confidence), ("updated_at", now)):
+                set_committed_value(kr, name, value)
+            recorded.key_results.append(kr)
 
-    known_blockers = {
-        _same_text(b.text) for b in (await session.exec(select(Blocker).where(Blocker.checkin_id == row.id))).all()
-    }
+    known_blockers: set[str] = set()
+    known_wins: set[str] = set()
+    if not first_time:
+        known_blockers, known_wins = await _texts_recorded(session, row.id)  # type: ignore[arg-type]
+    blocker_rows = []
     for blocker in answers.blockers:
         if _same_text(blocker.text) in known_blockers:
             continue
         known_blockers.add(_same_text(blocker.text))
         link = blocker.key_result_id if blocker.key_result_id in owned or blocker.key_result_id is None else None
-        new = Blocker(person_id=row.person_id, checkin_id=row.id, key_result_id=link, text=blocker.text, created_at=now)
-        session.add(new)
-        recorded.new_blockers.append(new)
+        blocker_rows.append({"person_id": row.person_id, "checkin_id": row.id, "key_result_id": link,
+                             "text": blocker.text, "status": BlockerStatus.open.value, "created_at": now})
+    if blocker_rows:
+        await session.execute(insert(Blocker.__table__), blocker_rows)
+        recorded.new_blockers = [Blocker(**values) for values in blocker_rows]
 
-    known_wins = {_same_text(w.text) for w in (await session.exec(select(Win).where(Win.checkin_id == row.id))).all()}
+    win_rows = []
     for win in answers.wins:
         if _same_text(win.text) in known_wins:
             continue
         known_wins.add(_same_text(win.text))
         status = WinStatus.approved if win.share else WinStatus.private
-        new_win = Win(person_id=row.person_id, checkin_id=row.id, text=win.text, share=win.share, status=status, created_at=now)
-        session.add(new_win)
-        recorded.new_wins.append(new_win)
+        win_rows.append({"person_id": row.person_id, "checkin_id": row.id, "key_result_id": None, "text": win.text,
+                         "share": win.share, "status": status.value, "created_at": now})
+    if win_rows:
+        ids_by_text = dict((await session.execute(insert(_WIN).returning(_WIN.c.text, _WIN.c.id), win_rows)).all())
+        recorded.new_wins = [Win(id=ids_by_text.get(values["text"]), **values) for values in win_rows]
 
-    row.reflections = {**(row.reflections or {}), **dict(answers.reflections)}
-    row.status = CheckInStatus.answered
-    row.answered_at = row.answered_at or now
-    row.next_action_at = None
-    session.add(row)
-    await session.flush()
+    changes = {
+        "reflections": {**(row.reflections or {}), **dict(answers.reflections)},
+        "status": CheckInStatus.answered.value,
+        "answered_at": row.answered_at or now,
+        "next_action_at": None,
+    }
+    await session.execute(update(_CHECKIN).where(_CHECKIN.c.id == row.id).values(**changes))
+    for name, value in changes.items():
+        set_committed_value(row, name, value)
     return recorded
+
+
+async def _texts_recorded(session: AsyncSession, checkin_id: int) -> tuple[set[str], set[str]]:
+    """The blocker and win texts a check-in holds already, in one query."""
+    rows = await session.execute(
+        union_all(
+            select(literal("blocker"), Blocker.text).where(Blocker.checkin_id == checkin_id),
+            select(literal("win"), Win.text).where(Win.checkin_id == checkin_id),
+        )
+    )
+    texts: dict[str, set[str]] = {"blocker": set(), "win": set()}
+    for kind, text in rows.all():
+        texts[kind].add(_same_text(text))
+    return texts["blocker"], texts["win"]
 
 
 async def record_win(

@@ -1,4 +1,4 @@
-"""Outbox reads for the core: the prompt a check-in answered, and a console user's inbox."""
+"""Outbox reads for the core: the prompts a check-in answered, and a console user's inbox."""
 
 from __future__ import annotations
 
@@ -9,24 +9,28 @@ from sqlalchemy import update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import CheckIn, Delivery, DeliveryStatus
+from storage.models import Delivery, DeliveryStatus
 
 PROMPT_TEMPLATES = ("checkin_prompt", "checkin_reminder")
 CONSOLE = "console"
 
 
-async def sent_prompts_of_checkin(session: AsyncSession, checkin: CheckIn) -> list[Delivery]:
-    """Prompts and reminders for this check-in that went out with a platform message ref."""
+async def sent_prompts_by_key(session: AsyncSession, keys: Iterable[str]) -> list[Delivery]:
+    """The prompts and reminders among these outbox keys that went out with a platform
+    message ref, oldest first (one indexed lookup, however many messages the person had)."""
+    wanted = list(keys)
+    if not wanted:
+        return []
     result = await session.exec(
         select(Delivery)
         .where(
-            Delivery.person_id == checkin.person_id,
+            Delivery.idempotency_key.in_(wanted),  # type: ignore[attr-defined]
             Delivery.template.in_(PROMPT_TEMPLATES),  # type: ignore[attr-defined]
             Delivery.message_ref != None,  # noqa: E711
         )
         .order_by(Delivery.id)
     )
-    return [row for row in result.all() if str((row.context or {}).get("checkin_id")) == str(checkin.id)]
+    return list(result.all())
 
 
 async def unseen_console_messages(session: AsyncSession, email: str) -> list[Delivery]:
