@@ -62,24 +62,26 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
-    # The driver's own implicit BEGIN (deferred, and only before the first write) is turned
-    # off; `_sqlite_begin` starts every transaction instead.
-    dbapi_connection.isolation_level = None
 
 
-SQLITE_BEGIN = "outcomebot_sqlite_begin"  # execution option: "IMMEDIATE" for write transactions
+SQLITE_WRITE = "outcomebot_sqlite_write"  # execution option of `Database.transaction()` sessions
 
 
 def _sqlite_begin(connection) -> None:
-    mode = connection.get_execution_options().get(SQLITE_BEGIN, "")
-    connection.exec_driver_sql(f"BEGIN {mode}".strip())
+    """Write transactions take the write lock first. Read sessions keep the driver's default
+    (no BEGIN until a statement writes), which costs nothing extra per read."""
+    if connection.get_execution_options().get(SQLITE_WRITE):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     url = async_url(url)
     if is_sqlite(url):
-        # A small pool: every aiosqlite connection is a thread, and writes queue anyway.
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30}, pool_size=5, max_overflow=5)
+        # A small pool: every aiosqlite connection is a thread, and writes queue anyway. Every
+        # driver call is a hop to that thread, so the pool's extra rollback on check-in (the
+        # session has already committed or rolled back) is left out.
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30}, pool_size=5, max_overflow=5,
+                                     pool_reset_on_return=None)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
@@ -98,7 +100,7 @@ class Database:
         self.engine = make_engine(self.url, echo=echo)
         self.sessions = make_sessionmaker(self.engine)
         if self.is_sqlite:
-            self._write_sessions = make_sessionmaker(self.engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"}))
+            self._write_sessions = make_sessionmaker(self.engine.execution_options(**{SQLITE_WRITE: True}))
         else:
             self._write_sessions = self.sessions
         self._writer = WriterQueue() if self.is_sqlite else None

@@ -9,6 +9,7 @@ from bot.checkin_form import CheckInForm
 from bot.fake import FakeChat
 from bot.platform import FormRejected, ShowForm
 from bot.router import Router
+from cadences.checkin_messages import prompt_key, reminder_key
 from cadences.outbox import delivery_row, enqueue_rows
 from storage.db import Database
 from storage.models import Blocker, CheckIn, Delivery, KeyResult, KRUpdate, Win
@@ -169,17 +170,27 @@ async def test_monthly_checkin_from_its_prompt_button_asks_and_stores_reflection
     assert (await chat.click(ALICE, "checkin.start", str(monthly.checkin_id))).startswith("You already checked in for November 2026")
 
 
-async def test_answering_replaces_the_sent_prompt_with_a_done_note(chat: FakeChat, db: Database, ids) -> None:
+async def test_answering_replaces_the_sent_prompt_and_reminder_with_a_done_note(chat: FakeChat, db: Database, ids) -> None:
     await chat.say(ALICE, "checkin")
     checkin_id = chat.last_form.checkin_id
     async with db.transaction() as s:
-        row = delivery_row(key=f"prompt:{checkin_id}", template="checkin_prompt", context={"checkin_id": checkin_id},
-                           platform="slack", address="UALICE", person_id=ids["alice"])
-        await enqueue_rows(s, [{**row, "status": "sent", "message_ref": "D1:1700.1"}])
+        checkin = await s.get(CheckIn, checkin_id)
+        where = (checkin.person_id, checkin.cadence_id, checkin.period)
+        sent = [
+            (prompt_key(*where), "checkin_prompt", "D1:1700.1"),
+            (reminder_key(*where, 1), "checkin_reminder", "D1:1800.1"),
+            (f"other:{checkin_id}", "checkin_prompt", "D1:1900.1"),  # not this check-in's prompt
+        ]
+        await enqueue_rows(s, [
+            {**delivery_row(key=key, template=template, context={"checkin_id": checkin_id}, platform="slack",
+                            address="UALICE", person_id=ids["alice"]), "status": "sent", "message_ref": ref}
+            for key, template, ref in sent
+        ])
     await chat.submit(ALICE, answers(ids))
     await chat.submit(ALICE, answers(ids))
     async with db.session() as s:
-        done = (await s.exec(select(Delivery).where(Delivery.template == "checkin_done"))).all()
+        done = (await s.exec(select(Delivery).where(Delivery.template == "checkin_done").order_by(Delivery.id))).all()
     assert [(d.platform, d.address, d.replaces_ref, d.context["period_label"]) for d in done] == [
-        ("slack", "UALICE", "D1:1700.1", "week 48 of 2026")
+        ("slack", "UALICE", "D1:1700.1", "week 48 of 2026"),
+        ("slack", "UALICE", "D1:1800.1", "week 48 of 2026"),
     ]

@@ -7,19 +7,26 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.checkin_form import CheckInForm, KRField, validate
+from bot.checkin_form import CheckInAnswers, CheckInForm, KRField, validate
 from bot.handlers.context import Context
 from bot.handlers.help import answer_unknown
 from bot.handlers.views import key_result_view, person_view, win_view
 from bot.platform import ButtonClicked, FormRejected, FormSubmitted, Intent, Reply, ShowForm
+from cadences.checkin_messages import prompt_key, reminder_key
 from cadences.outbox import delivery_row, enqueue_rows
 from cadences.periods import current_period, period_bounds, period_first_day, period_label
 from cadences.wins import after_checkin
 from cadences.registry import sync_cadences
 from cadences.settings import CadenceRule
-from storage.models import Cadence, CheckIn, CheckInStatus, Person
-from storage.repositories.checkins import cadence_by_id, checkin_by_id, get_or_create_checkin, record_checkin
-from storage.repositories.deliveries import sent_prompts_of_checkin
+from storage.models import Cadence, CheckIn, CheckInStatus, KeyResult, Person
+from storage.repositories.checkins import (
+    RecordedCheckIn,
+    checkin_with_cadence,
+    get_or_create_checkin,
+    lock_checkin,
+    record_checkin,
+)
+from storage.repositories.deliveries import sent_prompts_by_key
 from storage.repositories.okrs import key_results_of
 
 UPDATE_WORD = "update"
@@ -32,8 +39,13 @@ def primary_rule(rules: tuple[CadenceRule, ...], name: str | None = None) -> Cad
     return next((rule for rule in rules if rule.every == "week"), rules[0] if rules else None)
 
 
-async def build_form(session: AsyncSession, person: Person, checkin: CheckIn, cadence: Cadence) -> CheckInForm:
+async def owned_key_results(session: AsyncSession, person: Person, checkin: CheckIn) -> list[KeyResult]:
+    """The key results the check-in asks about: the person's, of the OKR period current then."""
     owned = await key_results_of(session, person.id, on=period_first_day(checkin.period))  # type: ignore[arg-type]
+    return [item.key_result for item in owned]
+
+
+def _form(person: Person, checkin: CheckIn, cadence: Cadence, key_results: list[KeyResult]) -> CheckInForm:
     return CheckInForm(
         checkin_id=checkin.id,  # type: ignore[arg-type]
         person_name=person.name,
@@ -52,10 +64,14 @@ async def build_form(session: AsyncSession, person: Person, checkin: CheckIn, ca
                 current=kr.current,
                 confidence=kr.confidence,
             )
-            for kr in (item.key_result for item in owned)
+            for kr in key_results
         ),
         questions=tuple(cadence.questions or ()),
     )
+
+
+async def build_form(session: AsyncSession, person: Person, checkin: CheckIn, cadence: Cadence) -> CheckInForm:
+    return _form(person, checkin, cadence, await owned_key_results(session, person, checkin))
 
 
 def _already_checked_in(ctx: Context, checkin: CheckIn, cadence: Cadence) -> Reply:
@@ -92,15 +108,17 @@ async def open_checkin(ctx: Context, args: str) -> list[Intent]:
     return [ShowForm(form)]
 
 
-async def _own_checkin(session: AsyncSession, ctx: Context, raw_id: Any) -> tuple[CheckIn, Cadence] | None:
+def _checkin_id(raw_id: Any) -> int | None:
     try:
-        checkin = await checkin_by_id(session, int(str(raw_id)))
+        return int(str(raw_id))
     except ValueError:
         return None
-    if checkin is None or checkin.person_id != ctx.person.id:
-        return None
-    cadence = await cadence_by_id(session, checkin.cadence_id)
-    return (checkin, cadence) if cadence else None
+
+
+async def _own_checkin(session: AsyncSession, ctx: Context, raw_id: Any) -> tuple[CheckIn, Cadence] | None:
+    checkin_id = _checkin_id(raw_id)
+    found = await checkin_with_cadence(session, checkin_id) if checkin_id is not None else None
+    return found if found is not None and found[0].person_id == ctx.person.id else None
 
 
 async def start_from_button(ctx: Context, event: ButtonClicked) -> list[Intent]:
@@ -116,55 +134,73 @@ async def start_from_button(ctx: Context, event: ButtonClicked) -> list[Intent]:
 
 
 async def submit(ctx: Context, event: FormSubmitted) -> list[Intent]:
-    """Validate; on success store everything in one transaction and say what was recorded."""
-    async with ctx.db.session() as session:
-        found = await _own_checkin(session, ctx, event.state.get("checkin_id", ""))
-        if found is None:
-            return [Reply("not_allowed", {"asked_about": None})]
-        checkin, cadence = found
-        form = await build_form(session, ctx.person, checkin, cadence)
-    answers, errors = validate(form, event.values)
-    if answers is None:
-        return [FormRejected(form, errors, dict(event.values))]
+    """Validate; on success store everything in one transaction and say what was recorded.
+
+    Reading the form back, validating and storing share that one transaction, so an invalid
+    submission writes nothing and a valid one costs a constant handful of statements.
+    """
     try:
-        context = await _store(ctx, checkin, answers)
+        return await _submit_once(ctx, event)
     except IntegrityError:
         # Two copies of one submission raced; the other one committed first. Storing again
         # finds its rows and adds nothing.
-        context = await _store(ctx, checkin, answers)
-    return [Reply("checkin_recorded", context)]
+        return await _submit_once(ctx, event)
 
 
-async def _store(ctx: Context, checkin: CheckIn, answers) -> dict[str, Any]:
-    label = period_label(checkin.period)
+async def _submit_once(ctx: Context, event: FormSubmitted) -> list[Intent]:
+    checkin_id = _checkin_id(event.state.get("checkin_id", ""))
     async with ctx.db.transaction() as session:
-        recorded = await record_checkin(session, checkin, answers, ctx.now)
-        await after_checkin(session, checkin.id, now=ctx.now)  # manager loop: shared wins, targets met
-        done_context = {"checkin_id": checkin.id, "person": person_view(ctx.person), "period_label": label}
-        prompts = await sent_prompts_of_checkin(session, checkin)
-        await enqueue_rows(
-            session,
-            [
-                delivery_row(
-                    key=f"checkin_done:{checkin.id}:{prompt.id}",
-                    template="checkin_done",
-                    context=done_context,
-                    platform=prompt.platform,
-                    address=prompt.address,
-                    person_id=checkin.person_id,
-                    replace_ref=prompt.message_ref,
-                )
-                for prompt in prompts
-            ],
+        found = await lock_checkin(session, checkin_id) if checkin_id is not None else None
+        if found is None or found[0].person_id != ctx.person.id:
+            return [Reply("not_allowed", {"asked_about": None})]
+        checkin, cadence, person = found  # `person` stays referenced: after_checkin finds it in the session
+        owned = await owned_key_results(session, person, checkin)
+        form = _form(person, checkin, cadence, owned)
+        answers, errors = validate(form, event.values)
+        if answers is None:
+            return [FormRejected(form, errors, dict(event.values))]
+        recorded = await record_checkin(
+            session, checkin, answers, ctx.now, locked=True, key_results={kr.id: kr for kr in owned}  # type: ignore[misc]
         )
-        return {
-            "checkin_id": checkin.id,
-            "person": person_view(ctx.person),
-            "period": checkin.period,
-            "period_label": label,
-            "updated": not recorded.first_time,
-            "key_results": [key_result_view(kr) for kr in recorded.key_results],
-            "blockers": [b.text for b in recorded.new_blockers],
-            "wins": [win_view(w) for w in recorded.new_wins],
-            "reflections": len(answers.reflections),
-        }
+        await after_checkin(session, checkin.id, now=ctx.now)  # manager loop: shared wins, targets met
+        await _replace_prompts(ctx, session, checkin)
+    return [Reply("checkin_recorded", _recorded_context(ctx, recorded, answers))]
+
+
+async def _replace_prompts(ctx: Context, session: AsyncSession, checkin: CheckIn) -> None:
+    """Turn the prompt and reminders this check-in answered into a `checkin_done` note."""
+    reminders = max(checkin.reminders_sent or 0, ctx.config.reminders.max)
+    keys = [prompt_key(checkin.person_id, checkin.cadence_id, checkin.period)]
+    keys += [reminder_key(checkin.person_id, checkin.cadence_id, checkin.period, n) for n in range(1, reminders + 1)]
+    prompts = await sent_prompts_by_key(session, keys)
+    done_context = {"checkin_id": checkin.id, "person": person_view(ctx.person), "period_label": period_label(checkin.period)}
+    await enqueue_rows(
+        session,
+        [
+            delivery_row(
+                key=f"checkin_done:{checkin.id}:{prompt.id}",
+                template="checkin_done",
+                context=done_context,
+                platform=prompt.platform,
+                address=prompt.address,
+                person_id=checkin.person_id,
+                replace_ref=prompt.message_ref,
+            )
+            for prompt in prompts
+        ],
+    )
+
+
+def _recorded_context(ctx: Context, recorded: RecordedCheckIn, answers: CheckInAnswers) -> dict[str, Any]:
+    checkin = recorded.checkin
+    return {
+        "checkin_id": checkin.id,
+        "person": person_view(ctx.person),
+        "period": checkin.period,
+        "period_label": period_label(checkin.period),
+        "updated": not recorded.first_time,
+        "key_results": [key_result_view(kr) for kr in recorded.key_results],
+        "blockers": [b.text for b in recorded.new_blockers],
+        "wins": [win_view(w) for w in recorded.new_wins],
+        "reflections": len(answers.reflections),
+    }

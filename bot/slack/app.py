@@ -33,6 +33,13 @@ from storage.models import utcnow
 
 log = logging.getLogger(__name__)
 
+# How long a modal submission may wait for its turn before it is answered "busy, submit
+# again" (nothing stored, everything typed kept): Slack shows its own error after 3 s, and by
+# then it would be too late to say whether the answers were saved.
+SUBMISSION_WAIT_LIMIT = 2.0
+BUSY_TEXT = ("OutcomeBot is busy right now and did not save this yet. Press Submit again in a moment; "
+             "everything you typed is still here.")
+
 
 class Dispatcher(Protocol):
     async def dispatch(self, event: InboundEvent) -> list[Intent]: ...
@@ -61,9 +68,9 @@ class SlackBot:
         self.platform = SlackPlatform(self.client, messages=self.messages)
         self.intents = IntentRenderer(self.client, self.messages)
         self.processed = ProcessedEvents(db)
-        # SQLite has one writer: queue submissions here (FIFO) instead of letting them
-        # poll for the file lock, which is what makes the slowest acks slow.
-        self._submissions = asyncio.Semaphore(2 if db.is_sqlite else 32)
+        # Submissions wait here (FIFO) with a time limit; a few at a time overlap their reads,
+        # while their writes take turns in Database.transaction() (SQLite has one writer).
+        self._submissions = asyncio.Semaphore(4 if db.is_sqlite else 32)
         signing_secret = secrets.slack_signing_secret.get_secret_value() if secrets.slack_signing_secret else ""
         self.signing_secret = signing_secret
         # An empty signing secret makes every HTTP request fail verification (401): safe in Socket Mode.
@@ -149,8 +156,17 @@ class SlackBot:
         modal stays open with everything typed."""
         event = events.submission_event(body)
         key = events.submission_key(body)
-        async with self._submissions:
+        try:
+            async with asyncio.timeout(SUBMISSION_WAIT_LIMIT):
+                await self._submissions.acquire()
+        except TimeoutError:
+            log.warning("slack submission not taken within %.1f s; answered busy, nothing stored", SUBMISSION_WAIT_LIMIT)
+            await ack(**error_response({"form": BUSY_TEXT}, body.get("view") or {}))
+            return
+        try:
             intents = await self._dispatch_once(key, event)
+        finally:
+            self._submissions.release()
         if intents is None:  # a resent submission already stored
             await ack()
             return

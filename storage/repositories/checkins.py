@@ -75,12 +75,11 @@ class RecordedCheckIn:
     new_wins: list[Win] = field(default_factory=list)
 
 
-async def checkin_by_id(session: AsyncSession, checkin_id: int) -> CheckIn | None:
-    return await session.get(CheckIn, checkin_id)
-
-
-async def cadence_by_id(session: AsyncSession, cadence_id: int) -> Cadence | None:
-    return await session.get(Cadence, cadence_id)
+async def checkin_with_cadence(session: AsyncSession, checkin_id: int) -> tuple[CheckIn, Cadence] | None:
+    """The check-in and its cadence in one query (for reading; see `lock_checkin` to write)."""
+    statement = select(CheckIn, Cadence).join(Cadence, Cadence.id == CheckIn.cadence_id).where(CheckIn.id == checkin_id)
+    found = (await session.exec(statement)).first()
+    return (found[0], found[1]) if found else None
 
 
 async def get_or_create_checkin(
@@ -119,22 +118,24 @@ def _same_text(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-async def lock_checkin(session: AsyncSession, checkin_id: int) -> tuple[CheckIn, Cadence] | None:
-    """The check-in and its cadence, read fresh and locked for this transaction.
+async def lock_checkin(session: AsyncSession, checkin_id: int) -> tuple[CheckIn, Cadence, Person] | None:
+    """The check-in, its cadence and its person, read fresh; the check-in locked for this transaction.
 
     PostgreSQL locks the check-in row (`FOR UPDATE`); on SQLite `Database.transaction()`
     already holds the write lock (`BEGIN IMMEDIATE`). Either way two submissions of one
-    check-in are applied one after the other, and the second sees the first's rows.
+    check-in are applied one after the other, and the second sees the first's rows. While
+    the caller holds the person, `session.get(Person, ...)` in this transaction needs no query.
     """
     statement = (
-        select(CheckIn, Cadence)
+        select(CheckIn, Cadence, Person)
         .join(Cadence, Cadence.id == CheckIn.cadence_id)
+        .join(Person, Person.id == CheckIn.person_id)
         .where(CheckIn.id == checkin_id)
         .with_for_update(of=CheckIn)
         .execution_options(populate_existing=True)
     )
     found = (await session.exec(statement)).first()
-    return (found[0], found[1]) if found else None
+    return (found[0], found[1], found[2]) if found else None
 
 
 def _insert(session: AsyncSession, table):
