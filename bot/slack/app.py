@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 # How long a modal submission may wait for its turn before it is answered "busy, submit
 # again" (nothing stored, everything typed kept): Slack shows its own error after 3 s, and by
 # then it would be too late to say whether the answers were saved.
-SUBMISSION_WAIT_LIMIT = 2.0
+SUBMISSION_WAIT_LIMIT = 1.5
 BUSY_TEXT = ("OutcomeBot is busy right now and did not save this yet. Press Submit again in a moment; "
              "everything you typed is still here.")
 
