@@ -114,8 +114,6 @@ async def run_child(mode: str, url: str, n: int, fake_url: str | None) -> dict:
     from storage.db import Database
 
     db = Database(url)
-    planner = Planner(db, PlannerSettings(cadences=(CadenceRule(name="weekly", every="week", on="monday", at="09:00"),),
-                                          batch_size=5000))
     session = None
     if mode == "inprocess":
         platform = InMemoryPlatform()
@@ -131,6 +129,8 @@ async def run_child(mode: str, url: str, n: int, fake_url: str | None) -> dict:
     from bot.notifiers import PlatformNotifier
 
     sender = DeliverySender(db, PlatformNotifier({"console": platform}), policy)
+    planner = Planner(db, PlannerSettings(cadences=(CadenceRule(name="weekly", every="week", on="monday", at="09:00"),),
+                                          batch_size=5000), sender=sender)  # wired as bot.ticker.Ticker does
     cpu0, wall0 = time.process_time(), time.perf_counter()
     prompted = (await planner.tick(MONDAY)).prompted
     sent = retried = 0

@@ -3,8 +3,9 @@
     PYTHONPATH=. python benchmarks/tick.py [--people 100000] [--due 1000]
 
 Prints one figure per line: `tick.<case>.<figure> <value>` — `plan_ms` is the planner pass
-(reading due schedules, writing check-ins and outbox rows), `send_ms` the outbox pass with an
-in-memory platform, `total_ms` both. Setup is not timed; SQLite in a temporary folder.
+(reading due schedules, writing check-ins and outbox rows, and handing each batch's prompts
+to the in-memory platform as the Ticker does), `send_ms` the outbox pass for whatever else is
+due, `total_ms` both. Setup is not timed; SQLite in a temporary folder.
 """
 
 from __future__ import annotations
@@ -48,8 +49,9 @@ async def measure(people: int, due: int) -> None:
     async with db.transaction() as session:  # everyone is due next week, except `due` of them
         await session.exec(update(PromptSchedule).values(next_prompt_at=MONDAY + timedelta(days=7)))
         await session.exec(update(PromptSchedule).where(PromptSchedule.person_id <= due).values(next_prompt_at=MONDAY))
-    planner = Planner(db, PlannerSettings(cadences=(CadenceRule(name="weekly", every="week", on="monday", at="09:00"),)))
     sender = DeliverySender(db, PlatformNotifier({"console": Inbox()}))
+    planner = Planner(db, PlannerSettings(cadences=(CadenceRule(name="weekly", every="week", on="monday", at="09:00"),)),
+                      sender=sender)  # wired as bot.ticker.Ticker does: prompts go out per planner batch
     await planner.tick(SUNDAY)  # warm: cadence mirror, caches
     await sender.run_once(SUNDAY)
     for case, now in ((f"due{due}", MONDAY), ("due0", MONDAY + timedelta(minutes=1))):

@@ -55,9 +55,9 @@ class Ticker:
     def __init__(self, config: AppConfig, db: Database, platforms: Mapping[str, ChatPlatform] | None = None) -> None:
         self.db = db
         self.team_channels = {name: (c.slack, c.teams) for name, c in config.channels.teams.items()}
-        self.planner = Planner(db, planner_settings(config))
-        self.digests = DigestPlanner(db, config.digest, config.nudges)
         self.sender = DeliverySender(db, PlatformNotifier(platforms or default_platforms()), config.delivery)
+        self.planner = Planner(db, planner_settings(config), sender=self.sender)  # prompts go out per batch
+        self.digests = DigestPlanner(db, config.digest, config.nudges)
 
     async def tick(self, now: datetime) -> TickResult:
         if self.team_channels:

@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cadences.bulk import Bulk
 from cadences.calendar import local_instant, zone
+from cadences.notifier import OutboundMessage
 from cadences.people import PersonFacts
 from cadences.periods import period_label
 from cadences.settings import CadenceRule
@@ -56,6 +57,15 @@ def message_row(*, key: str, template: str, person: PersonFacts, context: dict[s
         "status": DeliveryStatus.pending.value, "attempts": 0, "next_attempt_at": now,
         "replaces_ref": None, "created_at": now,
     }
+
+
+def outbound(row: dict[str, Any], delivery_id: int) -> OutboundMessage:
+    """The message of a Delivery row written by this process, without reading it back."""
+    return OutboundMessage(
+        delivery_id=delivery_id, idempotency_key=row["idempotency_key"], platform=row["platform"],
+        address=row["address"], template=row["template"], context=row["context"], person_id=row["person_id"],
+        replace_ref=row["replaces_ref"],
+    )
 
 
 def reminder_time(person: PersonFacts, earliest: datetime, period_ends_at: datetime) -> datetime | None:

@@ -37,11 +37,18 @@ def team_targets(team: Team) -> list[tuple[str, str]]:
     return targets
 
 
-async def enqueue_rows(session: AsyncSession, rows: list[Mapping[str, Any]]) -> None:
-    """Insert many deliveries at once; rows whose idempotency key exists are skipped."""
-    if rows:
-        bulk = await Bulk.of(session)
-        await bulk.insert(Delivery.__table__, rows, conflict_on=("idempotency_key",))
+async def enqueue_rows(session: AsyncSession, rows: list[Mapping[str, Any]], *, returning: bool = False) -> list:
+    """Insert many deliveries at once; rows whose idempotency key exists are skipped.
+
+    With `returning`, the (id, idempotency_key) of each row actually inserted.
+    """
+    if not rows:
+        return []
+    bulk = await Bulk.of(session)
+    return await bulk.insert(
+        Delivery.__table__, rows, conflict_on=("idempotency_key",),
+        returning=("id", "idempotency_key") if returning else (),
+    )
 
 
 def delivery_row(

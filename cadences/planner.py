@@ -19,6 +19,7 @@ and the next schedule together — so a crash leaves either all of it or none of
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -31,10 +32,12 @@ from cadences.bulk import Bulk
 from cadences.calendar import current_period_for, prompt_at
 from cadences.claims import claim_rows
 from cadences.lifecycle import advance_checkins
+from cadences.notifier import OutboundMessage
 from cadences.outbox import enqueue_rows
 from cadences.people import PersonFacts, load_key_results, load_people
 from cadences.periods import next_period, period_bounds, period_first_day
 from cadences.registry import sync_cadences
+from cadences.sender import DeliverySender
 from cadences.settings import CadenceRule, ReminderPolicy
 from storage.db import Database
 from storage.models import Cadence, CheckInStatus, Person, PromptSchedule
@@ -84,9 +87,18 @@ def first_schedule(rule: CadenceRule, person: PersonFacts, now: datetime) -> tup
 
 
 class Planner:
-    def __init__(self, db: Database, settings: PlannerSettings) -> None:
+    """Plans prompts; with a `sender`, each batch's prompts go out as soon as the batch commits.
+
+    Handing prompts over (instead of leaving them for the sender to claim) saves a claim
+    query, an UPDATE and a JSON parse per prompt. The rows are written already claimed
+    (status `sending` with a lease) in the batch's transaction, so at most one batch is ever
+    in flight and a crash leaves them to the lease, exactly like claimed rows.
+    """
+
+    def __init__(self, db: Database, settings: PlannerSettings, *, sender: DeliverySender | None = None) -> None:
         self.db = db
         self.settings = settings
+        self.sender = sender
         self._rules_by_id: dict[int, CadenceRule] | None = None
         self._full_plan_needed = False
         self._lock = asyncio.Lock()
@@ -153,20 +165,25 @@ class Planner:
         return len(rows)
 
     async def tick(self, now: datetime) -> PlanResult:
-        """Plan newcomers, prompt everyone due, then send reminders and close ended periods."""
+        """Plan newcomers, queue reminders and close ended periods, then prompt everyone due.
+
+        Reminders come first so that a long, rate-limited fan-out never delays them.
+        """
+        started = time.monotonic()
         result = PlanResult(scheduled=await self.plan(now))
+        rules = await self.rules_by_id()
+        result.add(await advance_checkins(self.db, now=now, rules=rules, settings=self.settings))
         while True:
-            batch = await self._prompt_due_batch(now)
+            batch = await self._prompt_due_batch(now, started)
             result.add(batch)
             if batch.claimed < self.settings.batch_size:
                 break
-        rules = await self.rules_by_id()
-        result.add(await advance_checkins(self.db, now=now, rules=rules, settings=self.settings))
         return result
 
-    async def _prompt_due_batch(self, now: datetime) -> "_BatchResult":
+    async def _prompt_due_batch(self, now: datetime, started: float) -> "_BatchResult":
         result = _BatchResult()
         rules = await self.rules_by_id()
+        lease_until = self.sender.lease_until(now, started) if self.sender else None
         async with self.db.transaction() as session:
             bulk = await Bulk.of(session)
             due = await claim_rows(
@@ -193,7 +210,10 @@ class Planner:
                 if outcome is None:
                     outcome = outcomes[key] = decide(row.period, rule, person, now, self.settings)
                 plan.add(row, person.id, outcome, now)
-            await plan.write(session, now, rules, people, result)
+            claimed = self.sender.claimed_values(lease_until) if self.sender else None
+            handed_over = await plan.write(session, now, rules, people, result, claimed=claimed)
+        if handed_over:
+            await self.sender.send_claimed(handed_over, now=now, started=started, lease_until=lease_until)
         return result
 
 
@@ -262,7 +282,10 @@ class _BatchPlan:
                 now=now, next_action_at=next_action_at, period_ends_at=ends))
         self.schedules.append((*outcome.next, row.id))
 
-    async def write(self, session: AsyncSession, now: datetime, rules, people, result: PlanResult) -> None:
+    async def write(
+        self, session: AsyncSession, now: datetime, rules, people, result: PlanResult, *, claimed: dict | None
+    ) -> list[OutboundMessage]:
+        """Write the batch; with `claimed` columns, the prompts are written claimed and returned."""
         bulk = await Bulk.of(session)
         if self.gone:
             matching, ids = bulk.ids_in("id", self.gone)
@@ -279,12 +302,19 @@ class _BatchPlan:
             created += promoted
         key_results = await load_key_results(session, (row.person_id for row in created))
         messages = cm.prompt_messages(created, people=people, rules=rules, key_results=key_results, now=now)
-        await enqueue_rows(session, messages)
         result.prompted += len(messages)
         await bulk.execute_many(
             "UPDATE prompt_schedule SET period = ?, next_prompt_at = ? WHERE id = ?",
             [(period, bulk.time(at), schedule_id) for period, at, schedule_id in self.schedules],
         )
+        if claimed is None:
+            await enqueue_rows(session, messages)
+            return []
+        for message in messages:
+            message.update(claimed)
+        ids = dict((key, id_) for id_, key in await enqueue_rows(session, messages, returning=True))
+        return [cm.outbound(message, ids[message["idempotency_key"]])
+                for message in messages if message["idempotency_key"] in ids]
 
 
 async def _changed_cadences(session: AsyncSession, rules: tuple[CadenceRule, ...]) -> tuple[list[int], bool]:

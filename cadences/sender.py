@@ -24,7 +24,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import update
 
@@ -54,6 +54,10 @@ class SendResult:
     unreachable: int = 0
     cancelled: int = 0
     reclaimed: int = 0
+
+    def add(self, other: "SendResult") -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
 class _Pacer:
@@ -86,13 +90,18 @@ class DeliverySender:
         self.rng = rng or random.Random()
         self._semaphores: dict[str, asyncio.Semaphore] = {}
         self._pacers: dict[str, _Pacer] = {}
+        self._handed_over = SendResult()  # sent by send_claimed since the last run_once
 
     async def run_once(self, now: datetime) -> SendResult:
-        """Send everything due at `now` (claiming in batches), then return what happened."""
+        """Send everything due at `now` (claiming in batches), then return what happened.
+
+        The result also counts what `send_claimed` sent since the previous run (the planner's
+        prompts of this tick), so a tick reports every message it sent.
+        """
         result = SendResult(reclaimed=await self.reclaim_expired(now))
         started = time.monotonic()
         while True:
-            lease_until = now + timedelta(seconds=time.monotonic() - started) + self.lease
+            lease_until = self.lease_until(now, started)
             async with self.db.transaction() as session:
                 bulk = await Bulk.of(session)
                 rows = await self.claim_due(bulk, now, lease_until)
@@ -101,7 +110,30 @@ class DeliverySender:
             if rows:
                 await self._send_batch(rows, now, started, lease_until, result)
             if result.claimed == 0 or len(rows) < self.policy.batch_size:
+                result.add(self._handed_over)
+                self._handed_over = SendResult()
                 return result
+
+    def lease_until(self, now: datetime, started: float) -> datetime:
+        """The lease for rows claimed now, in the frame of `now` (a tick that began at `started`)."""
+        return now + timedelta(seconds=time.monotonic() - started) + self.lease
+
+    def claimed_values(self, lease_until: datetime) -> dict[str, Any]:
+        """Columns of a Delivery written already claimed by this process (see `send_claimed`)."""
+        return {"status": DeliveryStatus.sending.value, "claimed_until": lease_until}
+
+    async def send_claimed(
+        self, messages: list[OutboundMessage], *, now: datetime, started: float, lease_until: datetime
+    ) -> None:
+        """Send deliveries the caller wrote as claimed (`claimed_values`) and committed.
+
+        The planner's fan-out: its prompts skip the claim query and the JSON round trip. The
+        rows hold a lease like claimed ones, so a crash leaves them to `reclaim_expired`.
+        """
+        if messages:
+            self._handed_over.claimed += len(messages)
+            await self._send_batch([_Claimed(message, 0) for message in messages], now, started, lease_until,
+                                   self._handed_over)
 
     async def reclaim_expired(self, now: datetime) -> int:
         """Rows left `sending` by a process that died go back to `pending`."""

@@ -7,6 +7,7 @@ from datetime import date, datetime, timezone
 from sqlalchemy import insert, select
 
 from cadences.planner import Planner, PlannerSettings
+from cadences.sender import DeliverySender
 from cadences.settings import CadenceRule, ReminderPolicy
 from storage.db import Database
 from storage.models import CheckIn, Delivery, LeavePeriod, Person, PromptSchedule
@@ -18,10 +19,13 @@ def utc(*parts: int) -> datetime:
     return datetime(*parts, tzinfo=timezone.utc)
 
 
-def planner(db: Database, *rules: CadenceRule, reminders: ReminderPolicy | None = None, batch_size: int = 2000) -> Planner:
+def planner(
+    db: Database, *rules: CadenceRule, reminders: ReminderPolicy | None = None, batch_size: int = 2000,
+    sender: DeliverySender | None = None,
+) -> Planner:
     return Planner(db, PlannerSettings(
         cadences=rules or (WEEKLY,), reminders=reminders or ReminderPolicy(after_hours=24, max=1),
-        batch_size=batch_size))
+        batch_size=batch_size), sender=sender)
 
 
 async def add_person(db: Database, email: str, *, tz: str = "Europe/Berlin", country: str = "DE", **extra) -> int:

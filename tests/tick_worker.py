@@ -50,8 +50,8 @@ async def main() -> None:
     db = Database(args.db_url)
     async with aiohttp.ClientSession() as session:
         notifier = PlatformNotifier({"console": HttpRecorder(session, args.fake_url)})
-        plan = planner(db, batch_size=args.batch)
         send = DeliverySender(db, notifier, DeliveryPolicy(batch_size=args.batch, concurrency={"console": 16}))
+        plan = planner(db, batch_size=args.batch, sender=send)  # wired as bot.ticker.Ticker does
         totals: dict[str, int] = {}
         for _ in range(args.ticks):
             for part in (asdict(await plan.tick(now)), asdict(await send.run_once(now))):
