@@ -88,7 +88,10 @@ async def test_a_process_killed_mid_fan_out_then_restarted_leaves_every_prompt_d
     await _people_with_schedules(pg_url, people)
     async with FakePlatformApi(delay=0.002) as fake:
         doomed = await _spawn(pg_url, MONDAY_NINE_BERLIN, fake.url, "--batch", "500")
+        deadline = asyncio.get_running_loop().time() + 120
         while sum(fake.received.values()) < 1111:  # not on a batch boundary
+            assert doomed.returncode is None, "the ticker died before the kill"
+            assert asyncio.get_running_loop().time() < deadline, "the ticker stopped sending"
             await asyncio.sleep(0.01)
         doomed.send_signal(signal.SIGKILL)
         await doomed.wait()
