@@ -55,3 +55,13 @@ def test_okr_periods_are_read_in_the_forms_people_write() -> None:
     assert period_start("2026-11") == date(2026, 11, 1)
     assert period_start("2026") == date(2026, 1, 1)
     assert period_start("FY26") is None
+
+
+async def test_slack_app_home_shows_only_this_quarters_key_results(db: Database) -> None:
+    from bot.slack.home import home_context
+
+    await make_org(db)
+    await _add_objective(db, period="2026-Q3", title="Summer objective", kr_key="q3-kr")
+    async with db.session() as session:
+        home = await home_context(session, slack_user_id="UALICE", rules=org_config().cadences, now=NOW)
+    assert {kr["key"] for kr in home["key_results"]} == {"activation", "onboarding-days"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.config import AppConfig
@@ -24,6 +24,11 @@ class Context:
     @property
     def timezone(self) -> str:
         return person_timezone(self.person, self.config)
+
+    @property
+    def local_today(self) -> date:
+        """Today in the person's own timezone (the OKR period and check-in week follow it)."""
+        return self.now.astimezone(ZoneInfo(self.timezone)).date()
 
     def is_admin(self, person: Person | None = None) -> bool:
         person = person or self.person

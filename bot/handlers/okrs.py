@@ -32,7 +32,7 @@ async def show_okrs(ctx: Context, args: str) -> list[Intent]:
             if not await may_see(session, ctx, found):
                 return [Reply("not_allowed", {"asked_about": args.strip()})]
             target = found
-        owned = await key_results_of(session, target.id, on=ctx.now.date())  # type: ignore[arg-type]
+        owned = await key_results_of(session, target.id, on=ctx.local_today)  # type: ignore[arg-type]
         blockers = await open_blockers_of(session, target.id)  # type: ignore[arg-type]
     krs = {item.key_result.id: item.key_result for item in owned}
     return [

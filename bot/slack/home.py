@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cadences.periods import current_period, period_label
 from cadences.settings import CadenceRule
+from storage.repositories.okrs import key_results_of
 from storage.models import (
     Blocker,
     BlockerStatus,
@@ -38,9 +39,9 @@ async def home_context(session: AsyncSession, *, slack_user_id: str, rules: tupl
     if person is None:
         return {"known": False, "person": None, "key_results": [], "blockers": [], "team": None,
                 "next_checkin": None, "open_checkin": None}
-    krs = (await session.exec(
-        select(KeyResult).where(KeyResult.owner_id == person.id).order_by(KeyResult.key).limit(HOME_LIST_LIMIT)
-    )).all()
+    local_day = now.astimezone(ZoneInfo(person.timezone)).date()
+    owned = await key_results_of(session, person.id, on=local_day)  # type: ignore[arg-type]
+    krs = sorted((item.key_result for item in owned), key=lambda kr: kr.key)[:HOME_LIST_LIMIT]
     blockers = (await session.exec(
         select(Blocker).where(Blocker.person_id == person.id, Blocker.status != BlockerStatus.resolved)
         .order_by(Blocker.created_at).limit(HOME_LIST_LIMIT)
