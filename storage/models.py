@@ -210,7 +210,7 @@ class KRUpdate(SQLModel, table=True):
 class Blocker(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", index=True)
-    checkin_id: int | None = Field(default=None, foreign_key="checkin.id")
+    checkin_id: int | None = Field(default=None, foreign_key="checkin.id", index=True)
     key_result_id: int | None = Field(default=None, foreign_key="key_result.id", index=True)
     text: str = Field(max_length=TEXT_MAX)
     status: BlockerStatus = Field(default=BlockerStatus.open, sa_type=String(16), index=True)
@@ -222,7 +222,7 @@ class Blocker(SQLModel, table=True):
 class Win(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", index=True)
-    checkin_id: int | None = Field(default=None, foreign_key="checkin.id")
+    checkin_id: int | None = Field(default=None, foreign_key="checkin.id", index=True)
     key_result_id: int | None = Field(default=None, foreign_key="key_result.id")
     text: str = Field(max_length=TEXT_MAX)
     share: bool = False  # the author allows it in the team channel
