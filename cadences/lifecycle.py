@@ -63,7 +63,11 @@ async def _advance_batch(
     for row in due:
         person, rule = people.get(row.person_id), rules.get(row.cadence_id)
         ends = bulk.read_time(row.period_ends_at)
-        if row.status not in _OPEN or ends is None:
+        if row.status == CheckInStatus.pending.value and ends is not None and now >= ends:
+            # Opened with `checkin` but never submitted, and never prompted: the period is over.
+            changes.append(_change(row, CheckInStatus.missed.value, row.reminders_sent, None))
+            result.missed += 1
+        elif row.status not in _OPEN or ends is None:
             changes.append(_change(row, row.status, row.reminders_sent, None))
         elif now >= ends:
             changes.append(_change(row, CheckInStatus.missed.value, row.reminders_sent, None))

@@ -158,3 +158,24 @@ async def test_a_new_person_joining_after_this_weeks_prompt_starts_next_week(db:
     plan = planner(db)
     await plan.tick(utc(2026, 3, 3, 12))
     assert [(s.period, s.next_prompt_at) for s in await schedules(db)] == [("2026-W11", utc(2026, 3, 9, 8))]
+
+
+async def test_a_check_in_opened_but_never_submitted_or_prompted_counts_as_missed_when_its_week_ends(db: Database) -> None:
+    from sqlmodel import select
+
+    from cadences.periods import period_bounds
+    from storage.models import Cadence
+    from storage.repositories.checkins import get_or_create_checkin
+
+    person_id = await add_person(db, "ann@example.com")
+    plan = planner(db)
+    await plan.tick(SUNDAY_NOON)  # plans Monday 2 March; week 9 itself is never prompted
+    async with db.transaction() as session:
+        person = await session.get(Person, person_id)
+        cadence = (await session.exec(select(Cadence).where(Cadence.name == "weekly"))).one()
+        await get_or_create_checkin(session, person=person, cadence=cadence, period="2026-W09",
+                                    period_ends_at=period_bounds("2026-W09", "Europe/Berlin")[1])
+    assert (await plan.tick(SUNDAY_NOON)).missed == 0
+    result = await plan.tick(MONDAY_NINE_BERLIN)
+    assert result.missed == 1
+    assert {(c.period, c.status) for c in await checkins(db)} == {("2026-W09", "missed"), ("2026-W10", "prompted")}

@@ -106,6 +106,7 @@ async def get_or_create_checkin(
             period=period,
             status=CheckInStatus.pending.value,
             period_ends_at=period_ends_at,
+            next_action_at=period_ends_at,  # closed as missed then, unless answered or prompted first
             reminders_sent=0,
             reflections={},
         )
