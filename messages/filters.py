@@ -18,6 +18,29 @@ def to_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def text_run(value: Any, **style: Any) -> dict[str, Any]:
+    """An Adaptive Card TextRun. Teams renders TextBlock text as Markdown (`[label](url)`,
+    `**bold**`, lists) but a TextRun's text literally, so every piece of user text on a Teams
+    card goes into one. `style`: TextRun properties such as weight="Bolder", isSubtle=True."""
+    return {"type": "TextRun", "text": "" if value is None else str(value), **style}
+
+
+_RUN_STYLES = frozenset({"color", "fontType", "highlight", "isSubtle", "italic", "size", "strikethrough",
+                         "underline", "weight"})
+
+
+def rich_text(parts: Any, **props: Any) -> dict[str, Any]:
+    """A RichTextBlock: `parts` is one string or a list of strings and TextRuns. Styles a
+    TextBlock would take (weight, size, color, isSubtle, …) become every run's default;
+    element properties (spacing, separator, …) stay on the block. Empty runs are dropped."""
+    parts = [parts] if isinstance(parts, (str, dict)) else list(parts)
+    style = {k: v for k, v in props.items() if k in _RUN_STYLES}
+    block = {k: v for k, v in props.items() if k not in _RUN_STYLES}
+    runs = [{**style, **part} if isinstance(part, dict) else text_run(part, **style) for part in parts]
+    inlines = [run for run in runs if run["text"]] or [text_run(" ")]
+    return {"type": "RichTextBlock", "inlines": inlines, **block}
+
+
 def progress_bar(fraction: float | None, width: int = 10) -> str:
     fraction = 0.0 if fraction is None else max(0.0, min(1.0, float(fraction)))
     filled = round(fraction * width)
@@ -55,4 +78,6 @@ FILTERS = {
     "pct": percent,
     "num": number,
     "clip": truncate_text,
+    "textrun": text_run,
+    "richtext": rich_text,
 }

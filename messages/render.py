@@ -3,6 +3,8 @@
 Templates live in `messages/templates/<surface>/<name>.<ext>.j2`: `.txt` for text, `.json`
 for Slack Block Kit and Teams Adaptive Cards. JSON templates get values only through
 `tojson` (and `mrkdwn` first for Slack), so user text cannot break the JSON or the markup.
+Teams reads TextBlock text as Markdown, so Teams templates put user text only in TextRuns
+(`richtext` / `textrun` filters), which it shows literally.
 
 Speed (a fan-out renders one prompt per person): one Environment per surface and folder per
 process, shared by every Renderer, so compiled templates are reused; each Renderer keeps the

@@ -14,6 +14,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.card_text import card_lines
+
 
 @dataclass
 class Call:
@@ -28,21 +30,8 @@ class Call:
         return attachments[0].get("content") if attachments else None
 
     def texts(self) -> list[str]:
-        """Every TextBlock text in the card, in order (what the person reads)."""
-        found: list[str] = []
-
-        def walk(node: Any) -> None:
-            if isinstance(node, dict):
-                if node.get("type") == "TextBlock":
-                    found.append(node.get("text", ""))
-                for value in node.values():
-                    walk(value)
-            elif isinstance(node, list):
-                for item in node:
-                    walk(item)
-
-        walk(self.card)
-        return found
+        """Every line of text in the card, in order (what the person reads)."""
+        return card_lines(self.card)
 
     def inputs(self) -> dict[str, dict[str, Any]]:
         found: dict[str, dict[str, Any]] = {}

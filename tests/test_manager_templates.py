@@ -14,6 +14,7 @@ from slack_sdk.models.blocks import Block
 from cadences.digests import SHOWN
 from messages.render import Renderer
 from storage.models import NAME_MAX, TEXT_MAX, TITLE_MAX
+from tests.card_text import literal_texts, markup_places
 
 SCHEMA = json.loads((Path(adaptive_cards.__file__).parent / "schemas" / "schema-1.5.json").read_text())
 VALIDATOR = Draft6Validator(SCHEMA)
@@ -112,7 +113,8 @@ def test_teams_card_is_a_valid_adaptive_card_under_28_kb(name: str, n: int) -> N
     assert not problems, problems
     assert card["version"] == "1.5"
     assert len(json.dumps(card, ensure_ascii=False).encode()) < TEAMS_CARD_LIMIT
-    assert HOSTILE.strip() in json.dumps(card, ensure_ascii=False)  # shown as plain text, intact
+    assert any(HOSTILE.strip() in text for text in literal_texts(card))  # shown intact, in TextRuns
+    assert markup_places(card, "*bold*") == []  # never where Teams reads Markdown
 
 
 @pytest.mark.parametrize(("name", "n"), CASES)

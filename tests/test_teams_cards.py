@@ -13,6 +13,7 @@ from bot.checkin_form import CheckInForm, KRField, validate
 from bot.teams.cards import MAX_CARD_BYTES, TeamsCards, card_bytes, prefill_from, text_card
 from messages.render import Renderer
 from messages.samples import SAMPLES, sample_context
+from tests.card_text import card_lines, literal_texts, markup_places
 from tests.slack_samples import stretched
 from storage.models import NAME_MAX, NOTE_MAX, TEXT_MAX, TITLE_MAX
 
@@ -119,20 +120,21 @@ def test_checkin_done_card_is_valid_with_the_longest_name() -> None:
 
 
 def test_user_text_with_json_and_markup_stays_plain_text_in_the_card() -> None:
-    nasty = '"}], "actions": [{"type": "Action.OpenUrl", "url": "https://evil"}] <at>boss</at> {{ x }}'
+    nasty = '"}], "actions": [{"type": "Action.OpenUrl", "url": "https://evil"}] <at>boss</at> {{ x }} [a](https://evil) **b**'
     form = CheckInForm(checkin_id=1, person_name=nasty, cadence="weekly", kind="week", period="2026-W48",
                        period_label="week 48", key_results=(KRField(1, "k", nasty, "", 0, 1, None, None),))
     card = TeamsCards().checkin_form(form, values={"blocker.1.text": nasty}, errors={})
     assert_valid_card(card)
     assert [a["type"] for a in card["actions"]] == ["Action.Submit"]
-    assert nasty in _texts(card)
+    assert nasty in literal_texts(card) and markup_places(card, nasty) == []  # TextRuns: never Markdown
     assert {i["id"]: i for i in _inputs(card)}["blocker.1.text"]["value"] == nasty
 
 
-def test_templates_without_a_teams_card_fall_back_to_plain_text_blocks() -> None:
-    card = text_card("Line one\n\n<b>not bold</b> **not markup either**")
+def test_templates_without_a_teams_card_fall_back_to_literal_text_runs() -> None:
+    card = text_card("Line one\n\n<b>not bold</b> **not markup either** [link](https://evil)")
     assert_valid_card(card)
-    assert _texts(card) == ["Line one", "<b>not bold</b> **not markup either**"]
+    assert _texts(card) == ["Line one", "<b>not bold</b> **not markup either** [link](https://evil)"]
+    assert markup_places(card, "https://evil") == [] and markup_places(card, "**") == []
 
 
 TEAMS_TEMPLATES = sorted(set(Renderer("teams").template_names()) & set(SAMPLES))
@@ -179,4 +181,4 @@ def _inputs(card: dict) -> list[dict]:
 
 
 def _texts(card: dict) -> list[str]:
-    return [block["text"] for block in _walk(card, "TextBlock")]
+    return card_lines(card)

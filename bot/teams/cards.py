@@ -1,9 +1,10 @@
 """Adaptive Cards for Teams: templates rendered for the `teams` surface, with a text fallback.
 
 Every message the bot posts in Teams is one Adaptive Card (1.5). Templates live in
-messages/templates/teams/; a template that exists only for the text surface is shown as plain
-TextBlocks. The check-in form is the `checkin_prompt` card, fed from a CheckInForm when the
-person asks for it (`checkin`) or when a submission comes back with errors.
+messages/templates/teams/; a template that exists only for the text surface is shown line by
+line as TextRuns, which Teams never reads as Markdown. The check-in form is the
+`checkin_prompt` card, fed from a CheckInForm when the person asks for it (`checkin`) or when a
+submission comes back with errors.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from botbuilder.schema import Activity, ActivityTypes, Attachment
 
 from bot.checkin_form import CheckInForm, parse_value
+from messages.filters import rich_text
 from messages.render import Renderer
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -23,6 +25,7 @@ MAX_CARD_BYTES = 28 * 1024  # Teams rejects larger message payloads
 _TRUE = {"true", "yes", "on", "1", "y"}
 CHECKIN_CARDS = frozenset({"checkin_prompt", "checkin_reminder"})
 COMPACT_LEVELS = (0, 1, 2)
+FALLBACK_TEXT = "A message from OutcomeBot"  # our words only: some clients render it as Markdown
 
 
 class CardTooLarge(ValueError):
@@ -45,13 +48,11 @@ def card_activity(card: Mapping[str, Any], *, activity_id: str | None = None) ->
 
 
 def text_card(text: str) -> dict[str, Any]:
-    """Plain text as TextBlocks, one per line, so nothing a person typed becomes markup."""
+    """A text template's output as a card: one RichTextBlock of one TextRun per line. Teams
+    renders TextBlock text as Markdown; a TextRun shows what a person typed literally."""
     lines = [line for line in text.splitlines() if line.strip()] or [" "]
-    body = [
-        {"type": "TextBlock", "wrap": True, "spacing": "None" if n else "Default", "text": line}
-        for n, line in enumerate(lines)
-    ]
-    return {"type": "AdaptiveCard", "version": CARD_VERSION, "fallbackText": text[:500], "body": body}
+    body = [rich_text(line, spacing="None") if n else rich_text(line) for n, line in enumerate(lines)]
+    return {"type": "AdaptiveCard", "version": CARD_VERSION, "fallbackText": FALLBACK_TEXT, "body": body}
 
 
 def trimmed_to_fit(card: dict[str, Any]) -> dict[str, Any]:
@@ -159,7 +160,7 @@ class TeamsCards:
         self._own = set(self.teams.template_names())
 
     def render(self, template: str, context: Mapping[str, Any]) -> dict[str, Any]:
-        """The Teams card for a template; the text template in TextBlocks when Teams has none."""
+        """The Teams card for a template; the text template as literal lines when Teams has none."""
         if template in CHECKIN_CARDS:
             return self._fitted(template, context)
         if template in self._own:
