@@ -34,6 +34,10 @@ def events_handler(bot: SlackBot):
             # Slack does not retry it, and leave a trace.
             log.warning("signed slack request with nothing to handle it; acknowledged")
             return web.Response(status=200, text="")
+        if response.status >= 500:
+            # Bolt caught an error reading a signed payload (e.g. `actions` that is not a list).
+            log.warning("signed slack request Bolt could not process (status %s); acknowledged", response.status)
+            return web.Response(status=200, text="")
         return await to_aiohttp_response(response)
 
     return handle
