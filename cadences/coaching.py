@@ -9,14 +9,16 @@ Rules (DESIGN.md, "The method it embodies"):
 - stuck: no movement toward target over the last two check-ins, or confidence fell at each
   of the last two check-ins;
 - met_but_outcome_flat: a key result crossed its target in its latest check-in while none of
-  its outcome's other key results improved over the same span (the other key results of the
-  same objective: how this person or team measures the outcome it cascades from);
+  its outcome's other key results (every objective and owner cascaded from the same company
+  outcome) improved between their last two reported values;
 - doing_great: confidence rose at each of the last two check-ins (three check-ins in a row),
   the value moved toward target and the latest confidence is 7 or more;
 - lapsed: no answered check-in for over a month (people on leave today, and people who were
   never asked to check in, are left alone);
-- recurring_blocker: a blocker unresolved for over two weeks, or blockers about the same key
-  result in three or more check-ins.
+- recurring_blocker: a blocker unresolved for over two weeks, or one key result (a shared
+  team key result, a dependency) named in open blockers by three or more reports of the same
+  manager — one nudge about the report who raised the earliest of them, whose evidence holds
+  how many reports, who (ids, shown as names to the manager only) and since when.
 
 `select_nudges` (in cadences.nudge_selection) applies the cooldown, the "not useful" back-off
 and the weekly budget.
@@ -50,7 +52,7 @@ QUESTIONS = {
 }
 
 BLOCKER_ESCALATION_AGE = timedelta(days=14)
-BLOCKER_REPEAT_CHECKINS = 3
+BLOCKER_SHARED_REPORTS = 3
 DOING_GREAT_MIN_CONFIDENCE = 7
 
 
@@ -73,6 +75,7 @@ class KRHistory:
     target: float
     increase: bool  # direction: True when higher is better
     points: tuple[KRPoint, ...] = ()  # oldest first
+    outcome_id: int | None = None  # the company outcome its objective cascades from
 
     def progress_of(self, value: float) -> float:
         span = self.target - self.baseline
@@ -159,44 +162,48 @@ def doing_great(report: ReportHistory) -> list[NudgeCandidate]:
     return found
 
 
-def _value_at(kr: KRHistory, moment: datetime) -> float:
-    """The value reported at or before `moment` (the baseline when none was)."""
-    value = kr.baseline
-    for point in kr.points:
-        if point.answered_at > moment:
-            break
-        value = point.value
-    return value
-
-
 def just_met(kr: KRHistory) -> bool:
     """The latest check-in reached the target and the one before it had not."""
     return len(kr.points) >= 2 and kr.met(kr.points[-1].value) and not kr.met(kr.points[-2].value)
 
 
+def improved(kr: KRHistory) -> bool:
+    """Its last two reported values moved toward the target."""
+    return len(kr.points) >= 2 and kr.progress_of(kr.points[-1].value) > kr.progress_of(kr.points[-2].value)
+
+
+EXAMPLES_SHOWN = 5
+
+
 def met_but_outcome_flat(
-    report: ReportHistory, objective_key_results: Mapping[int, Sequence[KRHistory]]
+    report: ReportHistory, outcome_key_results: Mapping[int, Sequence[KRHistory]]
 ) -> list[NudgeCandidate]:
+    """`outcome_key_results`: outcome id → every key result cascaded from it, with (at least)
+    their last two reported values."""
     found = []
     for kr in report.key_results:
-        if not just_met(kr):
+        if kr.outcome_id is None or not just_met(kr):
             continue
         before, latest = kr.points[-2], kr.points[-1]
-        others = [o for o in objective_key_results.get(kr.objective_id, ()) if o.key_result_id != kr.key_result_id]
+        others = [o for o in outcome_key_results.get(kr.outcome_id, ()) if o.key_result_id != kr.key_result_id]
         if not others:
             continue  # nothing else measures the outcome, so we cannot tell it did not move
-        moves = []
-        for other in others:
-            start, end = _value_at(other, before.answered_at), _value_at(other, latest.answered_at)
-            moves.append({"key_result_id": other.key_result_id, "from": start, "to": end, "target": other.target})
-        if all(other.progress_of(m["to"]) <= other.progress_of(m["from"]) for other, m in zip(others, moves)):
-            evidence = {
-                **_series([before, latest]),
-                "target": kr.target,
-                "objective_id": kr.objective_id,
-                "other_key_results": moves,
-            }
-            found.append(_candidate(MET_BUT_OUTCOME_FLAT, report, kr.key_result_id, evidence))
+        if any(improved(other) for other in others):
+            continue
+        reported = [o for o in others if len(o.points) >= 2]
+        evidence = {
+            **_series([before, latest]),
+            "target": kr.target,
+            "outcome_id": kr.outcome_id,
+            "other_key_results": len(others),
+            "others_reported": len(reported),
+            "examples": [
+                {"key_result_id": o.key_result_id, "from": o.points[-2].value, "to": o.points[-1].value,
+                 "on": _day(o.points[-1].answered_at), "target": o.target}
+                for o in sorted(reported, key=lambda o: o.key_result_id)[:EXAMPLES_SHOWN]
+            ],
+        }
+        found.append(_candidate(MET_BUT_OUTCOME_FLAT, report, kr.key_result_id, evidence))
     return found
 
 
@@ -217,38 +224,53 @@ def lapsed(report: ReportHistory, now: datetime) -> list[NudgeCandidate]:
 
 
 def recurring_blocker(report: ReportHistory, now: datetime) -> list[NudgeCandidate]:
+    """Blockers of this report unresolved for over two weeks."""
     found = []
     for blocker in sorted(report.blockers, key=lambda b: (b.created_at, b.blocker_id)):
         age = now - blocker.created_at
         if not blocker.resolved and age > BLOCKER_ESCALATION_AGE:
             evidence = {"blocker_id": blocker.blocker_id, "opened": _day(blocker.created_at), "age_days": age.days}
             found.append(_candidate(RECURRING_BLOCKER, report, blocker.key_result_id, evidence))
-    by_kr: dict[int, list[BlockerFact]] = defaultdict(list)
-    for blocker in report.blockers:
-        if blocker.key_result_id is not None:
-            by_kr[blocker.key_result_id].append(blocker)
-    for kr_id in sorted(by_kr):
-        checkins = {b.checkin_id or -b.blocker_id for b in by_kr[kr_id]}
-        if len(checkins) >= BLOCKER_REPEAT_CHECKINS:
-            dates = sorted(_day(b.created_at) for b in by_kr[kr_id])
-            evidence = {"checkins_blocked": len(checkins), "dates": dates}
-            found.append(_candidate(RECURRING_BLOCKER, report, kr_id, evidence))
+    return found
+
+
+def shared_blockers(reports: Iterable[ReportHistory]) -> list[NudgeCandidate]:
+    """A key result named in open blockers by three or more reports of one manager."""
+    open_by: dict[tuple[int, int], list[tuple[BlockerFact, ReportHistory]]] = defaultdict(list)
+    for report in reports:
+        for blocker in report.blockers:
+            if not blocker.resolved and blocker.key_result_id is not None:
+                open_by[(report.manager_id, blocker.key_result_id)].append((blocker, report))
+    found = []
+    for (_manager, kr_id), items in sorted(open_by.items()):
+        people = {report.report_id for _, report in items}
+        if len(people) < BLOCKER_SHARED_REPORTS:
+            continue
+        items.sort(key=lambda item: (item[0].created_at, item[0].blocker_id))
+        evidence = {
+            "reports_blocked": len(people),
+            "report_ids": sorted(people),
+            "dates": sorted({_day(blocker.created_at) for blocker, _ in items}),
+            "blocker_ids": [blocker.blocker_id for blocker, _ in items],
+        }
+        found.append(_candidate(RECURRING_BLOCKER, items[0][1], kr_id, evidence))
     return found
 
 
 def candidates_for(
     reports: Iterable[ReportHistory],
     *,
-    objective_key_results: Mapping[int, Sequence[KRHistory]],
+    outcome_key_results: Mapping[int, Sequence[KRHistory]],
     now: datetime,
 ) -> list[NudgeCandidate]:
     """Every rule over every report; selection (cooldown, budget) happens afterwards."""
-    found: list[NudgeCandidate] = []
+    reports = list(reports)
+    found: list[NudgeCandidate] = shared_blockers(reports)
     for report in reports:
         found += recurring_blocker(report, now)
         found += stuck(report)
         found += lapsed(report, now)
-        found += met_but_outcome_flat(report, objective_key_results)
+        found += met_but_outcome_flat(report, outcome_key_results)
         found += doing_great(report)
     return found
 

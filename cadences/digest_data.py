@@ -8,7 +8,7 @@ length of the history.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -194,22 +194,6 @@ async def load_key_results(session: AsyncSession, *condition: Any) -> dict[int, 
     return {row[0]: _kr_meta(row) for row in await session.exec(statement)}
 
 
-async def load_updates(session: AsyncSession, *, key_results: Iterable[int], since: datetime) -> tuple[list[CheckInRow], list[UpdateRow]]:
-    """Answered updates of given key results (e.g. another person's, same objective) since a date."""
-    statement = (
-        select(CheckIn.id, CheckIn.person_id, CheckIn.period, CheckIn.status, CheckIn.prompted_at,
-               CheckIn.answered_at, KRUpdate.key_result_id, KRUpdate.value, KRUpdate.confidence)
-        .join(CheckIn, CheckIn.id == KRUpdate.checkin_id)
-        .where(KRUpdate.key_result_id.in_(list(key_results)), CheckIn.answered_at >= since)
-    )
-    checkins: dict[int, CheckInRow] = {}
-    updates: list[UpdateRow] = []
-    for row in await session.exec(statement):
-        checkins.setdefault(row[0], CheckInRow(*row[:6]))
-        updates.append(UpdateRow(row[0], row[6], row[7], row[8]))
-    return list(checkins.values()), updates
-
-
 async def load_batch(
     session: AsyncSession,
     *,
@@ -239,7 +223,13 @@ async def load_batch(
     )
     facts.updates = [UpdateRow(*row) for row in rows]
 
-    facts.key_results = await load_key_results(session, KeyResult.owner_id.in_(reports))
+    # Their own key results, and the ones their open blockers name (a dependency owned elsewhere).
+    blocked_krs = select(Blocker.key_result_id).where(
+        Blocker.person_id.in_(reports), Blocker.status != BlockerStatus.resolved.value, Blocker.key_result_id.is_not(None)
+    )
+    facts.key_results = await load_key_results(
+        session, or_(KeyResult.owner_id.in_(reports), KeyResult.id.in_(blocked_krs.scalar_subquery()))
+    )
 
     rows = await session.exec(
         select(Blocker.id, Blocker.person_id, Blocker.checkin_id, Blocker.key_result_id, Blocker.text,

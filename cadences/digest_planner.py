@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cadences.digest_data import BlockerRow, Org, OrgPerson, load_key_results, load_old_open_blockers, load_org
 from cadences.digests import ROLLUP_AGE, DueDigest, build_digests
+from cadences.outcome_key_results import OutcomeKeyResults
 from cadences.outbox import delivery_row, enqueue_rows, person_target
 from cadences.periods import period_of
 from cadences.settings import WEEKDAYS, DigestSchedule, NudgePolicy, parse_hhmm
@@ -99,11 +100,12 @@ async def queue_due_digests(
         old_blockers, old_krs = await _old_blockers(session, org, due, now)
 
     queued = 0
+    outcomes = OutcomeKeyResults()  # read once per run, shared by the batches
     for batch in _chunks(due, batch_size):
         async with db.transaction() as session:
             built = await build_digests(
                 session, batch, org=org, old_blockers=old_blockers, old_blocker_key_results=old_krs,
-                budget_per_week=nudges.budget_per_week, cooldown_days=nudges.cooldown_days, now=now,
+                budget_per_week=nudges.budget_per_week, cooldown_days=nudges.cooldown_days, now=now, outcomes=outcomes,
             )
             rows = []
             for digest in built:

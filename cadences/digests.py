@@ -1,8 +1,8 @@
 """A manager's digest: who checked in, open blockers, key results at risk, wins, nudges, roll-up.
 
-`build_digests` reads a batch of managers' facts with a fixed number of queries
-(cadences.digest_data), chooses their nudges (cadences.coaching + nudge_selection), stores
-the chosen nudges, and returns each digest's template context. Lists are alphabetical or by
+`build_digests` reads a batch of managers' facts and coaching findings with a fixed number of
+queries (cadences.digest_batch), chooses their nudges (cadences.nudge_selection), stores the
+chosen nudges, and returns each digest's template context. Lists are alphabetical or by
 age; nobody gets a score. A digest with nothing in any section is not built.
 """
 
@@ -14,35 +14,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cadences.coaching import (
-    BlockerFact,
-    KRHistory,
-    KRPoint,
-    NudgeCandidate,
-    ReportHistory,
-    candidates_for,
-    just_met,
-    on_leave,
-)
-from cadences.digest_data import (
-    HISTORY_WINDOW,
-    BatchFacts,
-    BlockerRow,
-    KRMeta,
-    Org,
-    OrgPerson,
-    load_batch,
-    load_key_results,
-    load_updates,
-)
+from cadences.coaching import KRHistory
+from cadences.digest_batch import read_batch, store_nudges
+from cadences.digest_data import BatchFacts, BlockerRow, KRMeta, Org, OrgPerson
 from cadences.nudge_selection import PastNudge, select_nudges
 from cadences.nudge_text import RULE_TITLES, explain
+from cadences.outcome_key_results import OutcomeKeyResults
 from cadences.periods import period_label
-from storage.models import BlockerStatus, KeyResult, Nudge, Objective
+from storage.models import BlockerStatus, Nudge
 
 AT_RISK_CONFIDENCE = 4
 AT_RISK_DROP = 3
@@ -63,42 +44,6 @@ class BuiltDigest:
     manager: OrgPerson
     period: str
     context: dict
-
-
-def _histories(facts: BatchFacts, krs: dict[int, KRMeta]) -> dict[int, KRHistory]:
-    """A history per key result from answered updates (oldest first)."""
-    answered = {c.id: c for c in facts.checkins if c.answered_at is not None}
-    points: dict[int, list[KRPoint]] = defaultdict(list)
-    for update in facts.updates:
-        checkin = answered.get(update.checkin_id)
-        if checkin is not None:
-            points[update.key_result_id].append(
-                KRPoint(checkin.id, checkin.period, checkin.answered_at, update.value, update.confidence)
-            )
-    return {
-        kr.id: KRHistory(kr.id, kr.objective_id, kr.baseline, kr.target, kr.increase,
-                         tuple(sorted(points.get(kr.id, ()), key=lambda p: (p.answered_at, p.checkin_id))))
-        for kr in krs.values()
-    }
-
-
-def _report_history(person: OrgPerson, manager_id: int, facts: BatchFacts, histories: dict[int, KRHistory], now: datetime) -> ReportHistory:
-    krs = tuple(histories[k.id] for k in facts.of("key_results", person.id))
-    blockers = tuple(
-        BlockerFact(b.id, b.checkin_id, b.key_result_id, b.created_at, b.status == BlockerStatus.resolved)
-        for b in facts.of("blockers", person.id)
-    )
-    today = now.astimezone(ZoneInfo(person.timezone)).date()
-    return ReportHistory(
-        report_id=person.id,
-        manager_id=manager_id,
-        joined_at=person.created_at,
-        key_results=krs,
-        blockers=blockers,
-        last_answered_at=facts.last_answered.get(person.id),
-        ever_prompted=person.id in facts.asked,
-        on_leave=on_leave(facts.leave.get(person.id, ()), today),
-    )
 
 
 def _capped(items: list, name: str) -> tuple[list, int]:
@@ -217,67 +162,6 @@ def assemble(
     return context
 
 
-async def _objective_key_results(
-    session: AsyncSession, facts: BatchFacts, histories: dict[int, KRHistory], since: datetime
-) -> tuple[dict[int, KRMeta], dict[int, list[KRHistory]]]:
-    """The other key results of each objective where one of ours just met its target (rarely any)."""
-    objectives = sorted({h.objective_id for h in histories.values() if just_met(h)})
-    if not objectives:
-        return {}, {}
-    siblings = await load_key_results(session, Objective.id.in_(objectives), KeyResult.id.not_in(list(facts.key_results)))
-    checkins, updates = await load_updates(session, key_results=list(siblings), since=since) if siblings else ([], [])
-    sibling_histories = _histories(BatchFacts(checkins=checkins, updates=updates), siblings)
-    by_objective: dict[int, list[KRHistory]] = defaultdict(list)
-    for history in [*histories.values(), *sibling_histories.values()]:
-        if history.objective_id in objectives:
-            by_objective[history.objective_id].append(history)
-    return siblings, by_objective
-
-
-@dataclass
-class _BatchView:
-    facts: BatchFacts
-    histories: dict[int, KRHistory]
-    key_results: dict[int, KRMeta]
-    candidates: list
-
-
-async def _read_batch(session: AsyncSession, due: Sequence[DueDigest], *, org: Org, now: datetime) -> _BatchView:
-    manager_ids = [d.manager.id for d in due]
-    report_ids = sorted({r for m in manager_ids for r in org.reports_of.get(m, ())})
-    earliest = min((d.period_start for d in due), default=now)
-    facts = await load_batch(session, report_ids=report_ids, manager_ids=manager_ids, period_start=earliest, now=now)
-    histories = _histories(facts, facts.key_results)
-    sibling_krs, by_objective = await _objective_key_results(session, facts, histories, now - HISTORY_WINDOW)
-    reports = [
-        _report_history(org.people[r], m, facts, histories, now)
-        for m in manager_ids for r in org.reports_of.get(m, ())
-    ]
-    candidates = candidates_for(reports, objective_key_results=by_objective, now=now)
-    return _BatchView(facts, histories, {**sibling_krs, **facts.key_results}, candidates)
-
-
-async def _store_nudges(session: AsyncSession, chosen: Sequence[NudgeCandidate], *, manager_ids: Sequence[int], now: datetime) -> list[Nudge]:
-    """Write the chosen nudges in one INSERT and read them back (with ids) in one SELECT."""
-    if not chosen:
-        return []
-    await session.exec(insert(Nudge).values([
-        {"manager_id": c.manager_id, "report_id": c.report_id, "rule": c.rule, "key_result_id": c.key_result_id,
-         "evidence": c.evidence, "question": c.question, "created_at": now, "sent_at": now}
-        for c in chosen
-    ]))
-    stored = await session.exec(
-        select(Nudge).where(Nudge.manager_id.in_(list(manager_ids)), Nudge.sent_at == now).order_by(Nudge.id)
-    )
-    return list(stored.all())
-
-
-async def coaching_candidates(session: AsyncSession, *, org: Org, manager_ids: Sequence[int], now: datetime) -> list[NudgeCandidate]:
-    """Every rule's findings about these managers' reports, before cooldown and budget."""
-    due = [DueDigest(org.people[m], "", now - timedelta(days=7)) for m in manager_ids]
-    return (await _read_batch(session, due, org=org, now=now)).candidates
-
-
 async def build_digests(
     session: AsyncSession,
     due: Sequence[DueDigest],
@@ -288,17 +172,23 @@ async def build_digests(
     budget_per_week: int,
     cooldown_days: int,
     now: datetime,
+    outcomes: OutcomeKeyResults | None = None,
 ) -> list[BuiltDigest]:
-    """Digests for one batch of managers; stores the nudges they carry (sent now)."""
-    view = await _read_batch(session, due, org=org, now=now)
+    """Digests for one batch of managers; stores the nudges they carry (sent now).
+
+    `outcomes` is shared by the batches of one run, so an outcome is read once per run.
+    """
+    manager_ids = [d.manager.id for d in due]
+    earliest = min((d.period_start for d in due), default=now)
+    view = await read_batch(session, org=org, manager_ids=manager_ids, period_start=earliest, now=now, outcomes=outcomes)
     past = [PastNudge(n.manager_id, n.report_id, n.rule, n.created_at, n.sent_at, n.dismissed_at) for n in view.facts.past_nudges]
     chosen = select_nudges(view.candidates, past=past, budget_per_week=min(budget_per_week, SHOWN["nudges"]), cooldown_days=cooldown_days, now=now)
-    rows = await _store_nudges(session, chosen, manager_ids=[d.manager.id for d in due], now=now)
+    rows = await store_nudges(session, chosen, manager_ids=manager_ids, now=now)
     nudges_of: dict[int, list[Nudge]] = defaultdict(list)
     for row in rows:
         nudges_of[row.manager_id].append(row)
 
-    krs = {**old_blocker_key_results, **view.key_results}
+    krs = {**old_blocker_key_results, **view.facts.key_results}
     built = []
     for item in due:
         context = assemble(item, org=org, facts=view.facts, histories=view.histories, krs=krs,

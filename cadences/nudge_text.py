@@ -41,7 +41,12 @@ def _trail(values: list[Any], dates: list[str], unit: str) -> str:
 
 
 def explain(rule: str, evidence: Mapping[str, Any], *, key_result: str | None = None, unit: str = "") -> str:
-    """The evidence in words, e.g. "“Churn” did not move toward 2 over two check-ins: …"."""
+    """The evidence in words, e.g. "“Churn” did not move toward 2 over two check-ins: …".
+
+    The same words for the manager and for the person the nudge is about (who may read it with
+    `nudges`), so a key result blocking several reports gives their number, never their names:
+    the manager finds who in the digest's blocker list, which the others cannot see.
+    """
     kr = f"“{key_result}”" if key_result else "a key result"
     if rule == STUCK:
         confidences = " → ".join(num(c) for c in evidence["confidences"])
@@ -56,10 +61,11 @@ def explain(rule: str, evidence: Mapping[str, Any], *, key_result: str | None = 
         return f"Confidence in {kr} fell at each of the last two check-ins: {confidences} ({day(evidence['dates'][0])} to {day(evidence['dates'][-1])})."
     if rule == MET_BUT_OUTCOME_FLAT:
         others = evidence["other_key_results"]
+        count = others if isinstance(others, int) else len(others)  # nudges stored before 2026-W48 hold a list
         return (
             f"{kr} reached its target ({num(evidence['values'][-1])} against {num(evidence['target'])} on "
-            f"{day(evidence['dates'][-1])}), but the outcome's other {len(others)} key result"
-            f"{'' if len(others) == 1 else 's'} did not improve since {day(evidence['dates'][0])}."
+            f"{day(evidence['dates'][-1])}), but none of the outcome's other {count} key result"
+            f"{'' if count == 1 else 's'} improved at their last check-in."
         )
     if rule == DOING_GREAT:
         confidences = " → ".join(num(c) for c in evidence["confidences"])
@@ -75,5 +81,8 @@ def explain(rule: str, evidence: Mapping[str, Any], *, key_result: str | None = 
         if "blocker_id" in evidence:
             about = f" on {kr}" if key_result else ""
             return f"A blocker{about} has been open for {evidence['age_days']} days, since {day(evidence['opened'])}."
-        return f"{kr} was reported blocked in {evidence['checkins_blocked']} check-ins ({', '.join(day(d) for d in evidence['dates'])})."
+        dates = ", ".join(day(d) for d in evidence["dates"])
+        if "checkins_blocked" in evidence:  # nudges stored before 2026-W48
+            return f"{kr} was reported blocked in {evidence['checkins_blocked']} check-ins ({dates})."
+        return f"{kr} is named in open blockers by {evidence['reports_blocked']} reports, raised on {dates}."
     raise ValueError(f"unknown coaching rule {rule!r}")

@@ -8,6 +8,11 @@ Org chart (Europe/Berlin unless noted):
                  └─ Omar (manager, team Growth)  ──── Pia    steady, nothing to say
     Zoe (admin, no reports)
 
+Outcomes: "activation" (Ben, Chloe, Dev, Pia) and "paid" (Eve's objective and Omar's: Omar's
+"Upgrades closed" was flat at his last two check-ins, so Eve's met email target did not move
+that outcome). Ben's latency is named in open blockers by Ben, Chloe and Eve (a shared
+dependency: three reports of Maya blocked on one key result).
+
 `NOW` is Monday 23 Nov 2026 08:30 in Berlin, Maya's digest time; the last check-ins were
 answered on Monday 16 Nov (week 47), inside the digest's week.
 """
@@ -51,6 +56,7 @@ class Team8:
     teams: dict[str, Team] = field(default_factory=dict)
     checkins: dict[tuple[str, str], CheckIn] = field(default_factory=dict)
     outcome: Outcome | None = None
+    paid: Outcome | None = None
 
     def id(self, name: str) -> int:
         return self.people[name].id
@@ -91,11 +97,12 @@ async def seed_team(session) -> Team8:
 
     cadence = Cadence(name="weekly", every="week", on="monday", at="09:00")
     t.outcome = Outcome(key="activation", title="New customers succeed in their first week", period="2026-Q4")
-    session.add_all([cadence, t.outcome])
+    t.paid = Outcome(key="paid", title="Trials turn into paying customers", period="2026-Q4")
+    session.add_all([cadence, t.outcome, t.paid])
     await session.flush()
 
-    def objective(title: str, owner: str) -> Objective:
-        o = Objective(outcome_id=t.outcome.id, title=title, period="2026-Q4", owner_person_id=t.id(owner))
+    def objective(title: str, owner: str, outcome: Outcome | None = None) -> Objective:
+        o = Objective(outcome_id=(outcome or t.outcome).id, title=title, period="2026-Q4", owner_person_id=t.id(owner))
         session.add(o)
         return o
 
@@ -103,8 +110,9 @@ async def seed_team(session) -> Team8:
         "Ben": objective("Checkout is fast", "Ben"),
         "Chloe": objective("Trials activate", "Chloe"),
         "Dev": objective("Docs answer questions", "Dev"),
-        "Eve": objective("Onboarding converts", "Eve"),
+        "Eve": objective("Onboarding converts", "Eve", t.paid),
         "Pia": objective("Growth experiments", "Pia"),
+        "Omar": objective("Upgrades grow", "Omar", t.paid),
     }
     await session.flush()
 
@@ -121,6 +129,7 @@ async def seed_team(session) -> Team8:
     kr("emails", "Eve", "Onboarding emails shipped", 0, 10)
     kr("conversion", "Eve", "Trial-to-paid conversion", 5, 9, unit="%")
     kr("experiments", "Pia", "Experiments run", 0, 12)
+    kr("upgrades", "Omar", "Upgrades closed", 0, 40)
     await session.flush()
 
     series = {
@@ -131,11 +140,14 @@ async def seed_team(session) -> Team8:
         "emails": ([1, 2, 3, 4, 5, 7, 8, 10], [6, 6, 6, 6, 6, 7, 7, 8]),
         "conversion": ([5, 5.5, 6, 6, 6, 6, 6, 6], [6, 6, 5, 5, 5, 5, 8, 5]),
         "experiments": ([1, 2, 3, 4, 5, 6, 7, 8], [7, 7, 7, 7, 7, 6, 7, 7]),
+        "upgrades": ([None] * 6 + [12, 12], [None] * 6 + [6, 6]),  # Omar joined the check-ins in W46
     }
     for key, (values, confidences) in series.items():
         owner = next(n for n, p in t.people.items() if p.id == t.krs[key].owner_id)
         for period, value, confidence in zip(WEEKS, values, confidences):
             checkin = t.checkins.get((owner, period))
+            if checkin is None and value is None and key == "upgrades":
+                continue  # Omar was not asked before W46
             if checkin is None:
                 answered = value is not None
                 checkin = CheckIn(
@@ -173,6 +185,9 @@ async def seed_team(session) -> Team8:
     blocker("pia_tracking", "Pia", "experiments", "2026-W43", "Tracking plan not signed off")
     # Chloe: a fresh blocker without a key result.
     blocker("chloe_access", "Chloe", None, "2026-W47", "No access to the analytics warehouse")
+    # Chloe and Eve are held up by Ben's latency too: three reports blocked on one key result.
+    blocker("chloe_checkout", "Chloe", "latency", "2026-W47", "Trial demos time out at checkout")
+    blocker("eve_checkout", "Eve", "latency", "2026-W47", "Onboarding emails link to a checkout that times out")
 
     session.add(Win(person_id=t.id("Chloe"), checkin_id=t.checkins[("Chloe", "2026-W47")].id,
                     key_result_id=t.krs["activation"].id, text="Activation crossed 35% for the first time",

@@ -15,26 +15,28 @@ from cadences.coaching import (
     lapsed,
     met_but_outcome_flat,
     recurring_blocker,
+    shared_blockers,
     stuck,
 )
+from cadences.digest_batch import coaching_candidates
 from cadences.digest_data import load_org
-from cadences.digests import coaching_candidates
+from cadences.nudge_text import explain
 from cadences.nudge_selection import PastNudge, quiet_until, select_nudges
 from tests.manager_team import NOW, seed_team
 
 MONDAY = datetime(2026, 11, 16, 9, tzinfo=timezone.utc)
 
 
-def history(values, confidences, *, kr_id=1, objective=1, baseline=0.0, target=10.0, increase=True) -> KRHistory:
+def history(values, confidences, *, kr_id=1, objective=1, baseline=0.0, target=10.0, increase=True, outcome=1) -> KRHistory:
     points = tuple(
         KRPoint(n, f"2026-W{47 - len(values) + 1 + n}", MONDAY - timedelta(weeks=len(values) - 1 - n), v, c)
         for n, (v, c) in enumerate(zip(values, confidences))
     )
-    return KRHistory(kr_id, objective, baseline, target, increase, points)
+    return KRHistory(kr_id, objective, baseline, target, increase, points, outcome)
 
 
-def report(*krs, blockers=(), last_answered=MONDAY, on_leave=False, ever_prompted=True) -> ReportHistory:
-    return ReportHistory(report_id=7, manager_id=3, joined_at=NOW - timedelta(days=400), key_results=krs,
+def report(*krs, blockers=(), last_answered=MONDAY, on_leave=False, ever_prompted=True, report_id=7, manager_id=3) -> ReportHistory:
+    return ReportHistory(report_id=report_id, manager_id=manager_id, joined_at=NOW - timedelta(days=400), key_results=krs,
                          blockers=blockers, last_answered_at=last_answered, on_leave=on_leave, ever_prompted=ever_prompted)
 
 
@@ -47,13 +49,13 @@ async def test_each_rule_fires_on_its_evidence_in_an_eight_week_history(db) -> N
     names = {p.id: n for n, p in team.people.items()}
     krs = {k.id: key for key, k in team.krs.items()}
     assert sorted((c.rule, names[c.report_id], krs.get(c.key_result_id)) for c in found) == sorted([
-        ("recurring_blocker", "Ben", "latency"),  # blocked in three check-ins
+        ("recurring_blocker", "Ben", "latency"),  # latency named in open blockers by Ben, Chloe and Eve
         ("stuck", "Ben", "latency"),  # 340 ms three weeks running
         ("doing_great", "Chloe", "activation"),  # confidence 5 → 7 → 8 while rising
         ("lapsed", "Dev", None),  # last answer 5 Oct
         ("recurring_blocker", "Eve", "conversion"),  # legal blocker open 27 days
         ("stuck", "Eve", "conversion"),  # 6 % three weeks running
-        ("met_but_outcome_flat", "Eve", "emails"),  # 10 of 10 emails, conversion flat
+        ("met_but_outcome_flat", "Eve", "emails"),  # 10 of 10 emails; conversion and Omar's upgrades flat
         ("recurring_blocker", "Pia", "experiments"),  # tracking blocker open 34 days
     ])
     evidence = {(c.rule, names[c.report_id]): c.evidence for c in found}
@@ -62,8 +64,29 @@ async def test_each_rule_fires_on_its_evidence_in_an_eight_week_history(db) -> N
     assert evidence[("doing_great", "Chloe")]["confidences"] == [5, 7, 8]
     assert evidence[("lapsed", "Dev")] == {"last_checkin": "2026-10-05", "days_since": 48}
     assert evidence[("recurring_blocker", "Eve")]["age_days"] == 27
-    assert evidence[("met_but_outcome_flat", "Eve")]["other_key_results"][0]["from"] == 6
+    flat = evidence[("met_but_outcome_flat", "Eve")]
+    assert flat["other_key_results"] == 2 and flat["outcome_id"] == team.paid.id
+    assert [(e["key_result_id"], e["from"], e["to"]) for e in flat["examples"]] == [
+        (team.krs["conversion"].id, 6, 6), (team.krs["upgrades"].id, 12, 12)]
+    shared = evidence[("recurring_blocker", "Ben")]
+    assert shared["reports_blocked"] == 3 and shared["dates"] == ["2026-11-16"]
+    assert shared["report_ids"] == sorted(team.id(n) for n in ("Ben", "Chloe", "Eve"))
     assert all(c.question for c in found)
+
+
+async def test_met_but_outcome_flat_stays_quiet_when_another_owners_key_result_of_the_outcome_improved(db) -> None:
+    async with db.transaction() as session:
+        team = await seed_team(session)
+        from sqlmodel import select
+
+        from storage.models import KRUpdate
+        omar_latest = (await session.exec(select(KRUpdate).where(
+            KRUpdate.key_result_id == team.krs["upgrades"].id, KRUpdate.checkin_id == team.checkins[("Omar", "2026-W47")].id))).one()
+        omar_latest.value = 14  # Omar's upgrades (another objective, another manager's team) moved
+        session.add(omar_latest)
+    async with db.session() as session:
+        found = await coaching_candidates(session, org=await load_org(session), manager_ids=[team.id("Maya")], now=NOW)
+    assert "met_but_outcome_flat" not in {c.rule for c in found}
 
 
 def test_stuck_fires_on_no_movement_or_falling_confidence_and_not_on_progress() -> None:
@@ -83,14 +106,19 @@ def test_doing_great_needs_rising_confidence_and_movement_and_a_confident_latest
     assert not doing_great(report(history([3, 5, 7], [3, 5, 6])))  # rising, still unsure
 
 
-def test_met_but_outcome_flat_only_when_the_other_key_results_did_not_improve() -> None:
-    met = history([8, 10], [7, 8], kr_id=1)
-    flat = history([6, 6, 6], [5, 5, 5], kr_id=2)
-    moving = history([6, 6, 7], [5, 5, 6], kr_id=2)
-    assert met_but_outcome_flat(report(met), {1: [met, flat]})
-    assert not met_but_outcome_flat(report(met), {1: [met, moving]})
+def test_met_but_outcome_flat_only_when_the_outcomes_other_key_results_did_not_improve() -> None:
+    met = history([8, 10], [7, 8], kr_id=1, objective=1)
+    flat_elsewhere = history([6, 6], [5, 5], kr_id=2, objective=9)  # another objective and owner, same outcome
+    moving_elsewhere = history([6, 7], [5, 6], kr_id=3, objective=8)
+    silent = history([], [], kr_id=4, objective=7)  # never reported: no sign the outcome moved
+    found = met_but_outcome_flat(report(met), {1: [met, flat_elsewhere, silent]})
+    assert found and found[0].evidence["other_key_results"] == 2 and found[0].evidence["others_reported"] == 1
+    assert not met_but_outcome_flat(report(met), {1: [met, flat_elsewhere, moving_elsewhere]})
     assert not met_but_outcome_flat(report(met), {1: [met]})  # nothing else measures the outcome
-    assert not met_but_outcome_flat(report(history([10, 10], [8, 8])), {1: [flat]})  # met before
+    assert not met_but_outcome_flat(report(met), {2: [flat_elsewhere]})  # another outcome says nothing
+    assert not met_but_outcome_flat(report(history([10, 10], [8, 8])), {1: [flat_elsewhere]})  # met before
+    summary = explain("met_but_outcome_flat", found[0].evidence, key_result="Emails")
+    assert "none of the outcome's other 2 key results improved" in summary
 
 
 def test_lapsed_after_a_month_without_an_answer_but_not_on_leave_or_outside_cadences() -> None:
@@ -101,15 +129,30 @@ def test_lapsed_after_a_month_without_an_answer_but_not_on_leave_or_outside_cade
     assert lapsed(report(last_answered=None), NOW)[0].evidence["last_checkin"] is None
 
 
-def test_recurring_blocker_after_two_weeks_open_or_three_check_ins_on_one_key_result() -> None:
+def test_recurring_blocker_after_two_weeks_open() -> None:
     old = BlockerFact(1, 10, 5, NOW - timedelta(days=15), resolved=False)
     young = BlockerFact(2, 11, 5, NOW - timedelta(days=13), resolved=False)
     assert [c.evidence["age_days"] for c in recurring_blocker(report(blockers=(old,)), NOW)] == [15]
     assert not recurring_blocker(report(blockers=(young,)), NOW)
     assert not recurring_blocker(report(blockers=(BlockerFact(1, 10, 5, NOW - timedelta(days=30), resolved=True),)), NOW)
-    three = tuple(BlockerFact(n, 20 + n, 5, NOW - timedelta(days=7 * n), resolved=n > 0) for n in range(3))
-    assert recurring_blocker(report(blockers=three), NOW)[0].evidence["checkins_blocked"] == 3
-    assert not recurring_blocker(report(blockers=three[:2]), NOW)
+
+
+def blocked_on(kr: int, *report_ids: int, manager_id: int = 3, resolved: bool = False) -> list[ReportHistory]:
+    return [report(blockers=(BlockerFact(100 + r, 200 + r, kr, NOW - timedelta(days=r), resolved),), report_id=r, manager_id=manager_id)
+            for r in report_ids]
+
+
+def test_a_key_result_blocking_three_reports_escalates_and_two_stay_quiet() -> None:
+    found = shared_blockers(blocked_on(5, 7, 8, 9))
+    assert [(c.rule, c.key_result_id, c.report_id) for c in found] == [("recurring_blocker", 5, 9)]  # earliest raised
+    assert found[0].evidence == {"reports_blocked": 3, "report_ids": [7, 8, 9], "blocker_ids": [109, 108, 107],
+                                 "dates": ["2026-11-14", "2026-11-15", "2026-11-16"]}
+    assert not shared_blockers(blocked_on(5, 7, 8))
+    assert not shared_blockers(blocked_on(5, 7, 8) + blocked_on(6, 9))  # two key results, two reports each
+    assert not shared_blockers(blocked_on(5, 7, 8) + blocked_on(5, 9, manager_id=4))  # another manager's report
+    assert not shared_blockers(blocked_on(5, 7, 8) + blocked_on(5, 9, resolved=True))
+    assert explain("recurring_blocker", found[0].evidence, key_result="Latency") == (
+        "“Latency” is named in open blockers by 3 reports, raised on 14 Nov 2026, 15 Nov 2026, 16 Nov 2026.")
 
 
 def candidate(rule: str, report_id: int, kr: int | None = None, manager: int = 3) -> NudgeCandidate:

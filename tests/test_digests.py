@@ -45,10 +45,13 @@ async def test_open_blockers_come_oldest_first_with_the_key_result_they_threaten
         team = await seed_team(session)
     await run(db)
     blockers = (await digests(db))["Maya"].context["blockers"]
-    assert [b["id"] for b in blockers] == [team.blockers[k].id for k in ("eve_legal", "ben_db_3", "chloe_access")]
+    assert [b["id"] for b in blockers] == [
+        team.blockers[k].id for k in ("eve_legal", "ben_db_3", "chloe_access", "chloe_checkout", "eve_checkout")]
     assert [(b["person"], b["age_days"], b["key_result"]) for b in blockers] == [
-        ("Eve", 27, "Trial-to-paid conversion"), ("Ben", 6, "Checkout p95 latency"), ("Chloe", 6, None)]
-    assert blockers[0]["outcome"] == "New customers succeed in their first week"
+        ("Eve", 27, "Trial-to-paid conversion"), ("Ben", 6, "Checkout p95 latency"), ("Chloe", 6, None),
+        ("Chloe", 6, "Checkout p95 latency"), ("Eve", 6, "Checkout p95 latency")]
+    assert blockers[0]["outcome"] == "Trials turn into paying customers"
+    assert blockers[1]["outcome"] == "New customers succeed in their first week"
 
 
 async def test_key_results_at_risk_are_low_confidence_or_a_drop_of_three(db) -> None:
@@ -68,6 +71,9 @@ async def test_wins_and_this_weeks_nudges_are_in_the_digest_and_nudges_are_store
     assert [(w["person"], w["text"]) for w in maya["wins"]] == [("Chloe", "Activation crossed 35% for the first time")]
     assert [(n["rule"], n["person"]) for n in maya["nudges"]] == [
         ("recurring_blocker", "Ben"), ("recurring_blocker", "Eve"), ("lapsed", "Dev")]
+    assert maya["nudges"][0]["summary"] == (
+        "“Checkout p95 latency” is named in open blockers by 3 reports, raised on 16 Nov 2026.")
+    assert {b["person"] for b in maya["blockers"] if b["key_result"] == "Checkout p95 latency"} == {"Ben", "Chloe", "Eve"}
     assert "27 days, since 26 Oct 2026" in maya["nudges"][1]["summary"]
     async with db.session() as session:
         stored = (await session.exec(select(Nudge).where(Nudge.manager_id == team.id("Maya")))).all()
