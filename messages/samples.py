@@ -105,3 +105,83 @@ SAMPLES: dict[str, dict[str, Any]] = {
 def sample_context(name: str) -> dict[str, Any]:
     """A copy of the sample context for `name` (KeyError when there is none)."""
     return copy.deepcopy(SAMPLES[name])
+
+
+# --- The manager loop (digests, nudges, wins, blocker actions) -------------------------------
+
+_BLOCKER_ITEM = {
+    "id": 5, "person": PERSON["name"], "manager": MANAGER["name"], "text": "Waiting for SSO access from IT <script>",
+    "status": "open", "opened": "2026-11-13", "age_days": 10, "key_result": "Median days to first value",
+    "outcome": "Customers stay because they succeed",
+}
+_NUDGE_SUMMARY = (
+    "“Median days to first value” did not move toward its target of 14 over two check-ins: "
+    "21 days on 2 Nov 2026, 21 days on 9 Nov 2026, 21 days on 16 Nov 2026."
+)
+_NUDGE_QUESTION = "What is getting in the way of this key result, and what would you try differently this week?"
+_WIN = {"id": 3, "text": "Acme went live in 9 days", "key_result": "Median days to first value",
+        "outcome": "Customers stay because they succeed"}
+
+SAMPLES.update({
+    "digest": {
+        "manager": MANAGER, "period": "2026-W48", "period_label": "week 48 of 2026", "since": "2026-11-16",
+        "checked_in": ["Alice Ortega", "Bruno Silva"], "checked_in_more": 0,
+        "not_checked_in": ["Dana Kim"], "not_checked_in_more": 0,
+        "blockers": [_BLOCKER_ITEM, {**_BLOCKER_ITEM, "id": 6, "person": "Bruno Silva", "status": "acknowledged",
+                                     "text": "No data export from the billing tool", "age_days": 3,
+                                     "opened": "2026-11-20", "key_result": None, "outcome": None}],
+        "blockers_more": 0,
+        "at_risk": [{"person": "Bruno Silva", "key_result": "Accounts active in week two",
+                     "outcome": "Customers stay because they succeed", "confidence": 3, "previous_confidence": 7,
+                     "value": 48.0, "target": 70.0, "unit": "%", "progress": 0.27}],
+        "at_risk_more": 0,
+        "wins": [{**_WIN, "person": PERSON["name"]}], "wins_more": 0,
+        "nudges": [{"id": 17, "rule": "stuck", "title": "Stuck", "person": PERSON["name"],
+                    "key_result": "Median days to first value", "summary": _NUDGE_SUMMARY, "question": _NUDGE_QUESTION}],
+        "nudges_more": 0,
+        "rollup": [{**_BLOCKER_ITEM, "id": 9, "person": "Emil Novak", "manager": "Farah Haddad", "age_days": 23,
+                    "opened": "2026-10-31", "text": "Legal has not approved the pricing page copy",
+                    "key_result": "Trial-to-paid conversion", "outcome": "Trials turn into paying customers"}],
+        "rollup_more": 0,
+    },
+    "win_draft": {"win": _WIN, "person": PERSON, "reason": "command"},
+    "win_announcement": {"win": _WIN, "person": PERSON, "team": "Onboarding"},
+    "blocker_acknowledged": {"blocker": {"id": 5, "text": "Waiting for SSO access from IT <script>",
+                                         "key_result": "Median days to first value"},
+                             "manager": MANAGER, "action": "acknowledged"},
+    "blocker_details_requested": {"blocker": {"id": 5, "text": "Waiting for SSO access from IT <script>",
+                                              "key_result": "Median days to first value"}, "manager": MANAGER},
+    "manager_action_done": {"action": "acknowledged", "subject": {"id": 5, "person": PERSON["name"]}},
+    "nudges": {"person": PERSON, "own": False, "nudges": [
+        {"id": 17, "title": "Stuck", "sent": "2026-11-23", "summary": _NUDGE_SUMMARY, "question": _NUDGE_QUESTION,
+         "dismissed": False},
+    ]},
+})
+
+# --- Slack-only views -------------------------------------------------------------------------
+
+SAMPLES.update({
+    "checkin_modal": {
+        "form": {
+            "checkin_id": 42, "person_name": PERSON["name"], "cadence": "weekly", "kind": "week", "period": "2026-W48",
+            "period_label": "week 48 of 2026",
+            "key_results": [{k: kr[k] for k in ("id", "key", "title", "unit", "baseline", "target", "current", "confidence")}
+                            for kr in KEY_RESULTS],
+            "questions": [], "max_blockers": 3, "max_wins": 3,
+        },
+        "metadata": '{"form": "checkin", "checkin_id": "42"}', "compact": False,
+    },
+    "slack_form_too_large": {"reason": "120 key results do not fit in one Slack form; ask an admin to split them across cadences"},
+    "app_home": {
+        "known": True, "person": {"name": MANAGER["name"], "timezone": "Europe/Berlin"},
+        "key_results": [{k: kr[k] for k in ("key", "title", "unit", "current", "target", "progress", "confidence")}
+                        for kr in KEY_RESULTS],
+        "blockers": [{"text": "Waiting for SSO access from IT <script>", "status": "open", "age_days": 9,
+                      "key_result": "Median days to first value"}],
+        "next_checkin": "Monday 30 November at 09:00 (Europe/Berlin)",
+        "open_checkin": {"id": 42, "period_label": "week 48 of 2026"},
+        "team": {"cadence": "weekly", "period_label": "week 48 of 2026", "answered": 2, "total": 3,
+                 "members": [{"name": "Alice Ortega", "status": "answered"}, {"name": "Bruno Silva", "status": "answered"},
+                             {"name": "Dana Kim", "status": "prompted"}], "more": 0},
+    },
+})

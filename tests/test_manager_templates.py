@@ -157,3 +157,18 @@ def test_win_draft_offers_an_approve_button_and_console_command() -> None:
     card = Renderer("teams").render("win_draft", context)
     assert card["actions"][0]["data"] == {"action": "win.approve", "value": "2000000000"}
     assert "approve 2000000000" in Renderer("text").render("win_draft", context)
+
+
+MANAGER_TEMPLATES = ("digest", "win_draft", "win_announcement", "blocker_acknowledged", "blocker_details_requested")
+
+
+@pytest.mark.parametrize("name", MANAGER_TEMPLATES)
+def test_the_preview_samples_are_valid_on_slack_and_teams_too(name: str) -> None:
+    from messages.samples import sample_context
+
+    context = sample_context(name)
+    slack_blocks(name, context)
+    card = Renderer("teams").render(name, context)
+    assert not list(VALIDATOR.iter_errors(card))
+    expected = {"digest": "Alice Ortega", "win_draft": "Acme went live", "win_announcement": "Acme went live"}
+    assert expected.get(name, "SSO access") in Renderer("text").render(name, context)
