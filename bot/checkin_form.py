@@ -7,7 +7,8 @@ back a flat `{field name: typed text}` mapping; `validate` turns that into a
 Field names:
   kr.<id>.value, kr.<id>.confidence, kr.<id>.note      one set per key result
   blocker.<n>.text, blocker.<n>.kr                      n = 1..MAX_BLOCKERS; kr is a key result id or ""
-  win.<n>.text, win.<n>.share                           share is "true"/"yes"/"on" to allow the team channel
+  win.<n>.text, win.<n>.kr, win.<n>.share               share is "true"/"yes"/"on" to allow the team channel;
+                                                        kr (optional) the key result it advanced, as for blockers
   reflection.<n>                                        n = 1..len(questions), monthly check-ins
 """
 
@@ -56,7 +57,7 @@ class CheckInForm:
         for n in range(1, self.max_blockers + 1):
             names += [f"blocker.{n}.text", f"blocker.{n}.kr"]
         for n in range(1, self.max_wins + 1):
-            names += [f"win.{n}.text", f"win.{n}.share"]
+            names += [f"win.{n}.text", f"win.{n}.kr", f"win.{n}.share"]
         names += [f"reflection.{n}" for n in range(1, len(self.questions) + 1)]
         return names
 
@@ -79,6 +80,7 @@ class BlockerAnswer:
 class WinAnswer:
     text: str
     share: bool = False
+    key_result_id: int | None = None  # the key result it advanced; its announcement names the outcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,8 +175,11 @@ def validate(form: CheckInForm, values: Mapping[str, str]) -> tuple[CheckInAnswe
         text, problem = check_text(get(f"win.{n}.text"), TEXT_MAX, "a win")
         if problem:
             errors[f"win.{n}.text"] = problem
-        elif text:
-            wins.append(WinAnswer(text, get(f"win.{n}.share").strip().lower() in _TRUE))
+        link = get(f"win.{n}.kr").strip()
+        if link and link not in known_krs:
+            errors[f"win.{n}.kr"] = "pick one of your key results, or leave it empty"
+        elif text and not problem:
+            wins.append(WinAnswer(text, get(f"win.{n}.share").strip().lower() in _TRUE, known_krs.get(link)))
 
     reflections: dict[str, str] = {}
     for n, question in enumerate(form.questions, start=1):

@@ -169,7 +169,7 @@ SAMPLES.update({
                             for kr in KEY_RESULTS],
             "questions": [], "max_blockers": 3, "max_wins": 3,
         },
-        "metadata": '{"form": "checkin", "checkin_id": "42"}', "compact": False,
+        "metadata": '{"form": "checkin", "checkin_id": "42"}', "compact": False, "win_pickers": True,
     },
     "slack_form_too_large": {"reason": "120 key results do not fit in one Slack form; ask an admin to split them across cadences"},
     "app_home": {

@@ -17,13 +17,13 @@ from storage.models import Blocker, CheckIn, KeyResult, KRUpdate, Win
 from tests.orgchart import ALICE, BOB, MAYA, NOW, make_org, org_config
 
 # okrs, then a check-in: activation (value, confidence, note), onboarding-days, one blocker
-# linked to key result 2, one shared win, then `okrs` again.
+# linked to key result 2, one shared win that moved key result 2, then `okrs` again.
 CHECKIN_SESSION = [
     "checkin",
     "48", "6", "",
     "21", "7", "two accounts live early",
     "Waiting for SSO access from IT", "2", "",
-    "Acme went live in 9 days", "y", "",
+    "Acme went live in 9 days", "2", "y", "",
 ]
 
 
@@ -50,13 +50,13 @@ async def test_checkin_typed_in_the_terminal_lands_in_the_database(db: Database)
     assert checkin.status == "answered"
     assert [(u.value, u.confidence, u.note) for u in updates] == [(21, 7, "two accounts live early"), (48, 6, "")]
     assert (blocker.text, blocker.key_result_id) == ("Waiting for SSO access from IT", ids["onboarding-days"])
-    assert (win.text, win.share, win.status) == ("Acme went live in 9 days", True, "approved")
+    assert (win.text, win.share, win.status, win.key_result_id) == ("Acme went live in 9 days", True, "approved", ids["onboarding-days"])
     assert (onboarding.current, onboarding.confidence) == (21, 7)
 
 
 async def test_invalid_answers_are_asked_again_with_what_was_typed(db: Database) -> None:
     await make_org(db)
-    lines = ["checkin", "lots", "48", "high", "11", "6", "", "21", "7", "", "SSO", "9", "", "", "win", "maybe", "n", ""]
+    lines = ["checkin", "lots", "48", "high", "11", "6", "", "21", "7", "", "SSO", "9", "", "", "win", "", "maybe", "n", ""]
     output = await run_console(db, lines)
     assert output[output.index("  new value: lots") + 1] == "    ⚠ the value is a number %, like 40; you typed 'lots'"
     assert output[output.index("  new value: lots") + 2] == "  new value: 48"

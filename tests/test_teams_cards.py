@@ -55,6 +55,7 @@ def longest_answers(form: CheckInForm) -> dict[str, str]:
         values[f"blocker.{n}.kr"] = str(form.key_results[0].id)
     for n in range(1, form.max_wins + 1):
         values[f"win.{n}.share"] = "true"
+        values[f"win.{n}.kr"] = str(form.key_results[0].id)
     return values
 
 

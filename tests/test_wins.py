@@ -104,3 +104,42 @@ async def test_a_win_without_a_team_channel_is_approved_and_the_author_is_told(d
     reply = await chat.say("carla@example.com", f"approve {draft.context['win']['id']}")
     assert "no channel" in reply
     assert await deliveries(db, "win_announcement") == []
+
+
+async def test_a_win_linked_to_a_key_result_in_the_check_in_names_its_outcome_in_the_channel(db, team, chat) -> None:
+    await chat.say("chloe@example.com", "checkin")
+    activation = team.krs["activation"].id
+    await chat.submit("chloe@example.com", {
+        f"kr.{activation}.value": "38", f"kr.{activation}.confidence": "8",
+        "win.1.text": "Three enterprise trials activated", "win.1.share": "yes", "win.1.kr": str(activation),
+    })
+    [announcement] = await deliveries(db, "win_announcement")
+    assert announcement.context["win"]["key_result"] == "Trial activation rate"
+    assert announcement.context["win"]["outcome"] == OUTCOME
+    linked = {w.text: w.key_result_id for w in await wins_of(db, team.id("Chloe"))}
+    assert linked["Three enterprise trials activated"] == activation
+
+
+async def test_a_win_linked_to_someone_elses_key_result_is_refused_in_place(db, team, chat) -> None:
+    await chat.say("chloe@example.com", "checkin")
+    activation = team.krs["activation"].id
+    reply = await chat.submit("chloe@example.com", {
+        f"kr.{activation}.value": "38", f"kr.{activation}.confidence": "8",
+        "win.1.text": "Latency is down", "win.1.kr": str(team.krs["latency"].id),
+    })
+    assert "pick one of your key results" in reply
+    assert [w.text for w in await wins_of(db, team.id("Chloe"))] == ["Activation crossed 35% for the first time"]
+
+
+async def test_win_with_a_key_result_tag_names_the_outcome_and_an_unknown_tag_is_refused(db, team, chat) -> None:
+    await chat.say("eve@example.com", "win #EMAILS All ten onboarding emails are live")
+    [draft] = await deliveries(db, "win_draft")
+    assert draft.context["win"]["text"] == "All ten onboarding emails are live"
+    assert (draft.context["win"]["key_result"], draft.context["win"]["outcome"]) == (
+        "Onboarding emails shipped", "Trials turn into paying customers")
+
+    reply = await chat.say("eve@example.com", "win #latency Checkout is fast")  # Ben's, not hers
+    assert "#latency is not one of your current key results" in reply and "#emails" in reply
+    assert [w.text for w in await wins_of(db, team.id("Eve"))] == ["All ten onboarding emails are live"]
+    await chat.say("eve@example.com", "win We are #1 in the onboarding survey")  # a tag only leads
+    assert (await wins_of(db, team.id("Eve")))[-1].key_result_id is None

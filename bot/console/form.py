@@ -79,19 +79,24 @@ class FormQuestions:
     async def _blockers(self, form: CheckInForm, values: dict[str, str]) -> None:
         self.write("")
         self.write("Anything blocking you? One at a time; Enter when there is nothing (more).")
-        choices = {str(n): kr for n, kr in enumerate(form.key_results, start=1)}
-        menu = ", ".join(f"{n}) {kr.key}" for n, kr in choices.items())
         for n in range(1, form.max_blockers + 1):
             text = await self.ask(f"  blocker {n}: ", lambda text: check_text(text, TEXT_MAX, "a blocker")[1])
             if not text:
                 return
             values[f"blocker.{n}.text"] = text
-            if choices:
-                pick = await self.ask(
-                    f"    which key result? {menu} (Enter for none): ",
-                    lambda text: None if not text or text in choices else f"type a number from 1 to {len(choices)}, or press Enter",
-                )
-                values[f"blocker.{n}.kr"] = str(choices[pick].id) if pick else ""
+            values[f"blocker.{n}.kr"] = await self._key_result_choice(form, "which key result?")
+
+    async def _key_result_choice(self, form: CheckInForm, question: str) -> str:
+        """The id of the key result picked from a numbered menu, or "" for none."""
+        choices = {str(n): kr for n, kr in enumerate(form.key_results, start=1)}
+        if not choices:
+            return ""
+        menu = ", ".join(f"{n}) {kr.key}" for n, kr in choices.items())
+        pick = await self.ask(
+            f"    {question} {menu} (Enter for none): ",
+            lambda text: None if not text or text in choices else f"type a number from 1 to {len(choices)}, or press Enter",
+        )
+        return str(choices[pick].id) if pick else ""
 
     async def _wins(self, form: CheckInForm, values: dict[str, str]) -> None:
         self.write("")
@@ -101,6 +106,7 @@ class FormQuestions:
             if not text:
                 return
             values[f"win.{n}.text"] = text
+            values[f"win.{n}.kr"] = await self._key_result_choice(form, "which key result did it move?")
             share = await self.ask(
                 "    share it in your team's channel? (y/N): ",
                 lambda text: None if text.lower() in _YES | _NO else f"answer y or n; you typed '{text}'",

@@ -26,21 +26,26 @@ class FormTooLarge(Exception):
     """More key results than one Slack modal can hold."""
 
 
-def _block_count(form: CheckInForm, *, compact: bool) -> int:
-    per_kr = 2 if compact else 3
-    return _FIXED_BLOCKS + per_kr * len(form.key_results) + 2 * (form.max_blockers + form.max_wins) + len(form.questions)
+def _block_count(form: CheckInForm, *, notes: bool, win_pickers: bool) -> int:
+    per_kr = 3 if notes else 2
+    pickers = form.max_wins if win_pickers else 0
+    return _FIXED_BLOCKS + per_kr * len(form.key_results) + 2 * (form.max_blockers + form.max_wins) + pickers + len(form.questions)
 
 
 def checkin_view(form: CheckInForm, messages: SlackMessages) -> dict[str, Any]:
-    """The modal for `form`; with many key results the per-result note is left out to fit."""
-    compact = _block_count(form, compact=False) > VIEW_BLOCK_LIMIT
-    if compact and _block_count(form, compact=True) > VIEW_BLOCK_LIMIT:
+    """The modal for `form`. With many key results it makes room in steps: first the wins'
+    key result pickers go (a win can still be linked with `win #KEY …`), then the notes."""
+    for notes, win_pickers in ((True, True), (True, False), (False, False)):
+        if _block_count(form, notes=notes, win_pickers=win_pickers) <= VIEW_BLOCK_LIMIT:
+            break
+    else:
         raise FormTooLarge(
             f"{len(form.key_results)} key results do not fit in one Slack form; "
             "ask an admin to split them across cadences"
         )
     metadata = json.dumps({"form": CHECKIN_CALLBACK, "checkin_id": str(form.checkin_id)})
-    return messages.view("checkin_modal", {"form": asdict(form), "metadata": metadata, "compact": compact})
+    context = {"form": asdict(form), "metadata": metadata, "compact": not notes, "win_pickers": win_pickers}
+    return messages.view("checkin_modal", context)
 
 
 def view_state(view: Mapping[str, Any]) -> dict[str, str]:

@@ -55,6 +55,7 @@ class BlockerAnswerLike(Protocol):
 class WinAnswerLike(Protocol):
     text: str
     share: bool
+    key_result_id: int | None  # the key result (so the outcome) it advanced
 
 
 class AnswersLike(Protocol):
@@ -226,7 +227,8 @@ async def record_checkin(
             continue
         known_wins.add(_same_text(win.text))
         status = WinStatus.approved if win.share else WinStatus.private
-        win_rows.append({"person_id": row.person_id, "checkin_id": row.id, "key_result_id": None, "text": win.text,
+        link = win.key_result_id if win.key_result_id in owned else None
+        win_rows.append({"person_id": row.person_id, "checkin_id": row.id, "key_result_id": link, "text": win.text,
                          "share": win.share, "status": status.value, "created_at": now})
     if win_rows:
         ids_by_text = dict((await session.execute(insert(_WIN).returning(_WIN.c.text, _WIN.c.id), win_rows)).all())
