@@ -23,6 +23,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timezone
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Table
@@ -56,9 +57,11 @@ def _value_kinds(table: Table, columns: tuple[str, ...]) -> tuple[str, ...]:
 
 @lru_cache(maxsize=4096)  # a batch repeats a few instants (now, period ends) thousands of times
 def _sqlite_time(value: datetime) -> str:
-    if value.utcoffset() is None:
-        raise ValueError("Datetime values must have timezone information.")
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    if value.tzinfo is not UTC:
+        if value.utcoffset() is None:
+            raise ValueError("Datetime values must have timezone information.")
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _column_defaults(table: Table, columns: Iterable[str]) -> dict[str, Any]:
@@ -134,12 +137,17 @@ class Bulk:
     def encode(self, table: Table, columns: tuple[str, ...], rows: Iterable[Mapping[str, Any]]) -> list[tuple]:
         """Rows as tuples in `columns` order, each value stored the way its column stores it."""
         kinds = _value_kinds(table, columns)
-        time, dump = self.time, self.json
-        encoders = [time if kind == "time" else dump if kind == "json" else None for kind in kinds]
-        if not any(encoders):
-            return [tuple(row[name] for name in columns) for row in rows]
-        plan = list(zip(columns, encoders))
-        return [tuple(row[name] if encode is None else encode(row[name]) for name, encode in plan) for row in rows]
+        pick = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
+        encoders = [(n, self.time if kind == "time" else self.json) for n, kind in enumerate(kinds) if kind != "plain"]
+        if not encoders:
+            return [pick(row) for row in rows]
+        encoded = []
+        for row in rows:
+            values = list(pick(row))
+            for n, encode in encoders:
+                values[n] = encode(values[n])
+            encoded.append(tuple(values))
+        return encoded
 
     async def insert(
         self, table: Table, rows: Sequence[Mapping[str, Any]], *, conflict_on: Sequence[str] = (),

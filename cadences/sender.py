@@ -41,6 +41,7 @@ _D = DELIVERY.c
 FLUSH_EVERY = 50  # results written once this many are waiting and…
 FLUSH_INTERVAL = 0.2  # …this many seconds passed since the last write (or 20×FLUSH_EVERY waiting)
 DEFAULT_CONCURRENCY = 8
+_SENT, _SENDING = DeliveryStatus.sent.value, DeliveryStatus.sending.value  # enum .value is slow per row
 _CLOSED_CHECKIN = (CheckInStatus.answered.value, CheckInStatus.missed.value, CheckInStatus.skipped.value)
 _CHECKIN_TEMPLATES = ("checkin_prompt", "checkin_reminder")
 
@@ -215,9 +216,11 @@ class DeliverySender:
         # The semaphore still bounds the platform across overlapping runs in one process.
         for row in pending:
             async with semaphore:
-                await pacer.wait()
+                if pacer.interval:
+                    await pacer.wait()
                 outcome = await self._deliver(row.message)
-            await buffer.add(row, outcome, now + timedelta(seconds=time.monotonic() - started))
+            if buffer.add(row, outcome, now + timedelta(seconds=time.monotonic() - started)):
+                await buffer.flush()
 
     async def _deliver(self, message: OutboundMessage) -> Sent | Exception:
         try:
@@ -254,11 +257,12 @@ class _Results:
         self.lock = asyncio.Lock()
         self.last_flush = time.monotonic()
 
-    async def add(self, row: _Claimed, outcome: Sent | Exception, at: datetime) -> None:
+    def add(self, row: _Claimed, outcome: Sent | Exception, at: datetime) -> bool:
+        """Record an outcome; True when the caller should flush now."""
         attempts = row.attempts + 1
         delivery_id = row.message.delivery_id
         if isinstance(outcome, Sent):
-            change = (DeliveryStatus.sent.value, attempts, at, outcome.message_ref, None, None, delivery_id)
+            change = (_SENT, attempts, at, outcome.message_ref, None, None, delivery_id)
             self.result.sent += 1
         elif isinstance(outcome, Unreachable):
             change = (DeliveryStatus.unreachable.value, attempts, None, None, outcome.reason[:500], None, delivery_id)
@@ -277,10 +281,9 @@ class _Results:
             self.result.failed += 1
         self.updates.append(change)
         waiting = len(self.updates)
-        if not self.lock.locked() and (waiting >= 20 * FLUSH_EVERY or (
+        return not self.lock.locked() and (waiting >= 20 * FLUSH_EVERY or (
             waiting >= FLUSH_EVERY and time.monotonic() - self.last_flush >= FLUSH_INTERVAL
-        )):
-            await self.flush()
+        ))
 
     async def flush(self) -> None:
         async with self.lock:
@@ -294,12 +297,12 @@ class _Results:
 
 
 async def _write_outcomes(bulk: Bulk, updates: list[tuple], unreachable: dict[int, str], lease_until: datetime) -> None:
-    time_, lease = bulk.time, bulk.time(lease_until)
+    time_, lease, sending = bulk.time, bulk.time(lease_until), _SENDING
     await bulk.execute_many(
         "UPDATE delivery SET status = ?, attempts = ?, sent_at = ?, message_ref = ?, last_error = ?,"
         " claimed_until = NULL, next_attempt_at = COALESCE(?, next_attempt_at)"
         " WHERE id = ? AND claimed_until = ? AND status = ?",
-        [(status, attempts, time_(sent_at), ref, error, time_(next_at), delivery_id, lease, DeliveryStatus.sending.value)
+        [(status, attempts, time_(sent_at), ref, error, time_(next_at), delivery_id, lease, sending)
          for status, attempts, sent_at, ref, error, next_at, delivery_id in updates],
     )
     for person_id, reason in unreachable.items():
