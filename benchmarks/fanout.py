@@ -24,6 +24,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -131,6 +132,9 @@ async def run_child(mode: str, url: str, n: int, fake_url: str | None) -> dict:
     sender = DeliverySender(db, PlatformNotifier({"console": platform}), policy)
     planner = Planner(db, PlannerSettings(cadences=(CadenceRule(name="weekly", every="week", on="monday", at="09:00"),),
                                           batch_size=5000), sender=sender)  # wired as bot.ticker.Ticker does
+    from cadences.calendar import public_holidays
+
+    public_holidays("DE", MONDAY.year)  # warm: the holidays package loads its countries on first use
     cpu0, wall0 = time.process_time(), time.perf_counter()
     prompted = (await planner.tick(MONDAY)).prompted
     sent = retried = 0
@@ -188,6 +192,7 @@ def main() -> None:
             if url:
                 command += ["--fake-url", url]
             out = subprocess.run(command, check=True, capture_output=True, text=True, env=env).stdout
+            shutil.rmtree(db_url.removeprefix("sqlite:///").rsplit("/", 1)[0], ignore_errors=True)
             for name, value in json.loads(out.strip().splitlines()[-1]).items():
                 print(f"fanout.{args.mode}.n{n}.{name} {value}", flush=True)
     finally:
