@@ -27,7 +27,7 @@ from cadences.outbox import enqueue_for_person
 from messages.filters import number
 from storage import migrate
 from storage.db import Database
-from storage.models import Delivery, DeliveryStatus, utcnow
+from storage.models import Delivery, DeliveryStatus, progress_between, utcnow
 from storage.repositories.people import active_people
 
 SHOWN_IN_FULL = ("priya.sharma@example.com", "emily.clark@example.com", "jonas.weber@example.com")
@@ -62,17 +62,10 @@ def prompt_context(form: CheckInForm, person) -> dict:
         "key_results": [
             {"id": kr.id, "key": kr.key, "title": kr.title, "unit": kr.unit, "baseline": kr.baseline,
              "target": kr.target, "current": kr.current, "confidence": kr.confidence,
-             "progress": _progress(kr.baseline, kr.target, kr.current)}
+             "progress": progress_between(kr.baseline, kr.target, kr.current)}
             for kr in form.key_results
         ],
     }
-
-
-def _progress(baseline: float, target: float, current: float | None) -> float:
-    if target == baseline:
-        return 1.0
-    value = baseline if current is None else current
-    return max(0.0, min(1.0, (value - baseline) / (target - baseline)))
 
 
 async def send_prompts(router: Router) -> list:

@@ -27,6 +27,13 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def progress_between(baseline: float, target: float, current: float | None) -> float:
+    """How far `current` has come from baseline to target, 0..1 (no value yet → 0; either direction)."""
+    value = baseline if current is None else current
+    span = target - baseline
+    return 1.0 if span == 0 else max(0.0, min(1.0, (value - baseline) / span))
+
+
 class CheckInStatus(StrEnum):
     pending = "pending"
     prompted = "prompted"
@@ -135,11 +142,7 @@ class KeyResult(SQLModel, table=True):
 
     def progress(self) -> float:
         """Fraction of the way from baseline to target, clamped to 0..1."""
-        value = self.baseline if self.current is None else self.current
-        span = self.target - self.baseline
-        if span == 0:
-            return 1.0
-        return max(0.0, min(1.0, (value - self.baseline) / span))
+        return progress_between(self.baseline, self.target, self.current)
 
     def target_met(self) -> bool:
         if self.current is None:

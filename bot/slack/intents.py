@@ -19,6 +19,7 @@ from bot.platform import FormRejected, Intent, Reply, ShowForm
 from bot.slack.blocks import SlackMessages
 from bot.slack.client import shared_session
 from bot.slack.modal import FormTooLarge, checkin_view
+from storage.models import progress_between
 
 log = logging.getLogger(__name__)
 
@@ -36,18 +37,13 @@ class Where:
 
 def prompt_context_from_form(form: CheckInForm) -> dict[str, Any]:
     """The checkin_prompt context for a form we cannot open as a modal (no trigger id)."""
-    def progress(kr) -> float:
-        value = kr.baseline if kr.current is None else kr.current
-        span = kr.target - kr.baseline
-        return 1.0 if span == 0 else max(0.0, min(1.0, (value - kr.baseline) / span))
-
     return {
         "checkin_id": form.checkin_id, "person": {"name": form.person_name, "email": ""},
         "cadence": form.cadence, "kind": form.kind, "period": form.period, "period_label": form.period_label,
         "reminder": False,
         "key_results": [
             {"id": kr.id, "key": kr.key, "title": kr.title, "unit": kr.unit, "baseline": kr.baseline,
-             "target": kr.target, "current": kr.current, "confidence": kr.confidence, "progress": progress(kr)}
+             "target": kr.target, "current": kr.current, "confidence": kr.confidence, "progress": progress_between(kr.baseline, kr.target, kr.current)}
             for kr in form.key_results
         ],
     }
