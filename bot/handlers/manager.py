@@ -12,17 +12,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.handlers.context import ButtonHandler, CommandHandler, Context
-from bot.handlers.mentions import resolve_mention
-from bot.handlers.okrs import may_see
+from bot.handlers.okrs import person_to_show
 from bot.platform import ButtonClicked, Intent, Reply
 from cadences.nudge_text import RULE_TITLES, explain
 from cadences.outbox import enqueue_for_person
 from cadences.wins import approve_win
 from storage.models import Blocker, BlockerStatus, KeyResult, Nudge, Person, Win, WinStatus
+from storage.repositories.nudges import nudges_about
 from storage.repositories.people import is_in_manager_chain
 
 NUDGES_SHOWN_FOR = timedelta(weeks=12)
@@ -119,18 +118,10 @@ async def approve(ctx: Context, raw: str) -> list[Intent]:
 async def show_nudges(ctx: Context, args: str) -> list[Intent]:
     """The coaching nudges about a person: what their manager chain was told, with its evidence."""
     async with ctx.db.session() as session:
-        target = ctx.person
-        if args.strip():
-            target = await resolve_mention(session, args)
-            if target is None:
-                return [Reply("person_not_found", {"mention": args.strip()})]
-            if not await may_see(session, ctx, target):
-                return [Reply("not_allowed", {"asked_about": args.strip()})]
-        rows = (await session.exec(
-            select(Nudge, KeyResult).outerjoin(KeyResult, KeyResult.id == Nudge.key_result_id)
-            .where(Nudge.report_id == target.id, Nudge.sent_at >= ctx.now - NUDGES_SHOWN_FOR)
-            .order_by(Nudge.sent_at.desc(), Nudge.id.desc())
-        )).all()
+        target = await person_to_show(session, ctx, args)
+        if isinstance(target, Reply):
+            return [target]
+        rows = await nudges_about(session, target.id, since=ctx.now - NUDGES_SHOWN_FOR)  # type: ignore[arg-type]
     nudges = [
         {"id": n.id, "title": RULE_TITLES.get(n.rule, n.rule), "sent": n.sent_at.date().isoformat(),
          "summary": explain(n.rule, n.evidence, key_result=kr.title if kr else None, unit=kr.unit if kr else ""),

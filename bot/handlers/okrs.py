@@ -22,16 +22,25 @@ async def may_see(session: AsyncSession, ctx: Context, person: Person) -> bool:
     return await is_in_manager_chain(session, manager=viewer, report=person)
 
 
+async def person_to_show(session: AsyncSession, ctx: Context, args: str) -> Person | Reply:
+    """Whom `okrs @person` / `nudges @person` is about: the asker when no one is named, else the
+    named person if the asker may see them, else the polite refusal to send instead."""
+    mention = args.strip()
+    if not mention:
+        return ctx.person
+    found = await resolve_mention(session, mention)
+    if found is None:
+        return Reply("person_not_found", {"mention": mention})
+    if not await may_see(session, ctx, found):
+        return Reply("not_allowed", {"asked_about": mention})
+    return found
+
+
 async def show_okrs(ctx: Context, args: str) -> list[Intent]:
     async with ctx.db.session() as session:
-        target = ctx.person
-        if args.strip():
-            found = await resolve_mention(session, args)
-            if found is None:
-                return [Reply("person_not_found", {"mention": args.strip()})]
-            if not await may_see(session, ctx, found):
-                return [Reply("not_allowed", {"asked_about": args.strip()})]
-            target = found
+        target = await person_to_show(session, ctx, args)
+        if isinstance(target, Reply):
+            return [target]
         owned = await key_results_of(session, target.id, on=ctx.local_today)  # type: ignore[arg-type]
         blockers = await open_blockers_of(session, target.id)  # type: ignore[arg-type]
     krs = {item.key_result.id: item.key_result for item in owned}
