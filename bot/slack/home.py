@@ -8,25 +8,17 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cadences.periods import current_period, period_label
 from cadences.settings import CadenceRule
+from storage.models import CheckInStatus, Person
+from storage.repositories.blockers import open_blockers_of
 from storage.repositories.okrs import key_results_of
-from storage.models import (
-    Blocker,
-    BlockerStatus,
-    Cadence,
-    CheckIn,
-    CheckInStatus,
-    KeyResult,
-    Person,
-    PromptSchedule,
-)
+from storage.repositories.people import direct_reports, person_by_slack_id
+from storage.repositories.schedule import checkin_statuses, latest_prompted_open_checkin, next_prompt_at
 
 HOME_LIST_LIMIT = 20  # per section, to stay well inside 100 blocks
-_OPEN = (CheckInStatus.pending, CheckInStatus.prompted, CheckInStatus.reminded)
 
 
 def local_time_label(moment: datetime, tz: str) -> str:
@@ -35,27 +27,17 @@ def local_time_label(moment: datetime, tz: str) -> str:
 
 
 async def home_context(session: AsyncSession, *, slack_user_id: str, rules: tuple[CadenceRule, ...], now: datetime) -> dict[str, Any]:
-    person = (await session.exec(select(Person).where(Person.slack_user_id == slack_user_id))).first()
+    person = await person_by_slack_id(session, slack_user_id)
     if person is None:
         return {"known": False, "person": None, "key_results": [], "blockers": [], "team": None,
                 "next_checkin": None, "open_checkin": None}
     local_day = now.astimezone(ZoneInfo(person.timezone)).date()
     owned = await key_results_of(session, person.id, on=local_day)  # type: ignore[arg-type]
     krs = sorted((item.key_result for item in owned), key=lambda kr: kr.key)[:HOME_LIST_LIMIT]
-    blockers = (await session.exec(
-        select(Blocker).where(Blocker.person_id == person.id, Blocker.status != BlockerStatus.resolved)
-        .order_by(Blocker.created_at).limit(HOME_LIST_LIMIT)
-    )).all()
+    blockers = (await open_blockers_of(session, person.id))[:HOME_LIST_LIMIT]  # type: ignore[arg-type]
     kr_titles = {kr.id: kr.title for kr in krs}
-    next_at = (await session.exec(
-        select(PromptSchedule.next_prompt_at).where(PromptSchedule.person_id == person.id)
-        .order_by(PromptSchedule.next_prompt_at).limit(1)
-    )).first()
-    open_checkin = (await session.exec(
-        select(CheckIn).where(CheckIn.person_id == person.id, col(CheckIn.status).in_([s.value for s in _OPEN]),
-                              CheckIn.prompted_at.is_not(None))  # type: ignore[union-attr]
-        .order_by(col(CheckIn.period).desc()).limit(1)
-    )).first()
+    next_at = await next_prompt_at(session, person.id)  # type: ignore[arg-type]
+    open_checkin = await latest_prompted_open_checkin(session, person.id)  # type: ignore[arg-type]
     return {
         "known": True,
         "person": {"name": person.name, "timezone": person.timezone},
@@ -76,21 +58,12 @@ async def home_context(session: AsyncSession, *, slack_user_id: str, rules: tupl
 
 
 async def _team_participation(session: AsyncSession, manager: Person, rules: tuple[CadenceRule, ...], now: datetime) -> dict[str, Any] | None:
-    reports = (await session.exec(
-        select(Person).where(Person.manager_id == manager.id, Person.active == True).order_by(Person.name)  # noqa: E712
-    )).all()
+    reports = await direct_reports(session, manager)
     if not reports or not rules:
         return None
     rule = rules[0]
-    cadence = (await session.exec(select(Cadence).where(Cadence.name == rule.name))).first()
     periods = {r.id: current_period(rule.every, now, r.timezone) for r in reports}
-    statuses: dict[int, str] = {}
-    if cadence is not None:
-        rows = (await session.exec(
-            select(CheckIn).where(col(CheckIn.person_id).in_(list(periods)), CheckIn.cadence_id == cadence.id,
-                                  col(CheckIn.period).in_(set(periods.values())))
-        )).all()
-        statuses = {row.person_id: str(row.status) for row in rows if periods.get(row.person_id) == row.period}
+    statuses = await checkin_statuses(session, rule.name, periods)  # type: ignore[arg-type]
     members = [{"name": r.name, "status": statuses.get(r.id, "not prompted yet")} for r in reports]  # type: ignore[arg-type]
     answered = sum(1 for m in members if m["status"] == CheckInStatus.answered)
     label = period_label(current_period(rule.every, now, manager.timezone))
