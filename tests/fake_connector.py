@@ -23,6 +23,7 @@ class Call:
     conversation_id: str
     activity_id: str | None  # the updated activity, or the one replied to
     body: dict[str, Any]
+    authorization: str | None = None  # the bot's Authorization header, as sent
 
     @property
     def card(self) -> dict[str, Any] | None:
@@ -91,7 +92,13 @@ class FakeConnector:
             return failed
         new_id = f"activity-{next(self._ids)}"
         self.calls.append(
-            Call("POST", request.match_info["conversation"], request.match_info.get("activity"), await request.json())
+            Call(
+                "POST",
+                request.match_info["conversation"],
+                request.match_info.get("activity"),
+                await request.json(),
+                request.headers.get("Authorization"),
+            )
         )
         return web.json_response({"id": new_id}, status=201)
 
@@ -100,7 +107,9 @@ class FakeConnector:
         if failed:
             return failed
         activity_id = request.match_info["activity"]
-        self.calls.append(Call("PUT", request.match_info["conversation"], activity_id, await request.json()))
+        self.calls.append(
+            Call("PUT", request.match_info["conversation"], activity_id, await request.json(), request.headers.get("Authorization"))
+        )
         return web.json_response({"id": activity_id}, status=200)
 
     async def _member(self, request: web.Request) -> web.Response:

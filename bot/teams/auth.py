@@ -16,6 +16,7 @@ from botbuilder.schema import Activity
 from botframework.connector.auth import AuthenticateRequestResult, BotFrameworkAuthentication
 
 from bot.config import AppConfig, Secrets
+from bot.teams import signing_keys
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +78,7 @@ class RequestAuthenticator:
             log.warning("Teams: teams_allow_unauthenticated is ignored because TEAMS_APP_ID is set")
         elif allow_unauthenticated:
             log.warning(UNAUTHENTICATED_WARNING)
+        signing_keys.install()  # botbuilder would fetch Microsoft's signing keys on the event loop
         self.botframework: BotFrameworkAuthentication = ConfigurationBotFrameworkAuthentication(credentials)
 
     async def authenticate(self, activity: Activity, header: str | None) -> AuthenticateRequestResult:
