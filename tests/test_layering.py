@@ -43,3 +43,17 @@ def test_chat_sdks_are_imported_only_inside_their_platform_package() -> None:
                 assert not imported & {"slack_bolt", "slack_sdk"}, rel
             if not rel.startswith("bot/teams/"):
                 assert not imported & {"botbuilder", "botframework"}, rel
+
+
+def _bot_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module and n.level == 0}
+    found |= {alias.name for n in ast.walk(tree) if isinstance(n, ast.Import) for alias in n.names}
+    return {".".join(name.split(".")[:2]) for name in found if name.startswith("bot.")}
+
+
+def test_chat_platform_packages_do_not_import_each_other() -> None:
+    """Shared pieces (like inbound dedupe) live in bot/, so Teams runs without the Slack package."""
+    for package, other in (("bot/slack", "bot.teams"), ("bot/teams", "bot.slack")):
+        for path in _sources(package):
+            assert other not in _bot_modules(path), path.relative_to(ROOT).as_posix()

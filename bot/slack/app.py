@@ -19,11 +19,11 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import AppConfig, Secrets
+from bot.dedupe import ProcessedEvents
 from bot.platform import FormRejected, InboundEvent, Intent
 from bot.slack import events
 from bot.slack.blocks import SlackMessages
 from bot.slack.client import close_session, make_web_client, shared_session
-from bot.slack.dedupe import ProcessedEvents
 from bot.slack.home import home_context
 from bot.slack.intents import IntentRenderer, Where
 from bot.slack.modal import error_response
@@ -67,7 +67,7 @@ class SlackBot:
         self.messages = SlackMessages()
         self.platform = SlackPlatform(self.client, messages=self.messages)
         self.intents = IntentRenderer(self.client, self.messages)
-        self.processed = ProcessedEvents(db)
+        self.processed = ProcessedEvents(db, source="slack")
         # Submissions wait here (FIFO) with a time limit; a few at a time overlap their reads,
         # while their writes take turns in Database.transaction() (SQLite has one writer).
         self._submissions = asyncio.Semaphore(4 if db.is_sqlite else 32)

@@ -18,8 +18,8 @@ from botbuilder.schema.teams import TeamInfo, TeamsChannelAccount
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from bot.config import AppConfig
+from bot.dedupe import ProcessedEvents
 from bot.platform import FormRejected, FormSubmitted, InboundEvent, Intent, MemberJoined, Reply, Sender, ShowForm
-from bot.slack.dedupe import ProcessedEvents  # platform-neutral: claims ProcessedEvent keys
 from bot.teams.cards import CardTooLarge, TeamsCards, card_activity, text_card
 from bot.teams.inbound import event_from_message, is_personal, mentions
 from bot.teams.platform import run_proactively

@@ -1,7 +1,9 @@
-"""Record each inbound Slack delivery once (Slack retries events it thinks were missed).
+"""Record each inbound platform delivery once (Slack retries events it thinks were missed,
+Teams redelivers activities on timeouts).
 
 A key is claimed before the work and released again when the work fails, so a retry of a
-failed delivery is processed while a retry of a handled one is dropped.
+failed delivery is processed while a retry of a handled one is dropped. Each platform claims
+its keys under its own `source` (and prefixes the keys, as they share one unique column).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from storage.models import ProcessedEvent, utcnow
 
 
 class ProcessedEvents:
-    def __init__(self, db: Database, *, source: str = "slack") -> None:
+    def __init__(self, db: Database, *, source: str) -> None:
         self.db = db
         self.source = source
 
