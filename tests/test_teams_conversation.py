@@ -65,6 +65,14 @@ async def test_installing_the_bot_remembers_the_persons_chat_and_greets_them(tea
     assert "Hi Bob" in " ".join(greeting.texts())
 
 
+async def test_an_install_delivered_twice_greets_the_person_once(teams: TeamsHarness) -> None:
+    activity = act.personal_install(teams.url, BOB, "a:conv-bob")
+    assert (await teams.post(activity)).status in (200, 201)
+    assert (await teams.post(activity)).status in (200, 201)  # Teams redelivers on a slow answer
+    [greeting] = teams.connector.sent("a:conv-bob")
+    assert "Hi Bob" in " ".join(greeting.texts())
+
+
 async def test_scheduled_prompt_is_answered_on_the_card_stored_and_the_card_updated(teams: TeamsHarness) -> None:
     prompt = await prompt_bob(teams)
     [posted] = teams.connector.sent("a:conv-bob")
@@ -218,3 +226,20 @@ async def test_throttled_prompt_is_retried_no_sooner_than_teams_asked(teams: Tea
     assert teams.connector.sent() == []
     result = await teams.tick(MONDAY_AFTER_NINE_NEW_YORK + timedelta(seconds=121))
     assert result.send.sent == 1 and len(teams.connector.sent("a:conv-bob")) == 1
+
+
+async def test_prompt_queued_before_the_persons_chat_changed_arrives_in_the_new_chat(teams: TeamsHarness) -> None:
+    await install(teams)
+    await teams.tick(NOW)
+    teams.connector.fail_next(429, retry_after="60")
+    result = await teams.tick(MONDAY_AFTER_NINE_NEW_YORK)  # queued for a:conv-bob, not sent yet
+    assert result.send.retried == 1
+    await teams.post(act.personal_message(teams.url, BOB, "a:conv-bob-reinstalled", "help"))
+    teams.connector.calls.clear()
+
+    result = await teams.tick(MONDAY_AFTER_NINE_NEW_YORK + timedelta(seconds=61))
+    assert result.send.sent == 1
+    [prompt] = teams.connector.sent("a:conv-bob-reinstalled")
+    assert prompt.method == "POST" and prompt.inputs()
+    assert teams.connector.sent("a:conv-bob") == []
+

@@ -73,6 +73,14 @@ async def test_message_with_replace_ref_updates_the_earlier_card_in_place(db, co
     assert sent.message_ref == "activity-77"
 
 
+async def test_card_to_replace_in_a_chat_the_person_left_is_posted_in_their_current_chat(db, connector, platform) -> None:
+    person_id = await add_person(db, connector)
+    sent = await platform.deliver(message_to(person_id, address="a:conv-ana-old", replace_ref="activity-77"))
+    [call] = connector.sent()
+    assert (call.conversation_id, call.method, call.activity_id) == ("a:conv-ana", "POST", None)
+    assert sent.message_ref == "activity-1"
+
+
 async def test_forbidden_means_the_person_is_unreachable_and_marked_so(db, connector, platform) -> None:
     person_id = await add_person(db, connector)
     connector.fail_next(403)

@@ -147,7 +147,9 @@ class OutcomeTeamsBot(TeamsActivityHandler):
             return
         account = activity.from_property
         sender = Sender(platform="teams", user_ref=aad or account.id, conversation=activity.conversation.id)
-        await self.answer(turn_context, None, await self.dispatch(MemberJoined(sender=sender, email=email, name=account.name)))
+        intents = await self.dispatch_once(activity, MemberJoined(sender=sender, email=email, name=account.name))
+        if intents is not None:  # a redelivered install greets once
+            await self.answer(turn_context, None, intents)
 
     # --- answering ------------------------------------------------------------------------------
 

@@ -1,7 +1,8 @@
 """The Teams ChatPlatform: sends outbox messages proactively through `continue_conversation`.
 
-A new message is posted to the stored conversation; `replace_ref` (an activity id) updates
-that earlier card in place. Connector answers become the outbox's delivery outcomes:
+A new message is posted to the person's current conversation (or the team's channel);
+`replace_ref` (an activity id) updates that earlier card in place, unless the person's chat
+has changed since the message was queued — then the card is posted anew. Connector answers become the outbox's delivery outcomes:
 403 (bot removed, user gone) → Unreachable and the person is marked; 429/412/5xx → RetryLater
 honouring Retry-After; other 4xx → PermanentFailure. botframework's own HTTP retries are
 switched off so the outbox alone decides when to try again.
@@ -100,9 +101,12 @@ class TeamsPlatform:
         stored = await reference_for(self.db, message)
         if stored is None:
             raise PermanentFailure(f"no Teams conversation is known for {message.address or 'this message'}")
+        # A card to replace lives in the conversation the message was queued for; when the
+        # person's chat has changed since, the new card is posted there instead.
+        replace_ref = message.replace_ref if conversation_id(stored) == message.address else None
         try:
             card = self.cards.render(message.template, message.context)
-            activity = card_activity(card, activity_id=message.replace_ref)
+            activity = card_activity(card, activity_id=replace_ref)
         except (TemplateNotFound, CardTooLarge) as exc:
             raise PermanentFailure(str(exc)) from None
         reference = ConversationReference().deserialize(stored)
@@ -115,9 +119,9 @@ class TeamsPlatform:
         async def send(turn_context: TurnContext) -> None:
             without_http_retries(turn_context)
             turn_context.activity.id = None  # a new message in the conversation, not a reply
-            if message.replace_ref:
+            if replace_ref:
                 await turn_context.update_activity(activity)
-                sent["id"] = message.replace_ref
+                sent["id"] = replace_ref
             else:
                 response = await turn_context.send_activity(activity)
                 sent["id"] = response.id if response else None
@@ -125,7 +129,7 @@ class TeamsPlatform:
         try:
             await run_proactively(self.adapter, reference, self.app_id, send)
         except HttpOperationError as exc:
-            error = delivery_error(exc, updating=bool(message.replace_ref))
+            error = delivery_error(exc, updating=bool(replace_ref))
             if isinstance(error, Unreachable) and message.person_id is not None:
                 await mark_unreachable(self.db, message.person_id, error.reason)
             raise error from None

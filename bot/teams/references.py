@@ -94,13 +94,14 @@ async def mark_unreachable(db: Database, person_id: int, reason: str) -> None:
 
 
 async def reference_for(db: Database, message: OutboundMessage) -> dict[str, Any] | None:
-    """The stored reference an outbox message is addressed to (a person's chat or a channel)."""
+    """Where an outbox message goes now: a person's CURRENT chat (the address was fixed when it
+    was queued and the chat may have changed since, e.g. after a reinstall), else the channel
+    the address names."""
     async with db.session() as session:
         if message.person_id is not None:
             person = await session.get(Person, message.person_id)
             if person is not None and person.teams_conversation_ref:
-                if not message.address or conversation_id(person.teams_conversation_ref) == message.address:
-                    return person.teams_conversation_ref
+                return person.teams_conversation_ref
         for team in (await session.exec(select(Team).where(Team.teams_channel_ref.is_not(None)))).all():
             if conversation_id(team.teams_channel_ref) == message.address:
                 return team.teams_channel_ref
