@@ -214,3 +214,64 @@ async def test_the_server_keeps_answering_while_signing_keys_are_fetched(db, bot
         await asyncio.gather(*messages, return_exceptions=True)
         await client.close()
         await connector.close()
+
+
+def malformed(service_url: str) -> dict[str, dict]:
+    """Activities botbuilder cannot deserialise or answer, each with one thing wrong."""
+    def message() -> dict:
+        return act.personal_message(service_url, BOB, "a:conv-bob", "okrs")
+
+    broken = {name: message() for name in ("timestamp", "entities", "from", "serviceUrl", "conversation")}
+    broken["timestamp"]["timestamp"] = "yesterday at nine"
+    broken["entities"]["entities"] = {"type": "mention"}
+    broken["from"]["from"] = "29:bob"
+    del broken["serviceUrl"]["serviceUrl"]
+    broken["conversation"]["conversation"] = "a:conv-bob"
+    return broken
+
+
+MALFORMED = list(malformed("http://127.0.0.1:1/"))
+
+
+@pytest.mark.parametrize("header", ["Bearer x", "Bearer a.b.c"], ids=["not a jwt", "three garbage parts"])
+@pytest.mark.parametrize("broken", MALFORMED)
+async def test_a_bad_token_gets_401_whatever_the_activity_holds(db, header, broken) -> None:
+    async with running_teams(db, config=org_config(), secrets=app_secrets()) as teams:
+        response = await teams.post(malformed(teams.url)[broken], headers={"Authorization": header})
+        assert response.status == 401
+        assert "token" in (await response.json())["error"]
+        assert teams.connector.attempts == 0
+
+
+@pytest.mark.parametrize("broken", MALFORMED)
+async def test_a_signed_but_malformed_activity_gets_400_and_the_next_message_is_answered(db, bot_framework, broken) -> None:
+    await make_org(db)
+    async with running_teams(db, config=org_config(), secrets=app_secrets(), members=DIRECTORY) as teams:
+        token = bearer(bot_framework.token(audience=APP_ID, service_url=teams.url))
+        response = await teams.post(malformed(teams.url)[broken], headers=token)
+        assert response.status == 400
+        assert "not a valid Bot Framework activity" in (await response.json())["error"]
+        assert teams.connector.sent() == []
+        response = await teams.post(act.personal_message(teams.url, BOB, "a:conv-bob", "okrs"), headers=token)
+        assert response.status == 201
+        assert "Your OKRs, Bob" in " ".join(teams.connector.sent("a:conv-bob")[0].texts())
+
+
+async def test_a_malformed_activity_in_emulator_mode_gets_400_without_echoing_its_text(db) -> None:
+    async with running_teams(db, config=org_config(teams_allow_unauthenticated=True)) as teams:
+        activity = malformed(teams.url)["timestamp"]
+        activity["timestamp"] = "my secret plan"
+        response = await teams.post(activity)
+        assert response.status == 400
+        assert "my secret plan" not in await response.text()
+
+
+async def test_a_card_action_invoke_without_its_value_gets_400_not_500(db) -> None:
+    await make_org(db)
+    async with running_teams(db, config=org_config(teams_allow_unauthenticated=True), members=DIRECTORY) as teams:
+        invoke = act.personal_message(teams.url, BOB, "a:conv-bob", "")
+        invoke.update(type="invoke", name="adaptiveCard/action")
+        response = await teams.post(invoke)
+        assert response.status == 400
+        assert (await teams.post(act.personal_message(teams.url, BOB, "a:conv-bob", "help"))).status == 201
+

@@ -81,13 +81,19 @@ class RequestAuthenticator:
         signing_keys.install()  # botbuilder would fetch Microsoft's signing keys on the event loop
         self.botframework: BotFrameworkAuthentication = ConfigurationBotFrameworkAuthentication(credentials)
 
-    async def authenticate(self, activity: Activity, header: str | None) -> AuthenticateRequestResult:
-        header = (header or "").strip()
+    def check_header(self, header: str | None) -> None:
+        """NotAuthorized unless the header can hold a token (when one is required); no I/O."""
         if self.requires_token:
-            scheme, _, token = header.partition(" ")
+            scheme, _, token = (header or "").strip().partition(" ")
             if scheme != "Bearer" or token.count(".") != 2:
                 raise NotAuthorized("missing or malformed Authorization header")
-        elif not header:
+
+    async def authenticate(self, activity: Activity, header: str | None) -> AuthenticateRequestResult:
+        """Check the token. Only the activity's `channel_id` and `service_url` are read, so an
+        envelope with just those is enough (the rest of the body is not trusted yet)."""
+        self.check_header(header)
+        header = (header or "").strip()
+        if not self.requires_token and not header:
             return await self.botframework.authenticate_request(activity, None)
         try:
             return await self.botframework.authenticate_request(activity, header)

@@ -1,7 +1,9 @@
 """`POST /api/messages`: the Bot Framework endpoint, a thin adapter around botbuilder's CloudAdapter.
 
-Bad requests never become a 500: a missing or malformed token is 401, a body that is not a
-Bot Framework activity is 400, a non-JSON body is 415.
+Bad requests never become a 500. The token is checked before the activity is deserialised
+(botbuilder's deserialiser raises on a bad `timestamp` or a non-list `entities`): a missing or
+malformed token is 401 whatever the body holds; then a non-JSON body is 415/400 and a body
+that is not a well-formed Bot Framework activity is 400 with the reason.
 """
 
 from __future__ import annotations
@@ -9,11 +11,13 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import web
 from botbuilder.core import TurnContext, serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity
+from msrest.exceptions import DeserializationError, SerializationError
 
 from bot.teams.activity_handler import Dispatch, OutcomeTeamsBot
 from bot.teams.auth import NotAuthorized, RequestAuthenticator, SigningKeysUnavailable, TeamsCredentials
@@ -31,6 +35,41 @@ def _unauthorized(reason: str) -> web.Response:
     return web.json_response({"error": "unauthorized: a valid Bot Framework token is required"}, status=401)
 
 
+def _malformed(reason: str) -> web.Response:
+    log.info("Teams: rejected a malformed activity (%s)", reason)
+    return web.json_response({"error": f"not a valid Bot Framework activity: {reason}"}, status=400)
+
+
+class MalformedActivity(Exception):
+    """The body is not a Bot Framework activity the bot can process; answer 400."""
+
+
+def envelope(body: Any) -> Activity:
+    """Just what token validation reads, so nothing else of the unauthenticated body is parsed."""
+    fields = body if isinstance(body, dict) else {}
+    channel_id, service_url = fields.get("channelId"), fields.get("serviceUrl")
+    return Activity(
+        channel_id=channel_id if isinstance(channel_id, str) else None,
+        service_url=service_url if isinstance(service_url, str) else None,
+    )
+
+
+def activity_from(body: Any) -> Activity:
+    """The authenticated body as an Activity the bot can answer, or MalformedActivity."""
+    if not isinstance(body, dict) or not isinstance(body.get("type"), str) or not body["type"]:
+        raise MalformedActivity("no activity type")
+    if not isinstance(body.get("serviceUrl"), str) or not body["serviceUrl"].startswith(("http://", "https://")):
+        raise MalformedActivity("serviceUrl must be an http(s) URL")
+    conversation = body.get("conversation")
+    if not isinstance(conversation, dict) or not isinstance(conversation.get("id"), str) or not conversation["id"]:
+        raise MalformedActivity("conversation.id is missing")
+    try:
+        return Activity().deserialize(body)
+    except DeserializationError:
+        # msrest's message quotes the offending value (maybe a person's text): not echoed.
+        raise MalformedActivity("a field has the wrong type or format (e.g. timestamp, entities)") from None
+
+
 @dataclass
 class TeamsEndpoint:
     adapter: CloudAdapter
@@ -39,28 +78,40 @@ class TeamsEndpoint:
 
     async def handle(self, request: web.Request) -> web.Response:
         header = request.headers.get("Authorization")
-        if self.authenticator.requires_token and not (header or "").startswith("Bearer "):
-            return _unauthorized("no bearer token")
+        try:
+            self.authenticator.check_header(header)
+        except NotAuthorized as exc:
+            return _unauthorized(str(exc))
         if "application/json" not in request.headers.get("Content-Type", ""):
             return web.json_response({"error": "send the activity as application/json"}, status=415)
         try:
             body = await request.json()
         except (json.JSONDecodeError, UnicodeDecodeError):
             return web.json_response({"error": "the body is not valid JSON"}, status=400)
-        if not isinstance(body, dict) or not body.get("type"):
-            return web.json_response({"error": "the body is not a Bot Framework activity"}, status=400)
-        activity = Activity().deserialize(body)
         try:
-            authenticated = await self.authenticator.authenticate(activity, header)
+            authenticated = await self.authenticator.authenticate(envelope(body), header)
         except NotAuthorized as exc:
             return _unauthorized(str(exc))
         except SigningKeysUnavailable as exc:
             log.warning("Teams: could not fetch Bot Framework signing keys (%s)", exc)
             return web.json_response({"error": "cannot check the token right now; retry later"}, status=503)
+        try:
+            activity = activity_from(body)
+        except MalformedActivity as exc:
+            return _malformed(str(exc))
         invoke = await self.adapter.process_activity(authenticated, activity, self.bot.on_turn)
         if invoke:
-            return web.json_response(serializer_helper(invoke.body), status=invoke.status)
+            return invoke_response(invoke.status, invoke.body)
         return web.Response(status=201)
+
+
+def invoke_response(status: int, body: Any) -> web.Response:
+    try:
+        payload = serializer_helper(body)
+    except SerializationError:  # botbuilder's own error answers hold an Exception object
+        log.info("Teams: an invoke activity could not be handled (status %s)", status)
+        payload = {"error": "this invoke activity could not be handled"}
+    return web.json_response(payload, status=int(status))
 
 
 async def report_turn_error(turn_context: TurnContext, error: Exception) -> None:
