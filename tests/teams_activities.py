@@ -46,9 +46,11 @@ def personal_install(service_url: str, sender: dict, conversation_id: str) -> di
     return activity
 
 
-def team_install(service_url: str, installer: dict, *, team: dict = TEAM, channel_id: str = CHANNEL_ID) -> dict[str, Any]:
-    conversation = {"isGroup": True, "conversationType": "channel", "tenantId": TENANT, "id": channel_id}
-    channel_data = {"team": dict(team), "eventType": "teamMemberAdded", "tenant": {"id": TENANT}}
+def team_install(
+    service_url: str, installer: dict, *, team: dict = TEAM, channel_id: str = CHANNEL_ID, tenant: str = TENANT
+) -> dict[str, Any]:
+    conversation = {"isGroup": True, "conversationType": "channel", "tenantId": tenant, "id": channel_id}
+    channel_data = {"team": dict(team), "eventType": "teamMemberAdded", "tenant": {"id": tenant}}
     activity = _base("conversationUpdate", service_url, installer, conversation, channel_data)
     activity["membersAdded"] = [{"id": BOT["id"]}]
     return activity

@@ -8,14 +8,17 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlmodel import select
 
-from storage.models import Blocker, CheckIn, CheckInStatus, Delivery, DeliveryStatus, KRUpdate, Person, Win
+from bot.config import Channels, TeamChannels
+from bot.teams.references import remember_team_channel
+from storage.models import Blocker, CheckIn, CheckInStatus, Delivery, DeliveryStatus, KRUpdate, Person, Team, Win
 from tests import teams_activities as act
-from tests.orgchart import NOW, make_org
+from tests.orgchart import NOW, make_org, org_config
 from tests.teams_harness import TeamsHarness, running_teams
 
 MONDAY_AFTER_NINE_NEW_YORK = datetime(2026, 11, 30, 14, 1, tzinfo=timezone.utc)
 BOB = act.user("29:bob", None, "Bob")  # Teams often leaves aadObjectId out; the bot looks it up
 MAYA = act.user("29:maya", "aad-maya", "Maya")
+OTHER_TENANT = "0badbeef-0000-4000-8000-000000000666"
 DIRECTORY = {
     "29:bob": {"id": "29:bob", "name": "Bob", "aadObjectId": "aad-bob", "email": "Bob@X.com", "userPrincipalName": "bob@x.com"},
     "29:maya": {"id": "29:maya", "name": "Maya", "aadObjectId": "aad-maya", "email": "maya@x.com"},
@@ -191,13 +194,52 @@ async def test_channel_messages_that_do_not_mention_the_bot_are_left_alone(teams
     assert teams.connector.sent() == []
 
 
-async def test_installing_in_a_team_remembers_its_channel_for_announcements(teams: TeamsHarness) -> None:
-    await teams.post(act.team_install(teams.url, MAYA))
-    from storage.models import Team
-
+async def platform_channel(teams: TeamsHarness) -> dict | None:
     async with teams.db.session() as session:
+        return (await session.exec(select(Team).where(Team.name == "Platform"))).one().teams_channel_ref
+
+
+async def test_installing_in_a_team_of_our_own_tenant_remembers_its_channel_for_announcements(teams: TeamsHarness) -> None:
+    await install(teams, MAYA, "a:conv-maya")  # the organisation's tenant is now known
+    await teams.post(act.team_install(teams.url, MAYA))
+    assert (await platform_channel(teams))["conversation"]["id"] == act.CHANNEL_ID
+
+
+async def test_a_team_named_like_ours_in_another_tenant_cannot_take_over_its_win_channel(teams: TeamsHarness) -> None:
+    await install(teams, MAYA, "a:conv-maya")
+    await teams.post(act.team_install(teams.url, MAYA))
+    intruder = act.user("29:eve", "aad-eve", "Eve")
+    await teams.post(act.team_install(teams.url, intruder, team=act.TEAM | {"id": "19:evil@thread.tacv2"},
+                                      channel_id="19:evil-general@thread.tacv2", tenant=OTHER_TENANT))
+    assert (await platform_channel(teams))["conversation"]["id"] == act.CHANNEL_ID
+
+
+async def test_a_channel_configured_in_app_yaml_is_accepted_from_any_tenant(db) -> None:
+    await make_org(db)
+    channels = Channels(teams={"Platform": TeamChannels(teams="19:partner-wins@thread.tacv2")})
+    config = org_config(teams_allow_unauthenticated=True, channels=channels)
+    async with running_teams(db, config=config, members=DIRECTORY) as teams:
+        shared = act.team_install(teams.url, MAYA, team={"id": "19:partner@thread.tacv2", "name": "Partner space"},
+                                  channel_id="19:partner-wins@thread.tacv2", tenant=OTHER_TENANT)
+        assert (await teams.post(shared)).status in (200, 201)
+        assert (await platform_channel(teams))["conversation"]["id"] == "19:partner-wins@thread.tacv2"
+
+
+@pytest.mark.parametrize(("tenant", "accepted"), [(act.TENANT, True), (OTHER_TENANT, False)], ids=["ours", "foreign"])
+async def test_single_tenant_bot_accepts_a_team_by_name_only_from_its_own_tenant(db, tenant: str, accepted: bool) -> None:
+    await make_org(db)
+    reference = {"conversation": {"id": "19:general@thread.tacv2", "tenantId": tenant}, "serviceUrl": "http://127.0.0.1:9/"}
+    stored = await remember_team_channel(db, org_config(), reference=reference, team_name="platform",
+                                         team_id="19:t@thread.tacv2", org_tenant=act.TENANT)
+    assert (stored is not None) is accepted
+    async with db.session() as session:
         team = (await session.exec(select(Team).where(Team.name == "Platform"))).one()
-    assert team.teams_channel_ref["conversation"]["id"] == act.CHANNEL_ID
+    assert (team.teams_channel_ref == reference) is accepted
+
+
+async def test_a_team_install_by_name_alone_waits_until_someone_of_the_organisation_used_the_bot(teams: TeamsHarness) -> None:
+    await teams.post(act.team_install(teams.url, MAYA))  # multi-tenant, no tenant of ours seen yet
+    assert await platform_channel(teams) is None
 
 
 async def test_person_who_removed_the_bot_is_marked_unreachable_and_not_retried(teams: TeamsHarness) -> None:

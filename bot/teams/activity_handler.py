@@ -45,8 +45,18 @@ def reference_of(turn_context: TurnContext) -> dict[str, Any]:
 
 
 class OutcomeTeamsBot(TeamsActivityHandler):
-    def __init__(self, *, db: Database, config: AppConfig, dispatch: Dispatch, cards: TeamsCards, app_id: str | None) -> None:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        config: AppConfig,
+        dispatch: Dispatch,
+        cards: TeamsCards,
+        app_id: str | None,
+        tenant_id: str | None = None,
+    ) -> None:
         self.db = db
+        self.tenant_id = tenant_id  # TEAMS_APP_TENANT_ID: the organisation's tenant when single-tenant
         self.config = config
         self.dispatch = dispatch
         self.cards = cards
@@ -136,10 +146,11 @@ class OutcomeTeamsBot(TeamsActivityHandler):
             team = team_info or TeamInfo(**{k: v for k, v in (channel_data.get("team") or {}).items() if k in ("id", "name")})
             if team and (team.id or team.name):
                 stored = await remember_team_channel(
-                    self.db, self.config, reference=reference_of(turn_context), team_name=team.name, team_id=team.id
+                    self.db, self.config, reference=reference_of(turn_context), team_name=team.name, team_id=team.id,
+                    org_tenant=self.tenant_id,
                 )
                 if stored is None:
-                    log.info("Teams: installed in a team that matches no imported team (name or app.yaml channels)")
+                    log.info("Teams: installed in a team not accepted as one of ours (name and tenant, or app.yaml channels)")
             return
         # A personal install lists the bot in membersAdded; the person is the activity's `from`.
         aad, email = await self.remember_sender(turn_context)

@@ -163,6 +163,9 @@ def build_teams(runtime, *, dispatch: Dispatch | None = None, cards: TeamsCards 
 
         dispatch = Router(runtime.config, runtime.db).dispatch
     cards = cards or TeamsCards()
-    bot = OutcomeTeamsBot(db=runtime.db, config=runtime.config, dispatch=dispatch, cards=cards, app_id=credentials.APP_ID)
+    bot = OutcomeTeamsBot(
+        db=runtime.db, config=runtime.config, dispatch=dispatch, cards=cards,
+        app_id=credentials.APP_ID, tenant_id=credentials.APP_TENANTID,
+    )
     platform = TeamsPlatform(adapter=adapter, app_id=credentials.APP_ID, db=runtime.db, cards=cards)
     return TeamsWiring(endpoint=TeamsEndpoint(adapter, authenticator, bot), platform=platform)

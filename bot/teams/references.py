@@ -2,13 +2,22 @@
 
 A personal chat's reference is stored on the Person (matched by AAD object id, else by
 email) when the bot is installed and refreshed on every message; a team channel's reference
-is stored on the Team (matched by the channel id in app.yaml `channels.teams`, else by the
-team's name). The outbox addresses Teams messages by conversation id; `reference_for` finds
-the full reference again.
+is stored on the Team. The bot is multi-tenant by default, so any organisation can install it
+in a team of its own; a team channel is therefore accepted only when
+(a) its channel (or team) id is the one configured under app.yaml `channels.teams.<Team>.teams`,
+    from whichever tenant, or
+(b) it comes from the organisation's own tenant — TEAMS_APP_TENANT_ID when single-tenant, else
+    a tenant already seen on our own people's personal-chat references — and the Teams team
+    has the name of one of our teams.
+Anything else (a foreign team named like ours, or a name match before anyone of the
+organisation has talked to the bot in multi-tenant mode) is refused and logged.
+The outbox addresses Teams messages by conversation id; `reference_for` finds the full
+reference again.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy import func
@@ -19,11 +28,25 @@ from cadences.notifier import OutboundMessage
 from storage.db import Database
 from storage.models import Person, Team
 
+log = logging.getLogger(__name__)
+
 UNREACHABLE_REASON_MAX = 200
 
 
 def conversation_id(reference: dict[str, Any] | None) -> str:
     return str(((reference or {}).get("conversation") or {}).get("id") or "")
+
+
+def tenant_of(reference: dict[str, Any] | None) -> str:
+    return str(((reference or {}).get("conversation") or {}).get("tenantId") or "")
+
+
+async def organisation_tenants(session, org_tenant: str | None) -> set[str]:
+    """The tenant(s) that are ours: the configured one, else those of our people's chats."""
+    if org_tenant:
+        return {org_tenant}
+    references = await session.exec(select(Person.teams_conversation_ref).where(Person.teams_conversation_ref.is_not(None)))
+    return {tenant for tenant in map(tenant_of, references.all()) if tenant}
 
 
 async def remember_person(
@@ -65,8 +88,10 @@ async def remember_team_channel(
     reference: dict[str, Any],
     team_name: str | None,
     team_id: str | None,
+    org_tenant: str | None,
 ) -> Team | None:
-    """Store a channel's reference on the team configured for it (or named like the Teams team)."""
+    """Store a channel's reference on the team configured for it, or on the team named like the
+    Teams team when it is in our own tenant (see the module docstring); None when refused."""
     channel = conversation_id(reference)
     configured = {
         name.lower()
@@ -77,7 +102,15 @@ async def remember_team_channel(
         teams = (await session.exec(select(Team))).all()
         match = next((t for t in teams if t.name.lower() in configured), None)
         if match is None and team_name:
-            match = next((t for t in teams if t.name.lower() == team_name.strip().lower()), None)
+            named = next((t for t in teams if t.name.lower() == team_name.strip().lower()), None)
+            if named is not None and tenant_of(reference) in await organisation_tenants(session, org_tenant):
+                match = named
+            elif named is not None:
+                log.warning(
+                    "Teams: a team named like %r installed the bot from a tenant that is not the "
+                    "organisation's; its channel was not stored (configure channels.teams.%s.teams "
+                    "with the channel id to accept it)", named.name, named.name,
+                )
         if match is None:
             return None
         match.teams_channel_ref = reference
