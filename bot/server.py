@@ -122,7 +122,9 @@ def build_web_app(
     app.router.add_get("/metrics", _metrics(metrics))
     if scheduler:
         app.on_startup.append(_start_scheduler(runtime, ticker, metrics, tick_seconds))
-        app.on_cleanup.append(_stop_scheduler)
+        # on_shutdown runs before every on_cleanup hook: the tick finishes before platforms
+        # close (their cleanups) and before `serve` disposes of the database (its cleanup, last).
+        app.on_shutdown.append(_stop_scheduler)
     return app
 
 
@@ -186,15 +188,24 @@ async def _plan_everyone(ticker: Ticker) -> None:
 
 
 async def _stop_scheduler(app: web.Application) -> None:
+    """Let a tick in progress finish (its claims are leased), then stop the scheduler.
+
+    APScheduler's `shutdown` cancels running coroutine jobs (and logs that as an ERROR), so
+    the scheduler is paused first — no new job starts — and shut down only once idle.
+    """
     scheduler = app.get(SCHEDULER_KEY)
-    if scheduler is not None and scheduler.running:
-        scheduler.shutdown(wait=False)
-        await asyncio.sleep(0)  # AsyncIOScheduler.shutdown runs on the next loop iteration
+    if scheduler is None or not scheduler.running:
+        return
+    scheduler.pause()
+    await asyncio.sleep(0)  # a job submitted just before the pause starts and registers itself
     running = app.get(RUNNING_KEY) or set()
-    if running:  # let a tick in progress finish (its claims are leased), then close the database
+    if running:
         _done, pending = await asyncio.wait(set(running), timeout=SHUTDOWN_GRACE_SECONDS)
-        for task in pending:
-            task.cancel()
+        if pending:
+            log.warning("a tick still running after %ss is cancelled; its leased messages are retried later",
+                        SHUTDOWN_GRACE_SECONDS)
+    scheduler.shutdown(wait=False)
+    await asyncio.sleep(0)  # AsyncIOScheduler.shutdown runs on the next loop iteration
 
 
 async def _healthz(_request: web.Request) -> web.Response:
