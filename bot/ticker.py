@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -16,11 +16,14 @@ from bot.console.platform import ConsolePlatform
 from bot.notifiers import PlatformNotifier
 from bot.platform import ChatPlatform
 from cadences.digest_planner import DigestPlanner
+from cadences.housekeeping import prune_processed_events
 from cadences.planner import Planner, PlannerSettings, PlanResult
 from cadences.registry import sync_team_channels
 from cadences.sender import DeliverySender, SendResult
 from storage.db import Database
 from storage.models import Delivery, DeliveryStatus, PromptSchedule
+
+PRUNE_EVERY = timedelta(hours=1)
 
 
 def planner_settings(config: AppConfig) -> PlannerSettings:
@@ -55,9 +58,12 @@ class Ticker:
     def __init__(self, config: AppConfig, db: Database, platforms: Mapping[str, ChatPlatform] | None = None) -> None:
         self.db = db
         self.team_channels = {name: (c.slack, c.teams) for name, c in config.channels.teams.items()}
-        self.sender = DeliverySender(db, PlatformNotifier(platforms or default_platforms()), config.delivery)
+        platforms = platforms or default_platforms()
+        # With Slack or Teams here, people without an identity there wait instead of the console.
+        self.sender = DeliverySender(db, PlatformNotifier(platforms), config.delivery, chat_platforms=set(platforms))
         self.planner = Planner(db, planner_settings(config), sender=self.sender)  # prompts go out per batch
         self.digests = DigestPlanner(db, config.digest, config.nudges)
+        self.next_prune_at: datetime | None = None  # housekeeping runs hourly, on the first tick too
 
     async def tick(self, now: datetime) -> TickResult:
         if self.team_channels:
@@ -66,6 +72,9 @@ class Ticker:
         plan = await self.planner.tick(now)
         await self.digests.tick(now)
         send = await self.sender.run_once(now)
+        if self.next_prune_at is None or now >= self.next_prune_at:
+            self.next_prune_at = now + PRUNE_EVERY
+            await prune_processed_events(self.db, now)
         return TickResult(plan, send)
 
 

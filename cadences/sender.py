@@ -5,7 +5,13 @@ Claims are exclusive (cadences.claims): a claimed row is `sending` with a lease
 ticks and replicas never send a row twice. A process killed mid-send leaves its rows
 `sending`; once the lease expires the next tick puts them back to `pending` (those few may be
 sent twice — the only duplicates possible, and the reason results are written every
-few hundred milliseconds rather than once per batch).
+few hundred milliseconds rather than once per batch). While a batch is in flight its lease is
+renewed every third of `lease`, so a long batch (Slack at 4 at a time, 30 s timeouts) never
+outlives it; a row is started only while at least `send_timeout` of the lease is left.
+
+When a chat platform is enabled, direct messages go to the person's identity at send time
+(cadences.delivery_targets): a person linked since the row was queued gets it there, and one
+with no chat identity yet is retried hourly, never "sent" to the console inbox instead.
 
 Per platform: at most `delivery.concurrency[platform]` sends at once and, when configured,
 at most `delivery.rate_per_second[platform]`. RetryLater (429, 5xx, timeouts) retries with
@@ -22,6 +28,7 @@ import logging
 import random
 import time
 from collections import defaultdict
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
@@ -30,6 +37,7 @@ from sqlalchemy import update
 
 from cadences.bulk import Bulk
 from cadences.claims import claim_rows
+from cadences.delivery_targets import CHAT_PLATFORMS, NoChatIdentity, route_to_current_identity
 from cadences.notifier import Notifier, OutboundMessage, PermanentFailure, RetryLater, Sent, Unreachable
 from cadences.settings import DeliveryPolicy
 from storage.db import Database
@@ -82,13 +90,23 @@ class DeliverySender:
     def __init__(
         self, db: Database, notifier: Notifier, policy: DeliveryPolicy | None = None, *,
         lease: timedelta = timedelta(minutes=5), send_timeout: float = 30.0, rng: random.Random | None = None,
+        chat_platforms: Collection[str] = (), clock: Callable[[], float] = time.monotonic,
+        renew_every: float | None = None,
     ) -> None:
+        """`chat_platforms`: the chat platforms enabled in this process (slack, teams), for
+        resolving people's addresses at send time. `clock` (monotonic seconds) and
+        `renew_every` (seconds between lease renewals, default a third of `lease`) are for tests.
+        """
         self.db = db
         self.notifier = notifier
         self.policy = policy or DeliveryPolicy()
         self.lease = lease
         self.send_timeout = send_timeout
         self.rng = rng or random.Random()
+        self.chat_platforms = frozenset(chat_platforms) & frozenset(CHAT_PLATFORMS)
+        self.clock = clock
+        self.renew_every = renew_every or self.lease.total_seconds() / 3
+        self._renewal = asyncio.Event()
         self._semaphores: dict[str, asyncio.Semaphore] = {}
         self._pacers: dict[str, _Pacer] = {}
         self._handed_over = SendResult()  # sent by send_claimed since the last run_once
@@ -100,16 +118,17 @@ class DeliverySender:
         prompts of this tick), so a tick reports every message it sent.
         """
         result = SendResult(reclaimed=await self.reclaim_expired(now))
-        started = time.monotonic()
+        started = self.clock()
         while True:
             lease_until = self.lease_until(now, started)
             async with self.db.transaction() as session:
                 bulk = await Bulk.of(session)
                 rows = await self.claim_due(bulk, now, lease_until)
                 rows = await self._cancel_closed_checkins(bulk, rows, result)
-            result.claimed += len(rows)
-            if rows:
-                await self._send_batch(rows, now, started, lease_until, result)
+                rows, held = await self._route(bulk, rows)
+            result.claimed += len(rows) + len(held)
+            if rows or held:
+                await self._send_batch(rows, now, started, lease_until, result, held=held)
             if result.claimed == 0 or len(rows) < self.policy.batch_size:
                 result.add(self._handed_over)
                 self._handed_over = SendResult()
@@ -117,7 +136,7 @@ class DeliverySender:
 
     def lease_until(self, now: datetime, started: float) -> datetime:
         """The lease for rows claimed now, in the frame of `now` (a tick that began at `started`)."""
-        return now + timedelta(seconds=time.monotonic() - started) + self.lease
+        return now + timedelta(seconds=self.clock() - started) + self.lease
 
     def claimed_values(self, lease_until: datetime) -> dict[str, Any]:
         """Columns of a Delivery written already claimed by this process (see `send_claimed`)."""
@@ -133,8 +152,31 @@ class DeliverySender:
         """
         if messages:
             self._handed_over.claimed += len(messages)
-            await self._send_batch([_Claimed(message, 0) for message in messages], now, started, lease_until,
-                                   self._handed_over)
+            rows, held = [_Claimed(message, 0) for message in messages], []
+            if self.chat_platforms:
+                async with self.db.transaction() as session:
+                    rows, held = await self._route(await Bulk.of(session), rows)
+            await self._send_batch(rows, now, started, lease_until, self._handed_over, held=held)
+
+    async def next_lease_renewal(self) -> None:
+        """Wait until this sender next renews the lease of a batch in flight."""
+        await self._renewal.wait()
+
+    async def _route(self, bulk: Bulk, rows: list[_Claimed]) -> tuple[list[_Claimed], list[tuple[_Claimed, Exception]]]:
+        """Rows to send, re-addressed to their people's current identities, and rows held back."""
+        if not self.chat_platforms or not rows:
+            return rows, []
+        moved, held = await route_to_current_identity(bulk, [row.message for row in rows], self.chat_platforms)
+        if not moved and not held:
+            return rows, []
+        send, hold = [], []
+        for row in rows:
+            delivery_id = row.message.delivery_id
+            if delivery_id in held:
+                hold.append((row, held[delivery_id]))
+            else:
+                send.append(row._replace(message=moved[delivery_id]) if delivery_id in moved else row)
+        return send, hold
 
     async def reclaim_expired(self, now: datetime) -> int:
         """Rows left `sending` by a process that died go back to `pending`."""
@@ -190,10 +232,14 @@ class DeliverySender:
         return [row for row in rows if row.message.delivery_id not in keep]
 
     async def _send_batch(
-        self, rows: list[_Claimed], now: datetime, started: float, lease_until: datetime, result: SendResult
+        self, rows: list[_Claimed], now: datetime, started: float, lease_until: datetime, result: SendResult,
+        *, held: list[tuple[_Claimed, Exception]] = (),
     ) -> None:
         """Per platform, `concurrency` workers take the rows in turn (no task per message)."""
-        buffer = _Results(self, lease_until, result)
+        buffer = _Results(self, lease_until, result, now=now, started=started,
+                          ids=[row.message.delivery_id for row in (*rows, *(row for row, _ in held))])
+        for row, reason in held:
+            buffer.add(row, reason, now + timedelta(seconds=self.clock() - started))
         by_platform: dict[str, list[_Claimed]] = defaultdict(list)
         for row in rows:
             by_platform[row.message.platform].append(row)
@@ -208,18 +254,43 @@ class DeliverySender:
             count = min(len(queue), self.policy.concurrency.get(platform, DEFAULT_CONCURRENCY))
             workers += [self._work(pending, semaphore, self._pacers[platform], buffer, now, started)
                         for _ in range(count)]
-        await asyncio.gather(*workers)
+        stop = asyncio.Event()
+        keeper = asyncio.create_task(self._keep_lease(buffer, stop)) if workers else None
+        try:
+            await asyncio.gather(*workers)
+        finally:
+            stop.set()
+            if keeper is not None:
+                await keeper
         await buffer.flush()
+
+    async def _keep_lease(self, buffer: "_Results", stop: asyncio.Event) -> None:
+        while True:
+            try:
+                await asyncio.wait_for(stop.wait(), self.renew_every)
+                return
+            except TimeoutError:
+                pass
+            try:
+                await buffer.renew()
+            except Exception:  # the database is away: rows whose lease runs out are not started
+                log.warning("renewing the lease of %d messages in flight failed", len(buffer.ids), exc_info=True)
+                continue
+            renewal, self._renewal = self._renewal, asyncio.Event()
+            renewal.set()
 
     async def _work(self, pending, semaphore: asyncio.Semaphore, pacer: _Pacer, buffer: "_Results",
                     now: datetime, started: float) -> None:
         # The semaphore still bounds the platform across overlapping runs in one process.
+        clock = self.clock
         for row in pending:
             async with semaphore:
                 if pacer.interval:
                     await pacer.wait()
+                if clock() >= buffer.last_start:
+                    continue  # too little lease left to send it: the row is reclaimed after the lease
                 outcome = await self._deliver(row.message)
-            if buffer.add(row, outcome, now + timedelta(seconds=time.monotonic() - started)):
+            if buffer.add(row, outcome, now + timedelta(seconds=clock() - started)):
                 await buffer.flush()
 
     async def _deliver(self, message: OutboundMessage) -> Sent | Exception:
@@ -248,14 +319,34 @@ class _Claimed(NamedTuple):
 class _Results:
     """Outcomes waiting to be written; flushed every FLUSH_EVERY so few are ever in doubt."""
 
-    def __init__(self, sender: DeliverySender, lease_until: datetime, result: SendResult) -> None:
+    def __init__(self, sender: DeliverySender, lease_until: datetime, result: SendResult, *, now: datetime,
+                 started: float, ids: list[int]) -> None:
         self.sender = sender
-        self.lease_until = lease_until
         self.result = result
+        self.now, self.started, self.ids = now, started, ids
+        self._hold(lease_until)
         self.updates: list[tuple] = []  # status, attempts, sent_at, ref, error, next attempt, id
         self.unreachable: dict[int, str] = {}
         self.lock = asyncio.Lock()
         self.last_flush = time.monotonic()
+
+    def _hold(self, lease_until: datetime) -> None:
+        self.lease_until = lease_until
+        # On the sender's clock: the last moment a send can start and still end within the lease.
+        self.last_start = self.started + (lease_until - self.now).total_seconds() - self.sender.send_timeout
+
+    async def renew(self) -> None:
+        """Extend the lease of this batch's rows still being sent (results wait meanwhile)."""
+        async with self.lock:
+            renewed = self.sender.lease_until(self.now, self.started)
+            async with self.sender.db.transaction() as session:
+                bulk = await Bulk.of(session)
+                matching, ids = bulk.ids_in("id", self.ids)
+                await bulk.fetch(
+                    f"UPDATE delivery SET claimed_until = ? WHERE {matching} AND status = ? AND claimed_until = ?",
+                    (bulk.time(renewed), ids, _SENDING, bulk.time(self.lease_until)),
+                )
+            self._hold(renewed)
 
     def add(self, row: _Claimed, outcome: Sent | Exception, at: datetime) -> bool:
         """Record an outcome; True when the caller should flush now."""
