@@ -29,16 +29,16 @@ import random
 import time
 from collections import defaultdict
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import update
 
 from cadences.bulk import Bulk
 from cadences.claims import claim_rows
-from cadences.delivery_targets import CHAT_PLATFORMS, NoChatIdentity, route_to_current_identity
+from cadences.delivery_targets import CHAT_PLATFORMS, route_to_current_identity
 from cadences.notifier import Notifier, OutboundMessage, PermanentFailure, RetryLater, Sent, Unreachable
+from cadences.send_results import BatchResults, Claimed, SendResult
 from cadences.settings import DeliveryPolicy
 from storage.db import Database
 from storage.models import CheckInStatus, Delivery, DeliveryStatus
@@ -46,27 +46,9 @@ from storage.models import CheckInStatus, Delivery, DeliveryStatus
 log = logging.getLogger(__name__)
 DELIVERY = Delivery.__table__
 _D = DELIVERY.c
-FLUSH_EVERY = 50  # results written once this many are waiting and…
-FLUSH_INTERVAL = 0.2  # …this many seconds passed since the last write (or 20×FLUSH_EVERY waiting)
 DEFAULT_CONCURRENCY = 8
-_SENT, _SENDING = DeliveryStatus.sent.value, DeliveryStatus.sending.value  # enum .value is slow per row
 _CLOSED_CHECKIN = (CheckInStatus.answered.value, CheckInStatus.missed.value, CheckInStatus.skipped.value)
 _CHECKIN_TEMPLATES = ("checkin_prompt", "checkin_reminder")
-
-
-@dataclass
-class SendResult:
-    claimed: int = 0
-    sent: int = 0
-    retried: int = 0
-    failed: int = 0
-    unreachable: int = 0
-    cancelled: int = 0
-    reclaimed: int = 0
-
-    def add(self, other: "SendResult") -> None:
-        for name in self.__dataclass_fields__:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
 class _Pacer:
@@ -152,7 +134,7 @@ class DeliverySender:
         """
         if messages:
             self._handed_over.claimed += len(messages)
-            rows, held = [_Claimed(message, 0) for message in messages], []
+            rows, held = [Claimed(message, 0) for message in messages], []
             if self.chat_platforms:
                 async with self.db.transaction() as session:
                     rows, held = await self._route(await Bulk.of(session), rows)
@@ -162,7 +144,7 @@ class DeliverySender:
         """Wait until this sender next renews the lease of a batch in flight."""
         await self._renewal.wait()
 
-    async def _route(self, bulk: Bulk, rows: list[_Claimed]) -> tuple[list[_Claimed], list[tuple[_Claimed, Exception]]]:
+    async def _route(self, bulk: Bulk, rows: list[Claimed]) -> tuple[list[Claimed], list[tuple[Claimed, Exception]]]:
         """Rows to send, re-addressed to their people's current identities, and rows held back."""
         if not self.chat_platforms or not rows:
             return rows, []
@@ -189,7 +171,7 @@ class DeliverySender:
             )
             return len(found.all())
 
-    async def claim_due(self, bulk: Bulk, now: datetime, lease_until: datetime) -> list[_Claimed]:
+    async def claim_due(self, bulk: Bulk, now: datetime, lease_until: datetime) -> list[Claimed]:
         rows = await claim_rows(
             bulk, DELIVERY, where="status = ? AND next_attempt_at <= ?",
             parameters=(DeliveryStatus.pending.value, bulk.time(now)), order_by="next_attempt_at",
@@ -200,14 +182,14 @@ class DeliverySender:
         )
         read_json = bulk.read_json
         return [
-            _Claimed(OutboundMessage(
+            Claimed(OutboundMessage(
                 delivery_id=id_, idempotency_key=key, platform=platform, address=address, template=template,
                 context=read_json(context) or {}, person_id=person_id, replace_ref=replaces_ref,
             ), attempts)
             for id_, key, platform, address, template, context, person_id, replaces_ref, attempts in rows
         ]
 
-    async def _cancel_closed_checkins(self, bulk: Bulk, rows: list[_Claimed], result: SendResult) -> list[_Claimed]:
+    async def _cancel_closed_checkins(self, bulk: Bulk, rows: list[Claimed], result: SendResult) -> list[Claimed]:
         checkin_ids = {
             row.message.context.get("checkin_id"): row.message.delivery_id for row in rows
             if row.message.template in _CHECKIN_TEMPLATES and row.message.idempotency_key.startswith("checkin:")
@@ -232,15 +214,15 @@ class DeliverySender:
         return [row for row in rows if row.message.delivery_id not in keep]
 
     async def _send_batch(
-        self, rows: list[_Claimed], now: datetime, started: float, lease_until: datetime, result: SendResult,
-        *, held: list[tuple[_Claimed, Exception]] = (),
+        self, rows: list[Claimed], now: datetime, started: float, lease_until: datetime, result: SendResult,
+        *, held: list[tuple[Claimed, Exception]] = (),
     ) -> None:
         """Per platform, `concurrency` workers take the rows in turn (no task per message)."""
-        buffer = _Results(self, lease_until, result, now=now, started=started,
+        buffer = BatchResults(self, lease_until, result, now=now, started=started,
                           ids=[row.message.delivery_id for row in (*rows, *(row for row, _ in held))])
         for row, reason in held:
             buffer.add(row, reason, now + timedelta(seconds=self.clock() - started))
-        by_platform: dict[str, list[_Claimed]] = defaultdict(list)
+        by_platform: dict[str, list[Claimed]] = defaultdict(list)
         for row in rows:
             by_platform[row.message.platform].append(row)
         workers = []
@@ -264,7 +246,7 @@ class DeliverySender:
                 await keeper
         await buffer.flush()
 
-    async def _keep_lease(self, buffer: "_Results", stop: asyncio.Event) -> None:
+    async def _keep_lease(self, buffer: "BatchResults", stop: asyncio.Event) -> None:
         while True:
             try:
                 await asyncio.wait_for(stop.wait(), self.renew_every)
@@ -279,7 +261,7 @@ class DeliverySender:
             renewal, self._renewal = self._renewal, asyncio.Event()
             renewal.set()
 
-    async def _work(self, pending, semaphore: asyncio.Semaphore, pacer: _Pacer, buffer: "_Results",
+    async def _work(self, pending, semaphore: asyncio.Semaphore, pacer: _Pacer, buffer: "BatchResults",
                     now: datetime, started: float) -> None:
         # The semaphore still bounds the platform across overlapping runs in one process.
         clock = self.clock
@@ -309,97 +291,3 @@ class DeliverySender:
         """Full jitter: uniform(0, min(cap, base·2^(attempt-1))), never below `retry_after`."""
         ceiling = min(self.policy.max_backoff_seconds, self.policy.base_backoff_seconds * 2 ** (attempt - 1))
         return max(self.rng.uniform(0, ceiling), retry_after or 0.0, 0.001)
-
-
-class _Claimed(NamedTuple):
-    message: OutboundMessage
-    attempts: int  # before this one
-
-
-class _Results:
-    """Outcomes waiting to be written; flushed every FLUSH_EVERY so few are ever in doubt."""
-
-    def __init__(self, sender: DeliverySender, lease_until: datetime, result: SendResult, *, now: datetime,
-                 started: float, ids: list[int]) -> None:
-        self.sender = sender
-        self.result = result
-        self.now, self.started, self.ids = now, started, ids
-        self._hold(lease_until)
-        self.updates: list[tuple] = []  # status, attempts, sent_at, ref, error, next attempt, id
-        self.unreachable: dict[int, str] = {}
-        self.lock = asyncio.Lock()
-        self.last_flush = time.monotonic()
-
-    def _hold(self, lease_until: datetime) -> None:
-        self.lease_until = lease_until
-        # On the sender's clock: the last moment a send can start and still end within the lease.
-        self.last_start = self.started + (lease_until - self.now).total_seconds() - self.sender.send_timeout
-
-    async def renew(self) -> None:
-        """Extend the lease of this batch's rows still being sent (results wait meanwhile)."""
-        async with self.lock:
-            renewed = self.sender.lease_until(self.now, self.started)
-            async with self.sender.db.transaction() as session:
-                bulk = await Bulk.of(session)
-                matching, ids = bulk.ids_in("id", self.ids)
-                await bulk.fetch(
-                    f"UPDATE delivery SET claimed_until = ? WHERE {matching} AND status = ? AND claimed_until = ?",
-                    (bulk.time(renewed), ids, _SENDING, bulk.time(self.lease_until)),
-                )
-            self._hold(renewed)
-
-    def add(self, row: _Claimed, outcome: Sent | Exception, at: datetime) -> bool:
-        """Record an outcome; True when the caller should flush now."""
-        attempts = row.attempts + 1
-        delivery_id = row.message.delivery_id
-        if isinstance(outcome, Sent):
-            change = (_SENT, attempts, at, outcome.message_ref, None, None, delivery_id)
-            self.result.sent += 1
-        elif isinstance(outcome, Unreachable):
-            change = (DeliveryStatus.unreachable.value, attempts, None, None, outcome.reason[:500], None, delivery_id)
-            if row.message.person_id is not None:
-                self.unreachable[row.message.person_id] = outcome.reason[:200]
-            self.result.unreachable += 1
-        elif isinstance(outcome, RetryLater) and attempts < self.sender.policy.max_attempts:
-            delay = self.sender.backoff(attempts, outcome.retry_after)
-            change = (DeliveryStatus.pending.value, attempts, None, None, outcome.reason[:500],
-                      at + timedelta(seconds=delay), delivery_id)
-            self.result.retried += 1
-        else:
-            reason = getattr(outcome, "reason", str(outcome))
-            change = (DeliveryStatus.failed.value, attempts, None, None,
-                      f"after {attempts} attempt(s): {reason}"[:500], None, delivery_id)
-            self.result.failed += 1
-        self.updates.append(change)
-        waiting = len(self.updates)
-        return not self.lock.locked() and (waiting >= 20 * FLUSH_EVERY or (
-            waiting >= FLUSH_EVERY and time.monotonic() - self.last_flush >= FLUSH_INTERVAL
-        ))
-
-    async def flush(self) -> None:
-        async with self.lock:
-            self.last_flush = time.monotonic()
-            updates, self.updates = self.updates, []
-            unreachable, self.unreachable = self.unreachable, {}
-            if not updates:
-                return
-            async with self.sender.db.transaction() as session:
-                await _write_outcomes(await Bulk.of(session), updates, unreachable, self.lease_until)
-
-
-async def _write_outcomes(bulk: Bulk, updates: list[tuple], unreachable: dict[int, str], lease_until: datetime) -> None:
-    time_, lease, sending = bulk.time, bulk.time(lease_until), _SENDING
-    await bulk.execute_many(
-        "UPDATE delivery SET status = ?, attempts = ?, sent_at = ?, message_ref = ?, last_error = ?,"
-        " claimed_until = NULL, next_attempt_at = COALESCE(?, next_attempt_at)"
-        " WHERE id = ? AND claimed_until = ? AND status = ?",
-        [(status, attempts, time_(sent_at), ref, error, time_(next_at), delivery_id, lease, sending)
-         for status, attempts, sent_at, ref, error, next_at, delivery_id in updates],
-    )
-    for person_id, reason in unreachable.items():
-        await bulk.fetch("UPDATE person SET unreachable_reason = ? WHERE id = ?", (reason, person_id))
-        await bulk.fetch(
-            "UPDATE delivery SET status = ?, last_error = ? WHERE person_id = ? AND status = ?",
-            (DeliveryStatus.cancelled.value, f"person unreachable: {reason}"[:500], person_id,
-             DeliveryStatus.pending.value),
-        )

@@ -1,0 +1,134 @@
+"""What a batch of sends turned into, written back in a few statements, under the batch's lease.
+
+Results wait in `BatchResults` and are flushed every FLUSH_EVERY (so few are ever in doubt
+after a crash); each write applies only while the row is still `sending` under this batch's
+lease. `renew` extends that lease for rows still in flight (cadences.sender keeps it alive).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, NamedTuple
+
+from cadences.bulk import Bulk
+from cadences.notifier import OutboundMessage, RetryLater, Sent, Unreachable
+from storage.models import DeliveryStatus
+
+if TYPE_CHECKING:
+    from cadences.sender import DeliverySender
+
+FLUSH_EVERY = 50  # results written once this many are waiting and…
+FLUSH_INTERVAL = 0.2  # …this many seconds passed since the last write (or 20×FLUSH_EVERY waiting)
+_SENT, _SENDING = DeliveryStatus.sent.value, DeliveryStatus.sending.value  # enum .value is slow per row
+
+
+@dataclass
+class SendResult:
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    unreachable: int = 0
+    cancelled: int = 0
+    reclaimed: int = 0
+
+    def add(self, other: "SendResult") -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+class Claimed(NamedTuple):
+    message: OutboundMessage
+    attempts: int  # before this one
+
+
+class BatchResults:
+    """Outcomes waiting to be written; flushed every FLUSH_EVERY so few are ever in doubt."""
+
+    def __init__(self, sender: DeliverySender, lease_until: datetime, result: SendResult, *, now: datetime,
+                 started: float, ids: list[int]) -> None:
+        self.sender = sender
+        self.result = result
+        self.now, self.started, self.ids = now, started, ids
+        self._hold(lease_until)
+        self.updates: list[tuple] = []  # status, attempts, sent_at, ref, error, next attempt, id
+        self.unreachable: dict[int, str] = {}
+        self.lock = asyncio.Lock()
+        self.last_flush = time.monotonic()
+
+    def _hold(self, lease_until: datetime) -> None:
+        self.lease_until = lease_until
+        # On the sender's clock: the last moment a send can start and still end within the lease.
+        self.last_start = self.started + (lease_until - self.now).total_seconds() - self.sender.send_timeout
+
+    async def renew(self) -> None:
+        """Extend the lease of this batch's rows still being sent (results wait meanwhile)."""
+        async with self.lock:
+            renewed = self.sender.lease_until(self.now, self.started)
+            async with self.sender.db.transaction() as session:
+                bulk = await Bulk.of(session)
+                matching, ids = bulk.ids_in("id", self.ids)
+                await bulk.fetch(
+                    f"UPDATE delivery SET claimed_until = ? WHERE {matching} AND status = ? AND claimed_until = ?",
+                    (bulk.time(renewed), ids, _SENDING, bulk.time(self.lease_until)),
+                )
+            self._hold(renewed)
+
+    def add(self, row: Claimed, outcome: Sent | Exception, at: datetime) -> bool:
+        """Record an outcome; True when the caller should flush now."""
+        attempts = row.attempts + 1
+        delivery_id = row.message.delivery_id
+        if isinstance(outcome, Sent):
+            change = (_SENT, attempts, at, outcome.message_ref, None, None, delivery_id)
+            self.result.sent += 1
+        elif isinstance(outcome, Unreachable):
+            change = (DeliveryStatus.unreachable.value, attempts, None, None, outcome.reason[:500], None, delivery_id)
+            if row.message.person_id is not None:
+                self.unreachable[row.message.person_id] = outcome.reason[:200]
+            self.result.unreachable += 1
+        elif isinstance(outcome, RetryLater) and attempts < self.sender.policy.max_attempts:
+            delay = self.sender.backoff(attempts, outcome.retry_after)
+            change = (DeliveryStatus.pending.value, attempts, None, None, outcome.reason[:500],
+                      at + timedelta(seconds=delay), delivery_id)
+            self.result.retried += 1
+        else:
+            reason = getattr(outcome, "reason", str(outcome))
+            change = (DeliveryStatus.failed.value, attempts, None, None,
+                      f"after {attempts} attempt(s): {reason}"[:500], None, delivery_id)
+            self.result.failed += 1
+        self.updates.append(change)
+        waiting = len(self.updates)
+        return not self.lock.locked() and (waiting >= 20 * FLUSH_EVERY or (
+            waiting >= FLUSH_EVERY and time.monotonic() - self.last_flush >= FLUSH_INTERVAL
+        ))
+
+    async def flush(self) -> None:
+        async with self.lock:
+            self.last_flush = time.monotonic()
+            updates, self.updates = self.updates, []
+            unreachable, self.unreachable = self.unreachable, {}
+            if not updates:
+                return
+            async with self.sender.db.transaction() as session:
+                await _write_outcomes(await Bulk.of(session), updates, unreachable, self.lease_until)
+
+
+async def _write_outcomes(bulk: Bulk, updates: list[tuple], unreachable: dict[int, str], lease_until: datetime) -> None:
+    time_, lease, sending = bulk.time, bulk.time(lease_until), _SENDING
+    await bulk.execute_many(
+        "UPDATE delivery SET status = ?, attempts = ?, sent_at = ?, message_ref = ?, last_error = ?,"
+        " claimed_until = NULL, next_attempt_at = COALESCE(?, next_attempt_at)"
+        " WHERE id = ? AND claimed_until = ? AND status = ?",
+        [(status, attempts, time_(sent_at), ref, error, time_(next_at), delivery_id, lease, sending)
+         for status, attempts, sent_at, ref, error, next_at, delivery_id in updates],
+    )
+    for person_id, reason in unreachable.items():
+        await bulk.fetch("UPDATE person SET unreachable_reason = ? WHERE id = ?", (reason, person_id))
+        await bulk.fetch(
+            "UPDATE delivery SET status = ?, last_error = ? WHERE person_id = ? AND status = ?",
+            (DeliveryStatus.cancelled.value, f"person unreachable: {reason}"[:500], person_id,
+             DeliveryStatus.pending.value),
+        )
