@@ -106,12 +106,13 @@ class DeliverySender:
             async with self.db.transaction() as session:
                 bulk = await Bulk.of(session)
                 rows = await self.claim_due(bulk, now, lease_until)
+                claimed = len(rows)
                 rows = await self._cancel_closed_checkins(bulk, rows, result)
                 rows, held = await self._route(bulk, rows)
             result.claimed += len(rows) + len(held)
             if rows or held:
                 await self._send_batch(rows, now, started, lease_until, result, held=held)
-            if result.claimed == 0 or len(rows) < self.policy.batch_size:
+            if claimed < self.policy.batch_size:  # a full batch may have more behind it
                 result.add(self._handed_over)
                 self._handed_over = SendResult()
                 return result

@@ -119,3 +119,13 @@ async def test_without_a_chat_platform_the_console_inbox_still_gets_everyone(db:
     console = RecordingPlatform()
     sender = DeliverySender(db, PlatformNotifier({"console": console}), DeliveryPolicy(), chat_platforms={"console"})
     assert (await sender.run_once(NOW)).sent == 1 and list(console.received) == ["test:1:prompt"]
+
+
+async def test_people_waiting_for_an_identity_do_not_hold_up_those_queued_behind_them(db: Database) -> None:
+    waiting = [await add_person(db, f"w{n}@example.com") for n in range(3)]
+    linked = await add_person(db, "eve@example.com", slack_user_id="U0EVE")
+    for person_id in (*waiting, linked):
+        await queue_prompt(db, person_id)
+    console, slack = RecordingPlatform(), SlackPlatform()
+    result = await slack_sender(db, console, slack, batch_size=1).run_once(NOW)  # one row per claim
+    assert (result.retried, result.sent) == (3, 1) and slack.addresses == ["U0EVE"] and not console.received
