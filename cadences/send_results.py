@@ -62,7 +62,8 @@ class BatchResults:
     def _hold(self, lease_until: datetime) -> None:
         self.lease_until = lease_until
         # On the sender's clock: the last moment a send can start and still end within the lease.
-        self.last_start = self.started + (lease_until - self.now).total_seconds() - self.sender.send_timeout
+        left = (lease_until - self.now).total_seconds()  # a short lease (tests) keeps half of itself
+        self.last_start = self.started + left - min(self.sender.send_timeout, self.sender.lease.total_seconds() / 2)
 
     async def renew(self) -> None:
         """Extend the lease of this batch's rows still being sent (results wait meanwhile)."""
