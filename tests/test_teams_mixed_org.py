@@ -30,4 +30,7 @@ async def test_one_tick_prompts_slack_people_in_slack_and_teams_people_in_teams(
             rows = (await session.exec(select(Delivery).where(Delivery.template == "checkin_prompt"))).all()
         by_address = {row.address: row.platform for row in rows}
         assert by_address["UALICE"] == "slack" and by_address["a:conv-bob"] == "teams"
-        assert all(row.status == "sent" for row in rows)
+        assert all(row.status == "sent" for row in rows if row.platform != "console")
+        # people with neither Slack nor Teams wait for one (never "sent" to the console inbox)
+        assert all(row.status == "pending" and "no Slack or Teams identity" in row.last_error
+                   for row in rows if row.platform == "console")
