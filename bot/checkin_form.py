@@ -17,8 +17,9 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-from storage.models import NOTE_MAX, TEXT_MAX
+from storage.models import NOTE_MAX, TEXT_MAX, progress_between
 
 MAX_BLOCKERS = 3
 MAX_WINS = 3
@@ -60,6 +61,29 @@ class CheckInForm:
             names += [f"win.{n}.text", f"win.{n}.kr", f"win.{n}.share"]
         names += [f"reflection.{n}" for n in range(1, len(self.questions) + 1)]
         return names
+
+
+def prompt_context(form: CheckInForm) -> dict[str, Any]:
+    """The `checkin_prompt` template context for a form (the shape the planner puts in the
+    outbox), plus what a surface needs to draw the form itself."""
+    return {
+        "checkin_id": form.checkin_id,
+        "person": {"name": form.person_name, "email": ""},
+        "cadence": form.cadence,
+        "kind": form.kind,
+        "period": form.period,
+        "period_label": form.period_label,
+        "reminder": False,
+        "key_results": [
+            {"id": kr.id, "key": kr.key, "title": kr.title, "unit": kr.unit, "baseline": kr.baseline,
+             "target": kr.target, "current": kr.current, "confidence": kr.confidence,
+             "progress": progress_between(kr.baseline, kr.target, kr.current)}
+            for kr in form.key_results
+        ],
+        "questions": list(form.questions),
+        "max_blockers": form.max_blockers,
+        "max_wins": form.max_wins,
+    }
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,7 +60,7 @@ def longest_answers(form: CheckInForm) -> dict[str, str]:
 
 
 def prompt_context(form: CheckInForm, *, reminder: bool = False) -> dict:
-    from bot.teams.cards import form_context
+    from bot.checkin_form import prompt_context as form_context
 
     context = form_context(form)
     context.update(reminder=reminder, person={"name": form.person_name, "email": "e" * 200 + "@example.com"})

@@ -14,12 +14,11 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.checkin_form import CheckInForm
+from bot.checkin_form import CheckInForm, prompt_context
 from bot.platform import FormRejected, Intent, Reply, ShowForm
 from bot.slack.blocks import SlackMessages
 from bot.slack.client import shared_session
 from bot.slack.modal import FormTooLarge, checkin_view
-from storage.models import progress_between
 
 log = logging.getLogger(__name__)
 
@@ -33,20 +32,6 @@ class Where:
     is_direct: bool = True
     response_url: str | None = None
     trigger_id: str | None = None
-
-
-def prompt_context_from_form(form: CheckInForm) -> dict[str, Any]:
-    """The checkin_prompt context for a form we cannot open as a modal (no trigger id)."""
-    return {
-        "checkin_id": form.checkin_id, "person": {"name": form.person_name, "email": ""},
-        "cadence": form.cadence, "kind": form.kind, "period": form.period, "period_label": form.period_label,
-        "reminder": False,
-        "key_results": [
-            {"id": kr.id, "key": kr.key, "title": kr.title, "unit": kr.unit, "baseline": kr.baseline,
-             "target": kr.target, "current": kr.current, "confidence": kr.confidence, "progress": progress_between(kr.baseline, kr.target, kr.current)}
-            for kr in form.key_results
-        ],
-    }
 
 
 class IntentRenderer:
@@ -93,5 +78,5 @@ class IntentRenderer:
         if where.trigger_id:
             await self.client.views_open(trigger_id=where.trigger_id, view=view)
         else:
-            payload = self.messages.message("checkin_prompt", prompt_context_from_form(form))
+            payload = self.messages.message("checkin_prompt", prompt_context(form))
             await self.client.chat_postMessage(channel=where.user_id, **payload)

@@ -15,7 +15,7 @@ from typing import Any
 
 from botbuilder.schema import Activity, ActivityTypes, Attachment
 
-from bot.checkin_form import CheckInForm, parse_value
+from bot.checkin_form import CheckInForm, parse_value, prompt_context
 from messages.filters import rich_text
 from messages.render import Renderer
 
@@ -99,41 +99,6 @@ def _left_out_note(count: int) -> dict[str, Any]:
             "text": f"… {count} more lines are not shown: a Teams message has a size limit."}
 
 
-def form_context(form: CheckInForm) -> dict[str, Any]:
-    """The checkin_prompt context for a CheckInForm (the same shape cadences put in the outbox)."""
-    key_results = []
-    for kr in form.key_results:
-        span = kr.target - kr.baseline
-        value = kr.baseline if kr.current is None else kr.current
-        progress = 1.0 if span == 0 else max(0.0, min(1.0, (value - kr.baseline) / span))
-        key_results.append(
-            {
-                "id": kr.id,
-                "key": kr.key,
-                "title": kr.title,
-                "unit": kr.unit,
-                "baseline": kr.baseline,
-                "target": kr.target,
-                "current": kr.current,
-                "confidence": kr.confidence,
-                "progress": progress,
-            }
-        )
-    return {
-        "checkin_id": form.checkin_id,
-        "person": {"name": form.person_name, "email": ""},
-        "cadence": form.cadence,
-        "kind": form.kind,
-        "period": form.period,
-        "period_label": form.period_label,
-        "reminder": False,
-        "key_results": key_results,
-        "questions": list(form.questions),
-        "max_blockers": form.max_blockers,
-        "max_wins": form.max_wins,
-    }
-
-
 def prefill_from(values: Mapping[str, str]) -> dict[str, Any]:
     """What a person typed, in the shape card inputs take (Input.Number wants a number)."""
     prefill: dict[str, Any] = {}
@@ -188,7 +153,7 @@ class TeamsCards:
         values: Mapping[str, str] | None = None,
         errors: Mapping[str, str] | None = None,
     ) -> dict[str, Any]:
-        context = form_context(form)
+        context = prompt_context(form)
         context["prefill"] = prefill_from(values or {})
         context["errors"] = dict(errors or {})
         return self.render("checkin_prompt", context)
