@@ -15,7 +15,7 @@ from typing import Annotated, Optional
 import typer
 from sqlalchemy import update
 
-from bot.checkin_form import CheckInForm
+from bot.checkin_form import CheckInForm, prompt_context as checkin_prompt_context
 from bot.cli import app, fail, run_async
 from bot.config import AppConfig, Organisation
 from bot.console.io import scripted
@@ -27,7 +27,7 @@ from cadences.outbox import enqueue_for_person
 from messages.filters import number
 from storage import migrate
 from storage.db import Database
-from storage.models import Delivery, DeliveryStatus, progress_between, utcnow
+from storage.models import Delivery, DeliveryStatus, utcnow
 from storage.repositories.people import active_people
 
 SHOWN_IN_FULL = ("priya.sharma@example.com", "emily.clark@example.com", "jonas.weber@example.com")
@@ -55,17 +55,7 @@ def scripted_answers(form: CheckInForm, email: str, step: int) -> list[str]:
 
 
 def prompt_context(form: CheckInForm, person) -> dict:
-    return {
-        "checkin_id": form.checkin_id, "person": {"name": person.name, "email": person.email},
-        "cadence": form.cadence, "kind": form.kind, "period": form.period, "period_label": form.period_label,
-        "reminder": False,
-        "key_results": [
-            {"id": kr.id, "key": kr.key, "title": kr.title, "unit": kr.unit, "baseline": kr.baseline,
-             "target": kr.target, "current": kr.current, "confidence": kr.confidence,
-             "progress": progress_between(kr.baseline, kr.target, kr.current)}
-            for kr in form.key_results
-        ],
-    }
+    return {**checkin_prompt_context(form), "person": {"name": person.name, "email": person.email}}
 
 
 async def send_prompts(router: Router) -> list:
