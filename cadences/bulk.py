@@ -11,7 +11,8 @@ them back unchanged:
 * aware datetimes → SQLite: naive UTC text `2026-03-02 08:00:00.000000`; PostgreSQL: the
   aware value (timestamptz). A naive datetime is refused, as UTCDateTime does.
 * dates → ISO text on SQLite, `date` on PostgreSQL.
-* JSON → `json.dumps` text (SQLAlchemy's asyncpg codec takes text too); read back parsed.
+* JSON → compact JSON text (storage.db.dumps_json; the asyncpg codec takes text too), read
+  back parsed.
 * a list of ids → SQLite `IN (SELECT value FROM json_each(?))`, PostgreSQL `= ANY($n)`:
   one parameter however many ids.
 Statements are written with `?` placeholders; PostgreSQL gets `$1, $2, …`.
@@ -19,7 +20,6 @@ Statements are written with `?` placeholders; PostgreSQL gets `$1, $2, …`.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timezone
 from functools import lru_cache
@@ -29,6 +29,8 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, Table
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.db import dumps_json, loads_json
 
 UTC = timezone.utc
 # Both drivers accept 32,767 parameters per statement; multi-row VALUES stay below it.
@@ -114,17 +116,17 @@ class Bulk:
 
     @staticmethod
     def json(value: Any) -> str:
-        return json.dumps(value)
+        return dumps_json(value)
 
     @staticmethod
     def read_json(value: Any) -> Any:
-        return json.loads(value) if isinstance(value, (str, bytes)) else value
+        return loads_json(value) if isinstance(value, (str, bytes)) else value
 
     def ids_in(self, column: str, ids: Iterable[int]) -> tuple[str, Any]:
         """A WHERE fragment matching `column` against many ids, and its one parameter."""
         if self.postgres:
             return f"{column} = ANY(?)", list(ids)
-        return f"{column} IN (SELECT value FROM json_each(?))", json.dumps(list(ids))
+        return f"{column} IN (SELECT value FROM json_each(?))", dumps_json(list(ids))
 
     async def fetch(self, text: str, parameters: Sequence[Any] = ()) -> list:
         result = await self.connection.exec_driver_sql(self.sql(text), tuple(parameters))

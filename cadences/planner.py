@@ -91,8 +91,10 @@ class Planner:
 
     Handing prompts over (instead of leaving them for the sender to claim) saves a claim
     query, an UPDATE and a JSON parse per prompt. The rows are written already claimed
-    (status `sending` with a lease) in the batch's transaction, so at most one batch is ever
-    in flight and a crash leaves them to the lease, exactly like claimed rows.
+    (status `sending` with a lease) in the batch's transaction, so a crash leaves them to the
+    lease, exactly like claimed rows. While one batch is being sent the next one is planned
+    and written (SQLite and the network work while the sends render), so at most two batches
+    are in flight.
     """
 
     def __init__(self, db: Database, settings: PlannerSettings, *, sender: DeliverySender | None = None) -> None:
@@ -173,14 +175,31 @@ class Planner:
         result = PlanResult(scheduled=await self.plan(now))
         rules = await self.rules_by_id()
         result.add(await advance_checkins(self.db, now=now, rules=rules, settings=self.settings))
-        while True:
-            batch = await self._prompt_due_batch(now, started)
-            result.add(batch)
-            if batch.claimed < self.settings.batch_size:
-                break
+        sending: asyncio.Task | None = None  # the previous batch's sends, while this one is planned
+        try:
+            while True:
+                batch, handed_over, lease_until = await self._prompt_due_batch(now, started)
+                result.add(batch)
+                if sending is not None:
+                    await sending
+                    sending = None
+                if handed_over:
+                    sending = asyncio.create_task(self.sender.send_claimed(
+                        handed_over, now=now, started=started, lease_until=lease_until))
+                if batch.claimed < self.settings.batch_size:
+                    break
+            if sending is not None:
+                await sending
+        finally:
+            if sending is not None and not sending.done():  # planning failed or was cancelled
+                sending.cancel()
+                await asyncio.gather(sending, return_exceptions=True)
         return result
 
-    async def _prompt_due_batch(self, now: datetime, started: float) -> "_BatchResult":
+    async def _prompt_due_batch(
+        self, now: datetime, started: float
+    ) -> tuple["_BatchResult", list[OutboundMessage], datetime | None]:
+        """Plan and write one batch; returns it with the prompts handed over to be sent."""
         result = _BatchResult()
         rules = await self.rules_by_id()
         lease_until = self.sender.lease_until(now, started) if self.sender else None
@@ -192,7 +211,7 @@ class Planner:
             )
             result.claimed = len(due)
             if not due:
-                return result
+                return result, [], lease_until
             people = await load_people(
                 session, (row.person_id for row in due), working_days=self.settings.working_days,
                 since=now.date() - timedelta(days=1),
@@ -212,9 +231,7 @@ class Planner:
                 plan.add(row, person.id, outcome, now)
             claimed = self.sender.claimed_values(lease_until) if self.sender else None
             handed_over = await plan.write(session, now, rules, people, result, claimed=claimed)
-        if handed_over:
-            await self.sender.send_claimed(handed_over, now=now, started=started, lease_until=lease_until)
-        return result
+        return result, handed_over, lease_until
 
 
 @dataclass

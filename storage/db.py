@@ -15,7 +15,9 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
+import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -51,6 +53,15 @@ def sync_url(url: str) -> str:
     raise ValueError(f"unsupported database {backend!r}: use sqlite:/// or postgresql://")
 
 
+def dumps_json(value: Any) -> str:
+    """JSON text for a JSON column (orjson: several times faster than `json.dumps`, and the
+    outbox stores one context per message). Compact, UTF-8 kept as is, non-string keys as text."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+loads_json = orjson.loads
+
+
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
@@ -61,6 +72,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA cache_size=-32768")
+    cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.close()
 
 
@@ -81,11 +94,12 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         # driver call is a hop to that thread, so the pool's extra rollback on check-in (the
         # session has already committed or rolled back) is left out.
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30}, pool_size=5, max_overflow=5,
-                                     pool_reset_on_return=None)
+                                     pool_reset_on_return=None, json_serializer=dumps_json, json_deserializer=loads_json)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
-    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True,
+                               json_serializer=dumps_json, json_deserializer=loads_json)
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
