@@ -128,9 +128,18 @@ class Bulk:
             return f"{column} = ANY(?)", list(ids)
         return f"{column} IN (SELECT value FROM json_each(?))", dumps_json(list(ids))
 
-    async def fetch(self, text: str, parameters: Sequence[Any] = ()) -> list:
+    async def fetch(self, text: str, parameters: Sequence[Any] = (), *, tuples: bool = False) -> list:
+        """The rows of a statement; with `tuples`, as the driver returns them (plain tuples on
+        SQLite, Records on asyncpg) instead of Row objects — hot paths that unpack rows save
+        the Row per row."""
         result = await self.connection.exec_driver_sql(self.sql(text), tuple(parameters))
-        return list(result.all()) if result.returns_rows else []
+        if not result.returns_rows:
+            return []
+        if not tuples:
+            return list(result.all())
+        rows = result.cursor.fetchall()  # the adapter fetched them with the statement
+        result.close()
+        return list(rows)
 
     async def execute_many(self, text: str, rows: Sequence[Sequence[Any]]) -> None:
         if rows:
@@ -153,9 +162,10 @@ class Bulk:
 
     async def insert(
         self, table: Table, rows: Sequence[Mapping[str, Any]], *, conflict_on: Sequence[str] = (),
-        returning: Sequence[str] = (),
+        returning: Sequence[str] = (), tuples: bool = False,
     ) -> list:
-        """INSERT rows (ON CONFLICT (conflict_on) DO NOTHING when given); RETURNING inserted rows.
+        """INSERT rows (ON CONFLICT (conflict_on) DO NOTHING when given); RETURNING inserted rows
+        (as `fetch` returns them).
 
         Columns missing from a row get their column default, as a Core insert would.
         """
@@ -172,7 +182,16 @@ class Bulk:
         if defaults:
             columns += tuple(defaults)
             rows = [{**row, **defaults} for row in rows]
-        values = self.encode(table, columns, rows)
+        return await self.insert_values(table, columns, self.encode(table, columns, rows), conflict_on=conflict_on,
+                                        returning=returning, tuples=tuples)
+
+    async def insert_values(
+        self, table: Table, columns: tuple[str, ...], values: Sequence[tuple], *, conflict_on: Sequence[str] = (),
+        returning: Sequence[str] = (), tuples: bool = False,
+    ) -> list:
+        """`insert` for rows already encoded (`encode`'s tuples): the fan-out builds them directly."""
+        if not values:
+            return []
         head = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES "
         tail = f" ON CONFLICT ({', '.join(conflict_on)}) DO NOTHING" if conflict_on else ""
         one = "(" + ", ".join("?" * len(columns)) + ")"
@@ -185,5 +204,5 @@ class Bulk:
         for start in range(0, len(values), per_statement):
             chunk = values[start : start + per_statement]
             text = head + ", ".join([one] * len(chunk)) + tail
-            inserted += await self.fetch(text, [value for row in chunk for value in row])
+            inserted += await self.fetch(text, [value for row in chunk for value in row], tuples=tuples)
         return inserted

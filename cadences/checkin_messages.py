@@ -18,13 +18,19 @@ from cadences.notifier import OutboundMessage
 from cadences.people import PersonFacts
 from cadences.periods import period_label
 from cadences.settings import CadenceRule
-from storage.models import CheckIn, CheckInStatus, DeliveryStatus
+from storage.models import CheckIn, CheckInStatus, Delivery, DeliveryStatus
 
 CHECKIN_TABLE = CheckIn.__table__
+DELIVERY_TABLE = Delivery.__table__
 _C = CHECKIN_TABLE.c
 MAX_DAYS_TO_NEXT_WORKING_DAY = 21
 # Plain strings, looked up once: an enum's `.value` costs microseconds, per row adds up.
-_PENDING = DeliveryStatus.pending.value
+_PENDING, _SENDING = DeliveryStatus.pending.value, DeliveryStatus.sending.value
+_PROMPTED = CheckInStatus.prompted.value
+_PROMPTED_COLUMNS = ("person_id", "cadence_id", "period", "status", "next_action_at", "period_ends_at", "prompted_at",
+                     "reminders_sent", "answered_at", "reflections")
+_DELIVERY_COLUMNS = ("idempotency_key", "person_id", "team_id", "platform", "address", "template", "context",
+                     "status", "attempts", "next_attempt_at", "replaces_ref", "created_at", "claimed_until")
 _STATUS_VALUES = {status: status.value for status in CheckInStatus}
 
 
@@ -62,15 +68,6 @@ def message_row(*, key: str, template: str, person: PersonFacts, context: dict[s
     }
 
 
-def outbound(row: dict[str, Any], delivery_id: int) -> OutboundMessage:
-    """The message of a Delivery row written by this process, without reading it back."""
-    return OutboundMessage(
-        delivery_id=delivery_id, idempotency_key=row["idempotency_key"], platform=row["platform"],
-        address=row["address"], template=row["template"], context=row["context"], person_id=row["person_id"],
-        replace_ref=row["replaces_ref"],
-    )
-
-
 def reminder_time(person: PersonFacts, earliest: datetime, period_ends_at: datetime) -> datetime | None:
     """`earliest`, moved to the same local time on the next working day; None past the period."""
     local = earliest.astimezone(zone(person.timezone))
@@ -94,20 +91,63 @@ async def insert_checkins(session: AsyncSession, rows: list[dict[str, Any]], *, 
     )
 
 
-def prompt_messages(
-    created: list, *, people: dict[int, PersonFacts], rules: dict[int, CadenceRule],
-    key_results: dict[int, list[dict[str, Any]]], now: datetime,
-) -> list[dict[str, Any]]:
-    """The `checkin_prompt` outbox rows for new check-ins (rows of id, person_id, cadence_id, period)."""
-    messages = []
-    for row in created:
-        person = people[row.person_id]
+async def insert_prompted(bulk: Bulk, prompts: list[tuple[int, int, tuple]], now: datetime) -> list:
+    """Insert `prompted` check-ins (person id, cadence id, (period, next action, period end)),
+    skipping any that exists; returns (id, person_id, cadence_id, period) of the new ones.
+
+    The fan-out's path: rows are built as stored tuples, each distinct (period, times) encoded
+    once, since everyone alike in zone and calendar shares them.
+    """
+    time_, stamp = bulk.time, bulk.time(now)
+    shared: dict[tuple, tuple] = {}
+    values = []
+    for person_id, cadence_id, prompt in prompts:
+        stored = shared.get(prompt)
+        if stored is None:
+            period, next_action_at, ends = prompt
+            stored = shared[prompt] = (period, _PROMPTED, time_(next_action_at), time_(ends), stamp, 0, None, "{}")
+        values.append((person_id, cadence_id, *stored))
+    return await bulk.insert_values(
+        CHECKIN_TABLE, _PROMPTED_COLUMNS, values, conflict_on=("person_id", "cadence_id", "period"),
+        returning=("id", "person_id", "cadence_id", "period"), tuples=True,
+    )
+
+
+async def enqueue_prompts(
+    bulk: Bulk, created: list, *, people: dict[int, PersonFacts], rules: dict[int, CadenceRule],
+    key_results: dict[int, list[dict[str, Any]]], now: datetime, lease_until: datetime | None,
+) -> list[OutboundMessage]:
+    """Queue the `checkin_prompt` of each new check-in (rows of id, person_id, cadence_id, period).
+
+    With `lease_until` the rows are written already claimed by this process (status `sending`,
+    see DeliverySender.send_claimed) and returned as messages to send; else they are `pending`
+    for the sender and nothing is returned.
+    """
+    stamp = bulk.time(now)
+    status, lease = (_PENDING, None) if lease_until is None else (_SENDING, bulk.time(lease_until))
+    dumps = bulk.json
+    values, contexts = [], []
+    for checkin_id, person_id, cadence_id, period in created:
+        person = people[person_id]
         context = checkin_context(
-            checkin_id=row.id, person=person, rule=rules[row.cadence_id], period=row.period,
-            reminder=False, key_results=key_results.get(row.person_id, []))
-        messages.append(message_row(
-            key=prompt_key(row.person_id, row.cadence_id, row.period), template="checkin_prompt",
-            person=person, context=context, now=now))
+            checkin_id=checkin_id, person=person, rule=rules[cadence_id], period=period,
+            reminder=False, key_results=key_results.get(person_id, []))
+        contexts.append(context)
+        values.append((prompt_key(person_id, cadence_id, period), person_id, None, person.platform, person.address,
+                       "checkin_prompt", dumps(context), status, 0, stamp, None, stamp, lease))
+    if lease_until is None:
+        await bulk.insert_values(DELIVERY_TABLE, _DELIVERY_COLUMNS, values, conflict_on=("idempotency_key",))
+        return []
+    ids = dict(await bulk.insert_values(
+        DELIVERY_TABLE, _DELIVERY_COLUMNS, values, conflict_on=("idempotency_key",),
+        returning=("idempotency_key", "id"), tuples=True))
+    messages = []
+    for (key, person_id, _, platform, address, template, *_), context in zip(values, contexts):
+        delivery_id = ids.get(key)
+        if delivery_id is not None:  # else queued before (another process, an earlier crash)
+            messages.append(OutboundMessage(
+                delivery_id=delivery_id, idempotency_key=key, platform=platform, address=address, template=template,
+                context=context, person_id=person_id))
     return messages
 
 

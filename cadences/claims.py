@@ -31,8 +31,10 @@ async def claim_rows(
     limit: int,
     values: Mapping[str, Any] | None,
     returning: Sequence[str],
+    tuples: bool = False,
 ) -> list:
-    """Lock up to `limit` rows matching `where` for this transaction, apply `values`, return them.
+    """Lock up to `limit` rows matching `where` for this transaction, apply `values`, return them
+    (as Bulk.fetch returns them: Row objects, or driver tuples with `tuples`).
 
     `values=None` only locks (the caller updates the rows later in the same transaction).
     """
@@ -45,11 +47,13 @@ async def claim_rows(
             return []
         matching, ids_parameter = bulk.ids_in("id", ids)
         if not values:
-            return await bulk.fetch(f"SELECT {columns} FROM {name} WHERE {matching}", (ids_parameter,))
+            return await bulk.fetch(f"SELECT {columns} FROM {name} WHERE {matching}", (ids_parameter,), tuples=tuples)
         return await bulk.fetch(
-            f"UPDATE {name} SET {assignments} WHERE {matching} RETURNING {columns}", (*values.values(), ids_parameter)
+            f"UPDATE {name} SET {assignments} WHERE {matching} RETURNING {columns}", (*values.values(), ids_parameter),
+            tuples=tuples,
         )
     return await bulk.fetch(
         f"UPDATE {name} SET {assignments or 'id = id'} WHERE id IN ({chosen}) RETURNING {columns}",
         (*(values or {}).values(), *parameters, limit),  # a no-op write still takes the write lock
+        tuples=tuples,
     )

@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from cadences.bulk import Bulk
 from cadences.calendar import WorkCalendar
 from cadences.outbox import person_target
-from storage.models import KeyResult
+from storage.models import progress_between  # KeyResult.progress, from plain columns
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,12 +26,6 @@ class PersonFacts:
     address: str
     can_be_prompted: bool  # active and not marked unreachable
     calendar: WorkCalendar
-
-
-class _Measure(NamedTuple):  # what KeyResult.progress reads
-    baseline: float
-    current: float | None
-    target: float
 
 
 class _Identity(NamedTuple):  # what cadences.outbox.person_target reads
@@ -52,7 +46,7 @@ async def load_people(
     matching, ids_parameter = bulk.ids_in("person_id", wanted)
     leave_rows = await bulk.fetch(
         f"SELECT person_id, starts_on, ends_on FROM leave_period WHERE {matching} AND ends_on >= ?",
-        (ids_parameter, bulk.day(since)),
+        (ids_parameter, bulk.day(since)), tuples=True,
     )
     for person_id, starts_on, ends_on in leave_rows:
         leave[person_id].append((bulk.read_day(starts_on), bulk.read_day(ends_on)))
@@ -60,7 +54,7 @@ async def load_people(
     matching, ids_parameter = bulk.ids_in("id", wanted)
     rows = await bulk.fetch(
         "SELECT id, name, email, timezone, country, active, unreachable_reason, slack_user_id,"
-        f" teams_conversation_ref FROM person WHERE {matching}", (ids_parameter,),
+        f" teams_conversation_ref FROM person WHERE {matching}", (ids_parameter,), tuples=True,
     )
     people: dict[int, PersonFacts] = {}
     for id_, name, email, tz, country, active, unreachable, slack_user_id, teams_ref in rows:
@@ -97,12 +91,11 @@ async def load_key_results(session: AsyncSession, owner_ids: Iterable[int]) -> d
     matching, ids_parameter = bulk.ids_in("owner_id", wanted)
     rows = await bulk.fetch(
         'SELECT id, "key", title, unit, baseline, target, "current", confidence, owner_id FROM key_result'
-        f" WHERE {matching} ORDER BY owner_id, id", (ids_parameter,),
+        f" WHERE {matching} ORDER BY owner_id, id", (ids_parameter,), tuples=True,
     )
-    progress = KeyResult.progress  # duck-typed: reads baseline, current and target
     for id_, key, title, unit, baseline, target, current, confidence, owner_id in rows:
         by_owner[owner_id].append({
             "id": id_, "key": key, "title": title, "unit": unit, "baseline": baseline, "target": target,
-            "current": current, "confidence": confidence, "progress": progress(_Measure(baseline, current, target)),
+            "current": current, "confidence": confidence, "progress": progress_between(baseline, target, current),
         })
     return by_owner

@@ -6,6 +6,7 @@ Pure functions; the caller passes `now` (aware) and the person's IANA timezone.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
@@ -60,6 +61,7 @@ def period_bounds(period: str, tz: str) -> tuple[datetime, datetime]:
     return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
 
 
+@lru_cache(maxsize=1024)  # a fan-out labels the same few periods for everyone
 def period_label(period: str) -> str:
     """Words for people: "week 48 of 2026", "November 2026"."""
     if "-W" in period:

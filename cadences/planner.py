@@ -22,6 +22,7 @@ import asyncio
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
@@ -33,7 +34,6 @@ from cadences.calendar import current_period_for, prompt_at
 from cadences.claims import claim_rows
 from cadences.lifecycle import advance_checkins
 from cadences.notifier import OutboundMessage
-from cadences.outbox import enqueue_rows
 from cadences.people import PersonFacts, load_key_results, load_people
 from cadences.periods import next_period, period_bounds, period_first_day
 from cadences.registry import sync_cadences
@@ -208,29 +208,29 @@ class Planner:
             due = await claim_rows(
                 bulk, SCHEDULE, where="next_prompt_at <= ?", parameters=(bulk.time(now),), order_by="next_prompt_at",
                 limit=self.settings.batch_size, values=None, returning=("id", "person_id", "cadence_id", "period"),
+                tuples=True,
             )
             result.claimed = len(due)
             if not due:
                 return result, [], lease_until
             people = await load_people(
-                session, (row.person_id for row in due), working_days=self.settings.working_days,
+                session, (row[1] for row in due), working_days=self.settings.working_days,
                 since=now.date() - timedelta(days=1),
             )
             plan = _BatchPlan()
             outcomes: dict[tuple, _Outcome] = {}  # people alike in zone and calendar share one
-            for row in due:
-                person = people.get(row.person_id)
-                rule = rules.get(row.cadence_id)
+            for schedule_id, person_id, cadence_id, period in due:
+                person = people.get(person_id)
+                rule = rules.get(cadence_id)
                 if rule is None or person is None:
-                    plan.gone.append(row.id)  # cadence removed from app.yaml, or person deleted
+                    plan.gone.append(schedule_id)  # cadence removed from app.yaml, or person deleted
                     continue
-                key = (row.cadence_id, row.period, person.timezone, person.calendar, person.can_be_prompted)
+                key = (cadence_id, period, person.timezone, person.calendar, person.can_be_prompted)
                 outcome = outcomes.get(key)
                 if outcome is None:
-                    outcome = outcomes[key] = decide(row.period, rule, person, now, self.settings)
-                plan.add(row, person.id, outcome, now)
-            claimed = self.sender.claimed_values(lease_until) if self.sender else None
-            handed_over = await plan.write(session, now, rules, people, result, claimed=claimed)
+                    outcome = outcomes[key] = decide(period, rule, person, now, self.settings)
+                plan.add(schedule_id, person_id, cadence_id, outcome)
+            handed_over = await plan.write(session, now, rules, people, result, lease_until=lease_until)
         return result, handed_over, lease_until
 
 
@@ -281,28 +281,26 @@ class _BatchPlan:
     """What one batch of due schedules turns into, written with a handful of statements."""
 
     gone: list[int] = field(default_factory=list)
-    schedules: list[tuple[str, datetime, int]] = field(default_factory=list)  # period, at, schedule id
+    schedules: list[tuple[int, _Outcome]] = field(default_factory=list)  # schedule id, its outcome
     quiet_checkins: list[dict] = field(default_factory=list)  # missed / skipped, no message
-    prompts: list[dict] = field(default_factory=list)
+    prompts: list[tuple[int, int, tuple]] = field(default_factory=list)  # person id, cadence id, outcome.prompt
 
-    def add(self, row, person_id: int, outcome: _Outcome, now: datetime) -> None:
+    def add(self, schedule_id: int, person_id: int, cadence_id: int, outcome: _Outcome) -> None:
         for period in outcome.missed:
             self.quiet_checkins.append(cm.checkin_row(
-                person_id=person_id, cadence_id=row.cadence_id, period=period, status=CheckInStatus.missed))
+                person_id=person_id, cadence_id=cadence_id, period=period, status=CheckInStatus.missed))
         if outcome.skipped is not None:
             self.quiet_checkins.append(cm.checkin_row(
-                person_id=person_id, cadence_id=row.cadence_id, period=outcome.skipped, status=CheckInStatus.skipped))
+                person_id=person_id, cadence_id=cadence_id, period=outcome.skipped, status=CheckInStatus.skipped))
         if outcome.prompt is not None:
-            period, next_action_at, ends = outcome.prompt
-            self.prompts.append(cm.checkin_row(
-                person_id=person_id, cadence_id=row.cadence_id, period=period, status=CheckInStatus.prompted,
-                now=now, next_action_at=next_action_at, period_ends_at=ends))
-        self.schedules.append((*outcome.next, row.id))
+            self.prompts.append((person_id, cadence_id, outcome.prompt))
+        self.schedules.append((schedule_id, outcome))
 
     async def write(
-        self, session: AsyncSession, now: datetime, rules, people, result: PlanResult, *, claimed: dict | None
+        self, session: AsyncSession, now: datetime, rules, people, result: PlanResult, *,
+        lease_until: datetime | None,
     ) -> list[OutboundMessage]:
-        """Write the batch; with `claimed` columns, the prompts are written claimed and returned."""
+        """Write the batch; with `lease_until`, the prompts are written claimed and returned."""
         bulk = await Bulk.of(session)
         if self.gone:
             matching, ids = bulk.ids_in("id", self.gone)
@@ -310,28 +308,31 @@ class _BatchPlan:
         await cm.insert_checkins(session, self.quiet_checkins)
         result.missed += sum(1 for row in self.quiet_checkins if row["status"] == CheckInStatus.missed)
         result.skipped += sum(1 for row in self.quiet_checkins if row["status"] == CheckInStatus.skipped)
-        created = await cm.insert_checkins(session, self.prompts, returning=True)
+        created = await cm.insert_prompted(bulk, self.prompts, now)
         if len(created) < len(self.prompts):
-            new = {(row.person_id, row.cadence_id, row.period) for row in created}
-            existing = [row for row in self.prompts if (row["person_id"], row["cadence_id"], row["period"]) not in new]
+            new = {(person_id, cadence_id, period) for _, person_id, cadence_id, period in created}
+            existing = [
+                cm.checkin_row(person_id=person_id, cadence_id=cadence_id, period=period, status=CheckInStatus.prompted,
+                               now=now, next_action_at=next_action_at, period_ends_at=ends)
+                for person_id, cadence_id, (period, next_action_at, ends) in self.prompts
+                if (person_id, cadence_id, period) not in new
+            ]
             promoted = await cm.promote_pending(session, existing)
             result.already_answered += len(existing) - len(promoted)
             created += promoted
-        key_results = await load_key_results(session, (row.person_id for row in created))
-        messages = cm.prompt_messages(created, people=people, rules=rules, key_results=key_results, now=now)
-        result.prompted += len(messages)
-        await bulk.execute_many(
-            "UPDATE prompt_schedule SET period = ?, next_prompt_at = ? WHERE id = ?",
-            [(period, bulk.time(at), schedule_id) for period, at, schedule_id in self.schedules],
-        )
-        if claimed is None:
-            await enqueue_rows(session, messages)
-            return []
-        for message in messages:
-            message.update(claimed)
-        ids = dict((key, id_) for id_, key in await enqueue_rows(session, messages, returning=True))
-        return [cm.outbound(message, ids[message["idempotency_key"]])
-                for message in messages if message["idempotency_key"] in ids]
+        key_results = await load_key_results(session, (row[1] for row in created))
+        result.prompted += len(created)
+        time_ = bulk.time
+        next_times: dict[tuple[str, datetime], tuple[str, Any]] = {}  # shared by everyone alike
+        schedules = []
+        for schedule_id, outcome in self.schedules:
+            next_ = next_times.get(outcome.next)
+            if next_ is None:
+                next_ = next_times[outcome.next] = (outcome.next[0], time_(outcome.next[1]))
+            schedules.append((*next_, schedule_id))
+        await bulk.execute_many("UPDATE prompt_schedule SET period = ?, next_prompt_at = ? WHERE id = ?", schedules)
+        return await cm.enqueue_prompts(
+            bulk, created, people=people, rules=rules, key_results=key_results, now=now, lease_until=lease_until)
 
 
 async def _changed_cadences(session: AsyncSession, rules: tuple[CadenceRule, ...]) -> tuple[list[int], bool]:

@@ -30,7 +30,6 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import update
 
@@ -121,14 +120,11 @@ class DeliverySender:
         """The lease for rows claimed now, in the frame of `now` (a tick that began at `started`)."""
         return now + timedelta(seconds=self.clock() - started) + self.lease
 
-    def claimed_values(self, lease_until: datetime) -> dict[str, Any]:
-        """Columns of a Delivery written already claimed by this process (see `send_claimed`)."""
-        return {"status": DeliveryStatus.sending.value, "claimed_until": lease_until}
-
     async def send_claimed(
         self, messages: list[OutboundMessage], *, now: datetime, started: float, lease_until: datetime
     ) -> None:
-        """Send deliveries the caller wrote as claimed (`claimed_values`) and committed.
+        """Send deliveries the caller wrote as claimed (status `sending`, `claimed_until` =
+        `lease_until`; cadences.checkin_messages.enqueue_prompts) and committed.
 
         The planner's fan-out: its prompts skip the claim query and the JSON round trip. The
         rows hold a lease like claimed ones, so a crash leaves them to `reclaim_expired`.

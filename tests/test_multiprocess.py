@@ -103,4 +103,7 @@ async def test_a_process_killed_mid_fan_out_then_restarted_leaves_every_prompt_d
           f"reclaimed {restarted['reclaimed']}; sent twice: {twice}")
     assert 0 < delivered_before_kill < people
     assert len(fake.received) == people, "a prompt was lost"
-    assert twice <= restarted["reclaimed"] <= 500, "only messages in flight at the kill may repeat"
+    # In flight at the kill: the batch being sent and the next one, planned and written claimed
+    # meanwhile. Only the first can repeat; the second was never handed to the platform.
+    assert restarted["reclaimed"] <= 2 * 500, "more than two batches were in flight"
+    assert twice <= min(restarted["reclaimed"], 500), "only messages in flight at the kill may repeat"
