@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
+from jinja2.runtime import new_context
 
 from messages.filters import FILTERS
 
@@ -118,7 +119,10 @@ class Renderer:
         # What Template.render(**context) does, with the globals merged once per template.
         variables = {**self._globals[name], **context}
         try:
-            return "".join(template.root_render_func(template.new_context(variables, shared=True)))
+            # globals=None: the Context would copy the template's ChainMap of globals into a set
+            # (only `{% import %}` of a template with other globals reads it; ours have none).
+            context_ = new_context(self.environment, template.name, template.blocks, variables, shared=True)
+            return "".join(template.root_render_func(context_))
         except Exception:
             return self.environment.handle_exception()
 

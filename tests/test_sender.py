@@ -153,3 +153,49 @@ async def test_messages_of_a_process_killed_mid_send_are_sent_by_the_next_tick_a
     later = await sender(db, platform).run_once(NOW + timedelta(minutes=6))
     assert later.reclaimed == 10 and later.sent == 10
     assert sum(platform.received.values()) == 10
+
+
+class _HangsOnSome(RecordingPlatform):
+    """Never answers for the addresses in `silent` (a platform that accepted the connection
+    and went quiet); answers everything else at once."""
+
+    def __init__(self, silent: set[str]) -> None:
+        super().__init__()
+        self.silent = silent
+
+    async def deliver(self, message: OutboundMessage):
+        if message.address in self.silent:
+            await asyncio.Event().wait()
+        return await super().deliver(message)
+
+
+async def test_a_send_the_platform_never_answers_is_retried_later_and_the_rest_go_out(db: Database) -> None:
+    await queue(db, 30)
+    platform = _HangsOnSome({"a3", "a17"})
+    send = DeliverySender(db, PlatformNotifier({"console": platform}), DeliveryPolicy(concurrency={"console": 4}),
+                          send_timeout=0.2)
+    result = await asyncio.wait_for(send.run_once(NOW), 10)
+    assert (result.sent, result.retried) == (28, 2)
+    rows = {row.address: row for row in await deliveries(db)}
+    for address in ("a3", "a17"):
+        assert rows[address].status == DeliveryStatus.pending
+        assert rows[address].last_error == "no answer within 0.2s"
+        assert rows[address].next_attempt_at > NOW
+    assert {row.status for address, row in rows.items() if address not in ("a3", "a17")} == {DeliveryStatus.sent}
+
+
+async def test_stopping_the_sender_mid_send_cancels_it_instead_of_recording_a_timeout(db: Database) -> None:
+    await queue(db, 3)
+    platform = GatedPlatform()
+    send = DeliverySender(db, PlatformNotifier({"console": platform}), send_timeout=5.0)
+    run = asyncio.create_task(send.run_once(NOW))
+    while platform.waiting < 3:
+        await asyncio.sleep(0.01)
+    run.cancel()
+    try:
+        await run
+    except asyncio.CancelledError:
+        pass
+    else:
+        raise AssertionError("the run should have been cancelled")
+    assert {row.status for row in await deliveries(db)} == {DeliveryStatus.sending}  # left to the lease
