@@ -30,7 +30,7 @@ from sqlalchemy import JSON, DateTime, Table
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.db import dumps_json, loads_json
+from storage.db import SQLITE_WRITE, dumps_json, loads_json
 
 UTC = timezone.utc
 # Both drivers accept 32,767 parameters per statement; multi-row VALUES stay below it.
@@ -87,6 +87,11 @@ class Bulk:
     @classmethod
     async def of(cls, session: AsyncSession) -> "Bulk":
         return cls(await session.connection())
+
+    @property
+    def holds_sqlite_write_lock(self) -> bool:
+        """A SQLite write transaction of Database.transaction(), begun with BEGIN IMMEDIATE."""
+        return not self.postgres and bool(self.connection.sync_connection.get_execution_options().get(SQLITE_WRITE))
 
     def sql(self, text: str) -> str:
         return _numbered(text) if self.postgres else text

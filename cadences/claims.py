@@ -4,7 +4,9 @@ PostgreSQL: `SELECT … FOR UPDATE SKIP LOCKED`, then an UPDATE of exactly those
 transaction — other transactions skip them instead of waiting. SQLite (≥ 3.35): one
 `UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING …`, which is atomic and, being the first
 statement of the transaction, takes SQLite's single write lock at once — a second process
-waits for it (busy_timeout) and then sees the rows already changed.
+waits for it (busy_timeout) and then sees the rows already changed. A transaction of
+Database.transaction() holds that lock from its BEGIN IMMEDIATE, so there a lock-only claim
+(`values=None`) is a plain SELECT.
 
 Statements are driver-level (cadences.bulk): `where` is SQL with `?` placeholders, values
 are passed already stored (`bulk.time(now)`), and rows come back as the driver returns them
@@ -52,6 +54,9 @@ async def claim_rows(
             f"UPDATE {name} SET {assignments} WHERE {matching} RETURNING {columns}", (*values.values(), ids_parameter),
             tuples=tuples,
         )
+    if not values and bulk.holds_sqlite_write_lock:  # BEGIN IMMEDIATE took the lock: reading is enough
+        return await bulk.fetch(f"SELECT {columns} FROM {name} WHERE id IN ({chosen})", (*parameters, limit),
+                                tuples=tuples)
     return await bulk.fetch(
         f"UPDATE {name} SET {assignments or 'id = id'} WHERE id IN ({chosen}) RETURNING {columns}",
         (*(values or {}).values(), *parameters, limit),  # a no-op write still takes the write lock
