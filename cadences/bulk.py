@@ -20,6 +20,7 @@ Statements are written with `?` placeholders; PostgreSQL gets `$1, $2, …`.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timezone
 from functools import lru_cache
@@ -27,6 +28,7 @@ from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Table
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -80,13 +82,17 @@ def _column_defaults(table: Table, columns: Iterable[str]) -> dict[str, Any]:
 class Bulk:
     """The session's connection, spoken to in its driver's own dialect."""
 
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: AsyncConnection, sqlite: Any = None) -> None:
         self.connection = connection
         self.postgres = connection.dialect.name == "postgresql"
+        self._sqlite = sqlite  # the aiosqlite connection under `connection`, when on SQLite
 
     @classmethod
     async def of(cls, session: AsyncSession) -> "Bulk":
-        return cls(await session.connection())
+        connection = await session.connection()
+        if connection.dialect.name != "sqlite":
+            return cls(connection)
+        return cls(connection, (await connection.get_raw_connection()).driver_connection)
 
     @property
     def holds_sqlite_write_lock(self) -> bool:
@@ -137,6 +143,8 @@ class Bulk:
         """The rows of a statement; with `tuples`, as the driver returns them (plain tuples on
         SQLite, Records on asyncpg) instead of Row objects — hot paths that unpack rows save
         the Row per row."""
+        if tuples and self._sqlite is not None:
+            return await self._sqlite_call(self._sqlite.execute_fetchall, text, tuple(parameters))
         result = await self.connection.exec_driver_sql(self.sql(text), tuple(parameters))
         if not result.returns_rows:
             return []
@@ -147,8 +155,21 @@ class Bulk:
         return list(rows)
 
     async def execute_many(self, text: str, rows: Sequence[Sequence[Any]]) -> None:
-        if rows:
+        if not rows:
+            return
+        if self._sqlite is not None:
+            await self._sqlite_call(self._sqlite.executemany, text, list(rows))
+        else:
             await self.connection.exec_driver_sql(self.sql(text), list(rows))
+
+    async def _sqlite_call(self, call, text: str, parameters: Any) -> Any:
+        """One statement on the session's own SQLite connection, inside its transaction, in one
+        hop to aiosqlite's thread (through SQLAlchemy's cursor it takes four: cursor, execute,
+        fetch, close). Errors are raised as SQLAlchemy raises them (IntegrityError, …)."""
+        try:
+            return await call(text, parameters)
+        except sqlite3.Error as error:
+            raise DBAPIError.instance(text, parameters, error, sqlite3.Error) from error
 
     def encode(self, table: Table, columns: tuple[str, ...], rows: Iterable[Mapping[str, Any]]) -> list[tuple]:
         """Rows as tuples in `columns` order, each value stored the way its column stores it."""

@@ -315,6 +315,10 @@ class DeliverySender:
             at = now + timedelta(milliseconds=round((clock() - started) * 1000))
             if buffer.add(row, outcome, at):
                 await buffer.flush()
+            else:
+                # A send that finished without waiting (an in-process platform) never gave the
+                # loop back: let the planner's next batch and the database's answers in between.
+                await asyncio.sleep(0)
 
     async def _deliver(self, message: OutboundMessage) -> Sent | Exception:
         try:
