@@ -165,11 +165,23 @@ class Bulk:
     async def _sqlite_call(self, call, text: str, parameters: Any) -> Any:
         """One statement on the session's own SQLite connection, inside its transaction, in one
         hop to aiosqlite's thread (through SQLAlchemy's cursor it takes four: cursor, execute,
-        fetch, close). Errors are raised as SQLAlchemy raises them (IntegrityError, …)."""
+        fetch, close). Errors are raised as SQLAlchemy raises them (IntegrityError, …), and
+        listeners of SQLAlchemy's before/after_cursor_execute events (statement counters,
+        tracing) still see the statement, with no cursor or execution context."""
+        connection = self.connection.sync_connection
+        observed = connection._has_events or connection.engine._has_events
+        many = call == self._sqlite.executemany
+        if observed:
+            for listener in connection.dispatch.before_cursor_execute:
+                listener(connection, None, text, parameters, None, many)
         try:
-            return await call(text, parameters)
+            result = await call(text, parameters)
         except sqlite3.Error as error:
             raise DBAPIError.instance(text, parameters, error, sqlite3.Error) from error
+        if observed:
+            for listener in connection.dispatch.after_cursor_execute:
+                listener(connection, None, text, parameters, None, many)
+        return result
 
     def encode(self, table: Table, columns: tuple[str, ...], rows: Iterable[Mapping[str, Any]]) -> list[tuple]:
         """Rows as tuples in `columns` order, each value stored the way its column stores it."""
