@@ -43,6 +43,10 @@ class FormSubmitted:
     values: Mapping[str, str] = field(default_factory=dict)
     # Opaque state the form carried (e.g. the check-in id it is for).
     state: Mapping[str, str] = field(default_factory=dict)
+    # The platform's name for this delivery (same form, same values → same key). A form
+    # handler records it in the transaction that stores the answers and answers a second
+    # delivery with the same key (a platform retry) with no intents, storing nothing again.
+    once_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,6 @@ nothing happens; retried events are recorded once; junk never crashes the endpoi
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 from sqlmodel import select
@@ -18,7 +17,8 @@ def win_command() -> dict[str, str]:
 
 
 async def assert_nothing_happened(rig: SlackRig) -> None:
-    await asyncio.sleep(0.2)
+    assert rig.bot.pending == 0  # no work was started for the refused request
+    await rig.bot.settle()
     assert not rig.fake.calls and not rig.fake.responses
     async with rig.db.session() as session:
         assert not (await session.exec(select(Win))).all()
@@ -55,8 +55,7 @@ async def test_retried_event_is_recorded_once(rig: SlackRig) -> None:
     first = await rig.event(event, event_id="Ev0RETRY1")
     retry = await rig.event(event, event_id="Ev0RETRY1", retry=1)
     assert (first.status, retry.status) == (200, 200)
-    await rig.fake.wait_for("chat.postMessage")
-    await asyncio.sleep(0.2)
+    await rig.bot.settle()  # both deliveries handled to the end
     async with rig.db.session() as session:
         assert len((await session.exec(select(Win))).all()) == 1
         keys = (await session.exec(select(ProcessedEvent.event_key))).all()

@@ -3,8 +3,6 @@ events, commands and interactions there."""
 
 from __future__ import annotations
 
-import asyncio
-
 from sqlmodel import select
 
 from bot.slack.socket_mode import SocketModeConnection
@@ -36,7 +34,7 @@ async def test_socket_mode_connects_and_handles_commands_and_events(rig: SlackRi
         await rig.fake.send_envelope("events_api", message, envelope_id="env-3")
         await rig.fake.send_envelope("events_api", message, envelope_id="env-3b", retry_attempt=1)
         await rig.fake.wait_for("chat.postMessage")
-        await asyncio.sleep(0.2)
+        await rig.bot.settle()  # the retried envelope handled to the end too
         async with rig.db.session() as session:
             assert sorted(w.text for w in (await session.exec(select(Win))).all()) == ["Second win", "Shipped SSO"]
     finally:

@@ -27,6 +27,7 @@ from storage.repositories.checkins import (
     record_checkin,
 )
 from storage.repositories.deliveries import sent_prompts_by_key
+from storage.repositories.inbound import record_once
 from storage.repositories.okrs import key_results_of
 
 UPDATE_WORD = "update"
@@ -135,6 +136,7 @@ async def start_from_button(ctx: Context, event: ButtonClicked) -> list[Intent]:
 
 async def submit(ctx: Context, event: FormSubmitted) -> list[Intent]:
     """Validate; on success store everything in one transaction and say what was recorded.
+    A delivery recorded before (`event.once_key`) gets no intents and stores nothing.
 
     Reading the form back, validating and storing share that one transaction, so an invalid
     submission writes nothing and a valid one costs a constant handful of statements.
@@ -159,6 +161,8 @@ async def _submit_once(ctx: Context, event: FormSubmitted) -> list[Intent]:
         answers, errors = validate(form, event.values)
         if answers is None:
             return [FormRejected(form, errors, dict(event.values))]
+        if event.once_key and not await record_once(session, source=event.sender.platform, key=event.once_key, now=ctx.now):
+            return []  # a platform retry of a submission stored already: nothing again, no second confirmation
         recorded = await record_checkin(
             session, checkin, answers, ctx.now, locked=True, key_results={kr.id: kr for kr in owned}  # type: ignore[misc]
         )

@@ -4,6 +4,12 @@ into platform events, hand them to the router, and show the answers.
 Timing rules (Slack wants an ack within 3 s): commands, buttons and events are acked first
 and worked on afterwards; a modal submission is acked only after the router committed it,
 because that ack is also where inline errors go.
+
+Bolt runs every listener inline (`process_before_response=True`): what a listener acks is
+the HTTP response (or the Socket Mode ack) as soon as the listener returns. Work that comes
+after the ack — answering a command, opening a modal, the confirmation DM after a check-in,
+App Home — runs in background tasks the bot keeps track of (`after_ack`); `settle()` waits
+for them and `close()` lets them finish before the connection pool goes.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -20,7 +26,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import AppConfig, Secrets
 from bot.dedupe import ProcessedEvents
-from bot.platform import FormRejected, InboundEvent, Intent
+from bot.platform import FormRejected, InboundEvent, Intent, MemberJoined, MessageReceived
 from bot.slack import events
 from bot.slack.blocks import SlackMessages
 from bot.slack.client import close_session, make_web_client, shared_session
@@ -39,6 +45,10 @@ log = logging.getLogger(__name__)
 SUBMISSION_WAIT_LIMIT = 1.5
 BUSY_TEXT = ("OutcomeBot is busy right now and did not save this yet. Press Submit again in a moment; "
              "everything you typed is still here.")
+FAILED_TEXT = ("Something went wrong and this was not saved. Press Submit again in a moment; "
+               "everything you typed is still here.")
+# How long `close()` lets work started after acks finish before cancelling it.
+CLOSE_WAIT_LIMIT = 10.0
 
 
 class Dispatcher(Protocol):
@@ -74,12 +84,17 @@ class SlackBot:
         signing_secret = secrets.slack_signing_secret.get_secret_value() if secrets.slack_signing_secret else ""
         self.signing_secret = signing_secret
         # An empty signing secret makes every HTTP request fail verification (401): safe in Socket Mode.
+        # process_before_response: listeners run inline and what they ack is the response.
+        # (Otherwise Bolt runs each listener in a task and polls for its ack every 10 ms, which
+        # cost a quarter of a submission's CPU time.) Work after the ack goes to `after_ack`.
         self.app = AsyncApp(
             client=self.client,
             signing_secret=signing_secret,
             logger=logging.getLogger("bot.slack.bolt"),
             request_verification_enabled=True,
+            process_before_response=True,
         )
+        self._after_ack: set[asyncio.Task] = set()
         self._register()
 
     # -- wiring ----------------------------------------------------------------------------
@@ -100,7 +115,39 @@ class SlackBot:
         await shared_session(self.client)
         await next()
 
-    async def close(self) -> None:
+    def after_ack(self, work: Awaitable[None], what: str) -> None:
+        """Run `work` once the ack is on its way; failures are logged like listener errors."""
+        task = asyncio.ensure_future(self._run_after_ack(work, what))
+        self._after_ack.add(task)
+        task.add_done_callback(self._after_ack.discard)
+
+    async def _run_after_ack(self, work: Awaitable[None], what: str) -> None:
+        try:
+            await work
+        except Exception as error:
+            log.error("slack %s failed after the ack: %s: %s", what, type(error).__name__, error, exc_info=error)
+
+    @property
+    def pending(self) -> int:
+        """How many pieces of after-ack work are still running."""
+        return len(self._after_ack)
+
+    async def settle(self) -> None:
+        """Wait until every piece of after-ack work started so far (and what it started) is done."""
+        while self._after_ack:
+            await asyncio.gather(*list(self._after_ack), return_exceptions=True)
+
+    async def close(self, *, wait: float = CLOSE_WAIT_LIMIT) -> None:
+        """Let after-ack work finish (up to `wait` seconds, then cancel it), then close the pool."""
+        try:
+            async with asyncio.timeout(wait):
+                await self.settle()
+        except TimeoutError:
+            unfinished = list(self._after_ack)
+            log.warning("slack: %d answers still unsent after %.0f s at shutdown; cancelled", len(unfinished), wait)
+            for task in unfinished:
+                task.cancel()
+            await asyncio.gather(*unfinished, return_exceptions=True)
         await close_session(self.client)
 
     async def _ack_only(self, ack) -> None:
@@ -130,6 +177,9 @@ class SlackBot:
     # -- listeners -------------------------------------------------------------------------
     async def on_command(self, ack, body) -> None:
         await ack()
+        self.after_ack(self._answer_command(body), "command")
+
+    async def _answer_command(self, body: dict[str, Any]) -> None:
         event = events.command_event(body)
         where = Where(event.sender.user_ref, event.sender.conversation, event.sender.is_direct,
                       body.get("response_url"), body.get("trigger_id"))
@@ -138,6 +188,9 @@ class SlackBot:
 
     async def on_action(self, ack, body) -> None:
         await ack()
+        self.after_ack(self._answer_action(body), "block action")
+
+    async def _answer_action(self, body: dict[str, Any]) -> None:
         clicks = events.action_events(body)
         if not clicks:
             log.warning("slack block_actions without actions ignored")
@@ -152,53 +205,58 @@ class SlackBot:
 
     async def on_view_submission(self, ack, body) -> None:
         """Ack after the commit: errors go back inline (and nothing is recorded), success
-        closes the modal. If the router fails there is no ack, Slack shows its error and the
-        modal stays open with everything typed."""
+        closes the modal. If storing fails, nothing is recorded and the person is told inline
+        to submit again (the modal stays open with everything typed)."""
+        view = body.get("view") or {}
         event = events.submission_event(body)
-        key = events.submission_key(body)
         try:
             async with asyncio.timeout(SUBMISSION_WAIT_LIMIT):
                 await self._submissions.acquire()
         except TimeoutError:
             log.warning("slack submission not taken within %.1f s; answered busy, nothing stored", SUBMISSION_WAIT_LIMIT)
-            await ack(**error_response({"form": BUSY_TEXT}, body.get("view") or {}))
+            await ack(**error_response({"form": BUSY_TEXT}, view))
             return
         try:
-            intents = await self._dispatch_once(key, event)
+            intents = await self.router.dispatch(event)
+        except Exception as error:
+            log.error("slack submission failed; answered inline, nothing stored: %s: %s", type(error).__name__, error,
+                      exc_info=error)
+            await ack(**error_response({"form": FAILED_TEXT}, view))
+            return
         finally:
             self._submissions.release()
-        if intents is None:  # a resent submission already stored
-            await ack()
-            return
         rejected = [i for i in intents if isinstance(i, FormRejected)]
         if rejected:
-            if key is not None:
-                await self.processed.release(key)
-            await ack(**error_response(dict(rejected[0].errors), body.get("view") or {}))
+            await ack(**error_response(dict(rejected[0].errors), view))
             return
         await ack()
-        await self.intents.show(intents, Where(event.sender.user_ref))
+        if intents:  # none for a resent submission stored before
+            self.after_ack(self.intents.show(intents, Where(event.sender.user_ref)), "submission confirmation")
 
     async def on_home_opened(self, ack, event) -> None:
         await ack()
         if event.get("tab", "home") == "home" and event.get("user"):
-            await self.publish_home(str(event["user"]))
+            self.after_ack(self.publish_home(str(event["user"])), "app home")
 
     async def on_message(self, ack, body, event) -> None:
         await ack()
         message = events.message_event(event)
-        if message is None:
-            return
-        intents = await self._dispatch_once(events.event_key(body), message)
+        if message is not None:
+            self.after_ack(self._answer_message(events.event_key(body), message), "message")
+
+    async def _answer_message(self, key: str | None, message: MessageReceived) -> None:
+        intents = await self._dispatch_once(key, message)
         if intents:
             await self.intents.show(intents, Where(message.sender.user_ref, message.sender.conversation))
 
     async def on_team_join(self, ack, body, event) -> None:
         await ack()
         joined = events.member_joined_event(event)
-        if joined is None:
-            return
-        intents = await self._dispatch_once(events.event_key(body), joined)
+        if joined is not None:
+            self.after_ack(self._welcome(events.event_key(body), joined), "team_join")
+
+    async def _welcome(self, key: str | None, joined: MemberJoined) -> None:
+        intents = await self._dispatch_once(key, joined)
         if intents:
             await self.intents.show(intents, Where(joined.sender.user_ref))
 

@@ -90,7 +90,9 @@ def submission_event(body: Mapping[str, Any]) -> FormSubmitted:
     view = body.get("view") or {}
     user = str((body.get("user") or {}).get("id", ""))
     state = view_metadata(view)
-    return FormSubmitted(Sender(PLATFORM, user), state.get("form") or str(view.get("callback_id", "")), view_state(view), state)
+    values = view_state(view)
+    return FormSubmitted(Sender(PLATFORM, user), state.get("form") or str(view.get("callback_id", "")), values, state,
+                         once_key=submission_key(body, values))
 
 
 # -- keys under which a delivery is recorded once (storage.models.ProcessedEvent) ----------
@@ -106,11 +108,12 @@ def action_key(body: Mapping[str, Any]) -> str | None:
     return f"slack:action:{user}:{stamps}" if user and stamps.strip(",") else None
 
 
-def submission_key(body: Mapping[str, Any]) -> str | None:
+def submission_key(body: Mapping[str, Any], values: Mapping[str, str] | None = None) -> str | None:
     """Same modal, same typed values → same key: a resent submission is stored once, while a
-    corrected one after inline errors is new."""
+    corrected one after inline errors is new. `values`: the view's state, when already read."""
     view = body.get("view") or {}
     if not view.get("id"):
         return None
-    digest = hashlib.sha256(json.dumps(view_state(view), sort_keys=True).encode()).hexdigest()[:32]
+    state = view_state(view) if values is None else values
+    digest = hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()[:32]
     return f"slack:view:{view['id']}:{digest}"

@@ -39,12 +39,14 @@ class SlackWiring:
         app.add_routes(self.routes)
 
     def attach(self, app: web.Application) -> None:
-        """Mount the route and tie Socket Mode (if any) to the application's lifetime."""
+        """Mount the route and tie Socket Mode (if any) to the application's lifetime. At the
+        end Socket Mode stops taking new envelopes first, then the bot finishes what it
+        started after acks and closes its connection pool."""
         self.mount(app)
-        app.on_cleanup.append(self._close)
         if self.socket_mode is not None:
             app.on_startup.append(self._start_socket_mode)
             app.on_cleanup.append(self._stop_socket_mode)
+        app.on_cleanup.append(self._close)
 
     async def _close(self, _app: web.Application) -> None:
         await self.bot.close()
