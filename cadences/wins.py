@@ -12,12 +12,15 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cadences.outbox import enqueue_for_person, enqueue_for_team
 from storage.models import CheckIn, KeyResult, KRUpdate, Objective, Outcome, Person, Team, Win, WinStatus
+from storage.repositories.checkins import RecordedCheckIn
+
+_WIN = Win.__table__
 
 
 def _number(value: float) -> str:
@@ -48,21 +51,27 @@ async def ask_author_to_share(session: AsyncSession, win: Win, author: Person, *
     await enqueue_for_person(session, author, key=f"win_draft:{win.id}", template="win_draft", context=context)
 
 
-async def announce_win(session: AsyncSession, win: Win, author: Person) -> int:
-    """Queue the announcement to the author's team channels; returns how many channels.
-
-    Only for wins whose author consented (`share`). The outbox key `win:{id}` makes a second
-    call harmless.
-    """
+async def _queue_announcement(session: AsyncSession, win: Win, author: Person) -> int:
+    """Queue the announcement of a shared win to the author's team channels; how many."""
     if not win.share or author.team_id is None:
         return 0
     team = await session.get(Team, author.team_id)
     if team is None:
         return 0
     context = {**await win_context(session, win, author), "team": team.name}
-    channels = await enqueue_for_team(session, team, key=f"win:{win.id}", template="win_announcement", context=context)
-    win.status = WinStatus.approved  # approved: the announcement is in the outbox (storage.models)
-    session.add(win)
+    return await enqueue_for_team(session, team, key=f"win:{win.id}", template="win_announcement", context=context)
+
+
+async def announce_win(session: AsyncSession, win: Win, author: Person) -> int:
+    """Queue the announcement to the author's team channels; returns how many channels.
+
+    Only for wins whose author consented (`share`). The outbox key `win:{id}` makes a second
+    call harmless.
+    """
+    channels = await _queue_announcement(session, win, author)
+    if channels:
+        win.status = WinStatus.approved  # approved: the announcement is in the outbox (storage.models)
+        session.add(win)
     return channels
 
 
@@ -89,30 +98,35 @@ async def _previous_values(session: AsyncSession, checkin: CheckIn, kr_ids: Iter
     return dict(rows.all())
 
 
-async def after_checkin(session: AsyncSession, checkin_id: int, *, now: datetime) -> None:
-    """Call in the check-in's transaction: announce wins shared in it, draft wins for targets met."""
-    checkin = await session.get(CheckIn, checkin_id)
-    author = await session.get(Person, checkin.person_id) if checkin else None
-    if checkin is None or author is None:
-        return
-    wins = (await session.exec(select(Win).where(Win.checkin_id == checkin.id))).all()
-    for win in wins:
-        if win.share and win.status != WinStatus.posted:
-            await announce_win(session, win, author)
+async def after_checkin(session: AsyncSession, recorded: RecordedCheckIn, author: Person, *, now: datetime) -> None:
+    """Call in the check-in's transaction, after `record_checkin`: announce the wins shared in
+    the check-in, draft a win for each key result that crossed its target.
 
-    updates = (await session.exec(
-        select(KRUpdate, KeyResult).join(KeyResult, KeyResult.id == KRUpdate.key_result_id)
-        .where(KRUpdate.checkin_id == checkin.id)
-    )).all()
-    previous = await _previous_values(session, checkin, [kr.id for _, kr in updates]) if updates else {}
+    Works from what was just recorded (the new wins, the earlier ones when the check-in was
+    answered before, the key results as updated), so a check-in that shares nothing and meets
+    no target costs no statement at all.
+    """
+    checkin = recorded.checkin
+    wins = [*recorded.earlier_wins, *recorded.new_wins]
+    for win in wins:
+        if win.share and win.status != WinStatus.posted and await _queue_announcement(session, win, author):
+            if win.status != WinStatus.approved:  # approved: the announcement is in the outbox (storage.models)
+                await session.execute(update(_WIN).where(_WIN.c.id == win.id).values(status=WinStatus.approved.value))
+                win.status = WinStatus.approved
+
     drafted = {w.key_result_id for w in wins if w.key_result_id is not None}
-    for update, kr in updates:
-        before = previous.get(kr.id, kr.baseline)
-        if kr.id in drafted or not _meets(kr, update.value) or _meets(kr, before):
+    reached = [kr for kr in recorded.key_results
+               if kr.id not in drafted and kr.current is not None and _meets(kr, kr.current)]
+    if not reached:
+        return
+    previous = await _previous_values(session, checkin, [kr.id for kr in reached])  # type: ignore[misc]
+    for kr in reached:
+        if _meets(kr, previous.get(kr.id, kr.baseline)):  # type: ignore[arg-type]
             continue
+        value = kr.current
         unit = f" {kr.unit}" if kr.unit else ""
         win = Win(person_id=author.id, checkin_id=checkin.id, key_result_id=kr.id, status=WinStatus.draft,
-                  text=f"Reached the target of “{kr.title}”: {_number(update.value)}{unit} (target {_number(kr.target)}{unit})."[:1000],
+                  text=f"Reached the target of “{kr.title}”: {_number(value)}{unit} (target {_number(kr.target)}{unit})."[:1000],  # type: ignore[arg-type]
                   created_at=now)
         session.add(win)
         await session.flush()

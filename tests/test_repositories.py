@@ -10,7 +10,7 @@ from sqlmodel import select
 from bot.checkin_form import BlockerAnswer, CheckInAnswers, KRAnswer, WinAnswer
 from cadences.registry import sync_cadences
 from storage.db import Database
-from storage.models import Blocker, KRUpdate, Win
+from storage.models import Blocker, CheckIn, KeyResult, KRUpdate, ProcessedEvent, Win
 from storage.repositories.checkins import get_or_create_checkin, record_checkin
 from storage.repositories.people import all_reports, direct_reports, manager_chain, person_by_email
 from tests.orgchart import ALICE, CORA, MAYA, NOW, make_org, org_config
@@ -54,3 +54,43 @@ async def test_recording_the_same_answers_twice_writes_them_once(any_db: Databas
         assert [(u.key_result_id, u.value) for u in (await s.exec(select(KRUpdate))).all()] == [(ids["onboarding-days"], 21)]
         assert len((await s.exec(select(Blocker))).all()) == 1
         assert [(w.status, w.share) for w in (await s.exec(select(Win))).all()] == [("approved", True)]
+
+
+async def test_a_check_in_submitted_twice_through_the_router_is_stored_once_on_either_database(any_db: Database) -> None:
+    """The submission path's own statements (storage.driver) on SQLite and PostgreSQL: the
+    form read back with the key results in order, answers stored, an update changing values
+    in place and adding only what is new, the retry key recorded once."""
+    from bot.fake import FakeChat
+    from bot.platform import FormSubmitted, Sender
+    from bot.router import Router
+
+    ids = await make_org(any_db)
+    router = Router(org_config(), any_db, clock=lambda: NOW)
+    chat = FakeChat(router)
+    await chat.say(ALICE, "checkin")
+    form = chat.last_form
+    assert [kr.key for kr in form.key_results] == ["activation", "onboarding-days"]
+    days, activation = ids["onboarding-days"], ids["activation"]
+    values = {f"kr.{days}.value": "21", f"kr.{days}.confidence": "7", f"kr.{days}.note": "two live",
+              f"kr.{activation}.value": "48", f"kr.{activation}.confidence": "6",
+              "blocker.1.text": "SSO", "blocker.1.kr": str(days), "win.1.text": "Acme live", "win.1.share": "yes"}
+    event = FormSubmitted(Sender("fake", ALICE), "checkin", values, {"checkin_id": str(form.checkin_id)}, once_key="fake:1")
+    [first] = await router.dispatch(event)
+    assert first.template == "checkin_recorded" and first.context["updated"] is False
+    assert await router.dispatch(event) == []  # the same delivery again
+    changed = {**values, f"kr.{activation}.value": "52", "blocker.2.text": "Legal review", "win.2.text": "Playbook written"}
+    [second] = await router.dispatch(FormSubmitted(Sender("fake", ALICE), "checkin", changed, {"checkin_id": str(form.checkin_id)},
+                                                   once_key="fake:2"))
+    assert second.context["updated"] is True
+    assert second.context["blockers"] == ["Legal review"] and [w["text"] for w in second.context["wins"]] == ["Playbook written"]
+    async with any_db.session() as s:
+        assert sorted((u.key_result_id, u.value, u.note) for u in (await s.exec(select(KRUpdate))).all()) == sorted(
+            [(days, 21.0, "two live"), (activation, 52.0, "")])
+        assert sorted(b.text for b in (await s.exec(select(Blocker))).all()) == ["Legal review", "SSO"]
+        assert sorted((w.text, w.status) for w in (await s.exec(select(Win))).all()) == [
+            ("Acme live", "approved"), ("Playbook written", "private")]
+        activation_kr = await s.get(KeyResult, activation)
+        assert (activation_kr.current, activation_kr.confidence) == (52.0, 6)
+        checkin = await s.get(CheckIn, form.checkin_id)
+        assert checkin.status == "answered" and checkin.answered_at == NOW and checkin.next_action_at is None
+        assert len((await s.exec(select(ProcessedEvent))).all()) == 2

@@ -21,12 +21,12 @@ from cadences.settings import CadenceRule
 from storage.models import Cadence, CheckIn, CheckInStatus, KeyResult, Person
 from storage.repositories.checkins import (
     RecordedCheckIn,
+    checkin_for_answers,
     checkin_with_cadence,
     get_or_create_checkin,
-    lock_checkin,
     record_checkin,
+    sent_prompt_refs,
 )
-from storage.repositories.deliveries import sent_prompts_by_key
 from storage.repositories.inbound import record_once
 from storage.repositories.okrs import key_results_of
 
@@ -138,8 +138,9 @@ async def submit(ctx: Context, event: FormSubmitted) -> list[Intent]:
     """Validate; on success store everything in one transaction and say what was recorded.
     A delivery recorded before (`event.once_key`) gets no intents and stores nothing.
 
-    Reading the form back, validating and storing share that one transaction, so an invalid
-    submission writes nothing and a valid one costs a constant handful of statements.
+    Reading the form back (one statement), validating and storing share that one transaction,
+    so an invalid submission writes nothing and a valid one costs a constant handful of
+    statements, the platform's retry key (`once_key`) included.
     """
     try:
         return await _submit_once(ctx, event)
@@ -152,21 +153,20 @@ async def submit(ctx: Context, event: FormSubmitted) -> list[Intent]:
 async def _submit_once(ctx: Context, event: FormSubmitted) -> list[Intent]:
     checkin_id = _checkin_id(event.state.get("checkin_id", ""))
     async with ctx.db.transaction() as session:
-        found = await lock_checkin(session, checkin_id) if checkin_id is not None else None
-        if found is None or found[0].person_id != ctx.person.id:
+        target = await checkin_for_answers(session, checkin_id, on=period_first_day) if checkin_id is not None else None
+        if target is None or target.checkin.person_id != ctx.person.id:
             return [Reply("not_allowed", {"asked_about": None})]
-        checkin, cadence, person = found  # `person` stays referenced: after_checkin finds it in the session
-        owned = await owned_key_results(session, person, checkin)
-        form = _form(person, checkin, cadence, owned)
+        checkin = target.checkin
+        form = _form(ctx.person, checkin, target.cadence, target.key_results)
         answers, errors = validate(form, event.values)
         if answers is None:
             return [FormRejected(form, errors, dict(event.values))]
         if event.once_key and not await record_once(session, source=event.sender.platform, key=event.once_key, now=ctx.now):
             return []  # a platform retry of a submission stored already: nothing again, no second confirmation
         recorded = await record_checkin(
-            session, checkin, answers, ctx.now, locked=True, key_results={kr.id: kr for kr in owned}  # type: ignore[misc]
+            session, checkin, answers, ctx.now, locked=True, key_results={kr.id: kr for kr in target.key_results}  # type: ignore[misc]
         )
-        await after_checkin(session, checkin.id, now=ctx.now)  # manager loop: shared wins, targets met
+        await after_checkin(session, recorded, ctx.person, now=ctx.now)  # manager loop: shared wins, targets met
         await _replace_prompts(ctx, session, checkin)
     return [Reply("checkin_recorded", _recorded_context(ctx, recorded, answers))]
 
@@ -176,21 +176,23 @@ async def _replace_prompts(ctx: Context, session: AsyncSession, checkin: CheckIn
     reminders = max(checkin.reminders_sent or 0, ctx.config.reminders.max)
     keys = [prompt_key(checkin.person_id, checkin.cadence_id, checkin.period)]
     keys += [reminder_key(checkin.person_id, checkin.cadence_id, checkin.period, n) for n in range(1, reminders + 1)]
-    prompts = await sent_prompts_by_key(session, keys)
+    prompts = await sent_prompt_refs(session, keys)
+    if not prompts:
+        return
     done_context = {"checkin_id": checkin.id, "person": person_view(ctx.person), "period_label": period_label(checkin.period)}
     await enqueue_rows(
         session,
         [
             delivery_row(
-                key=f"checkin_done:{checkin.id}:{prompt.id}",
+                key=f"checkin_done:{checkin.id}:{prompt_id}",
                 template="checkin_done",
                 context=done_context,
-                platform=prompt.platform,
-                address=prompt.address,
+                platform=platform,
+                address=address,
                 person_id=checkin.person_id,
-                replace_ref=prompt.message_ref,
+                replace_ref=message_ref,
             )
-            for prompt in prompts
+            for prompt_id, platform, address, message_ref in prompts
         ],
     )
 

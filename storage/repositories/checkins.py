@@ -8,36 +8,36 @@ lets a person correct their answers for the period.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import bindparam, insert, literal, union_all, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.driver import Driver
 from storage.models import (
     Blocker,
     BlockerStatus,
     Cadence,
     CheckIn,
     CheckInStatus,
+    Direction,
     KeyResult,
     KRUpdate,
     Person,
     Win,
     WinStatus,
+    progress_between,
 )
+from storage.repositories.okrs import current_only
 
 # A `win TEXT` repeated within this window (a retried slash command) is the same win.
 WIN_RETRY_WINDOW = timedelta(minutes=10)
-_CHECKIN = CheckIn.__table__  # Core statements: no ORM bookkeeping on the submission path
-_KR = KeyResult.__table__
-_WIN = Win.__table__
 
 
 class KRAnswerLike(Protocol):
@@ -67,13 +67,89 @@ class AnswersLike(Protocol):
     reflections: Mapping[str, str]
 
 
+# Plain rows for the submission path: building a SQLModel table instance costs tens of
+# microseconds of ORM instrumentation, a dataclass next to nothing. Same attribute names as
+# the models, so views and templates read either.
+
+@dataclass(slots=True)
+class CheckInRow:
+    id: int
+    person_id: int
+    cadence_id: int
+    period: str
+    status: str
+    reminders_sent: int
+    reflections: dict[str, str]
+    answered_at: datetime | None
+    next_action_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class CadenceRow:
+    id: int
+    name: str
+    every: str
+    questions: list[str]
+
+
+@dataclass(slots=True)
+class KeyResultRow:
+    id: int
+    key: str
+    title: str
+    unit: str
+    baseline: float
+    target: float
+    current: float | None
+    confidence: int | None
+    direction: Direction
+    objective_id: int
+    owner_id: int
+    updated_at: datetime | None = None
+
+    def progress(self) -> float:
+        return progress_between(self.baseline, self.target, self.current)
+
+
+@dataclass(slots=True)
+class StoredBlocker:
+    person_id: int
+    checkin_id: int | None
+    key_result_id: int | None
+    text: str
+    status: str
+    created_at: datetime
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class StoredWin:
+    id: int | None
+    person_id: int | None
+    checkin_id: int | None
+    key_result_id: int | None
+    text: str
+    share: bool
+    status: str
+    created_at: datetime | None = None
+
+
 @dataclass(slots=True)
 class RecordedCheckIn:
-    checkin: CheckIn
+    checkin: CheckIn | CheckInRow
     first_time: bool  # False when the check-in had been answered before (a retry or an update)
-    key_results: list[KeyResult] = field(default_factory=list)
-    new_blockers: list[Blocker] = field(default_factory=list)
-    new_wins: list[Win] = field(default_factory=list)
+    key_results: list[KeyResult | KeyResultRow] = field(default_factory=list)  # as updated
+    new_blockers: list[StoredBlocker] = field(default_factory=list)
+    new_wins: list[StoredWin] = field(default_factory=list)
+    earlier_wins: list[StoredWin] = field(default_factory=list)  # read only when answered before (first_time False)
+
+
+def _set(row: object, name: str, value: object) -> None:
+    """Update a row read earlier to what was just written (no ORM change event for models)."""
+    if hasattr(row, "_sa_instance_state"):
+        set_committed_value(row, name, value)
+    else:
+        setattr(row, name, value)
 
 
 async def checkin_with_cadence(session: AsyncSession, checkin_id: int) -> tuple[CheckIn, Cadence] | None:
@@ -140,37 +216,74 @@ async def lock_checkin(session: AsyncSession, checkin_id: int) -> tuple[CheckIn,
     return (found[0], found[1], found[2]) if found else None
 
 
-def _kr_update_upsert(insert_for_dialect):
-    statement = insert_for_dialect(KRUpdate.__table__)
-    return statement.on_conflict_do_update(
-        index_elements=["checkin_id", "key_result_id"],
-        set_={name: statement.excluded[name] for name in ("value", "confidence", "note")},
-    )
+@dataclass(slots=True)
+class AnswerTarget:
+    """What answering a check-in needs, read in one statement (`checkin_for_answers`), as
+    plain rows (not in the session; `record_checkin` writes with plain statements)."""
+
+    checkin: CheckInRow
+    cadence: CadenceRow
+    key_results: list[KeyResultRow]  # the person's, of the OKR period current at the check-in
 
 
-# Built once: building `excluded` per call was a measurable part of a submission's CPU time.
-_KR_UPDATE_UPSERT = {"postgresql": _kr_update_upsert(pg_insert), "sqlite": _kr_update_upsert(sqlite_insert)}
+_ANSWER_TARGET = (
+    "SELECT c.person_id, c.cadence_id, c.period, c.status, c.reminders_sent, c.reflections, c.answered_at,"
+    " cd.name, cd.every, cd.questions,"
+    " kr.id, kr.\"key\", kr.title, kr.unit, kr.baseline, kr.target, kr.current, kr.confidence, kr.direction,"
+    " kr.objective_id, o.period, oc.id"
+    " FROM checkin AS c JOIN cadence AS cd ON cd.id = c.cadence_id"
+    " LEFT JOIN key_result AS kr ON kr.owner_id = c.person_id"
+    " LEFT JOIN objective AS o ON o.id = kr.objective_id"
+    " LEFT JOIN outcome AS oc ON oc.id = o.outcome_id"
+    " WHERE c.id = ? ORDER BY oc.\"key\", o.id, kr.\"key\""
+)  # outer joins so a person without key results still gets the row; each uses an index
+
+
+async def checkin_for_answers(
+    session: AsyncSession, checkin_id: int, *, on: Callable[[str], date]
+) -> AnswerTarget | None:
+    """The check-in, its cadence and its owner's key results in one statement, the check-in
+    locked for this transaction (PostgreSQL `FOR UPDATE`; on SQLite `Database.transaction()`
+    holds the write lock already). `on(period)` is the day whose OKR period counts (see
+    `okrs.current_only`): key results are ordered as `okrs.key_results_of` orders them."""
+    driver = await Driver.of(session)
+    rows = await driver.rows(_ANSWER_TARGET + (" FOR UPDATE OF c" if driver.postgres else ""), (checkin_id,))
+    if not rows:
+        return None
+    first = rows[0]
+    checkin = CheckInRow(checkin_id, first[0], first[1], first[2], first[3], first[4] or 0,
+                         driver.read_json(first[5]) or {}, driver.read_time(first[6]))
+    cadence = CadenceRow(first[1], first[7], first[8], driver.read_json(first[9]) or [])
+    owned = [row for row in rows if row[21] is not None]  # a key result with its objective and outcome
+    owned = current_only(owned, on(checkin.period), period=lambda row: row[20])
+    key_results = [KeyResultRow(*row[10:18], Direction(row[18]), row[19], first[0]) for row in owned]
+    return AnswerTarget(checkin, cadence, key_results)
+
+
+def _values(rows: int, columns: int, casts: tuple[str, ...] = ()) -> str:
+    one = "(" + ", ".join(f"CAST(? AS {cast})" if cast else "?" for cast in (casts or ("",) * columns)) + ")"
+    return ", ".join([one] * rows)
 
 
 async def record_checkin(
     session: AsyncSession,
-    checkin: CheckIn,
+    checkin: CheckIn | CheckInRow,
     answers: AnswersLike,
     now: datetime,
     *,
     locked: bool = False,
-    key_results: Mapping[int, KeyResult] | None = None,
+    key_results: Mapping[int, KeyResult | KeyResultRow] | None = None,
 ) -> RecordedCheckIn:
     """Write the answers; call inside `Database.transaction()` (the caller commits).
 
-    A constant handful of statements whatever the number of key results, blockers and wins:
-    key result updates are upserted and key results updated with one executemany each,
-    blockers and wins inserted in one statement each, and the earlier answers are read only
-    when the check-in was answered before.
+    A constant handful of plain statements whatever the number of key results, blockers and
+    wins (storage.driver: one round trip each): key result updates upserted and key results
+    updated with one multi-row statement each, blockers and wins inserted with one each, the
+    check-in updated; the earlier answers are read only when the check-in was answered before.
 
-    `locked=True` says `checkin` was read with `lock_checkin` in this transaction (else it
-    is read and locked here); `key_results` are the person's key results when the caller
-    has them loaded already (they are updated in place).
+    `locked=True` says `checkin` holds the row as read in this transaction, locked
+    (`checkin_for_answers` or `lock_checkin`); else it is read and locked here. `key_results`
+    are the person's key results when the caller has them (their copies are updated in place).
     """
     if not locked:
         found = await lock_checkin(session, checkin.id)  # type: ignore[arg-type]
@@ -178,6 +291,7 @@ async def record_checkin(
             raise LookupError(f"check-in {checkin.id} no longer exists")
         checkin = found[0]
     row = checkin
+    driver = await Driver.of(session)
     first_time = row.status != CheckInStatus.answered
     recorded = RecordedCheckIn(row, first_time)
 
@@ -187,28 +301,34 @@ async def record_checkin(
         key_results = {kr.id: kr for kr in (await session.exec(select(KeyResult).where(KeyResult.id.in_(ids)))).all()} if ids else {}  # type: ignore[union-attr,misc]
     owned = {kr_id: kr for kr_id, kr in key_results.items() if kr.owner_id == row.person_id}
     # A key result deleted or re-owned since the form was shown is skipped.
-    kr_answers = [a for a in kr_answers if a.key_result_id in owned]
+    kr_answers = list({a.key_result_id: a for a in kr_answers if a.key_result_id in owned}.values())
     if kr_answers:
-        await session.execute(
-            _KR_UPDATE_UPSERT[session.get_bind().dialect.name],
-            [{"checkin_id": row.id, "key_result_id": a.key_result_id, "value": a.value, "confidence": a.confidence,
-              "note": a.note, "created_at": now} for a in kr_answers],
+        stamp = driver.time(now)
+        await driver.rows(
+            "INSERT INTO kr_update (checkin_id, key_result_id, value, confidence, note, created_at) VALUES "
+            + _values(len(kr_answers), 6)
+            + " ON CONFLICT (checkin_id, key_result_id) DO UPDATE"
+            " SET value = excluded.value, confidence = excluded.confidence, note = excluded.note",
+            [v for a in kr_answers for v in (row.id, a.key_result_id, a.value, a.confidence, a.note, stamp)],
         )
-        await session.execute(
-            update(_KR).where(_KR.c.id == bindparam("b_id"))
-            .values(current=bindparam("b_current"), confidence=bindparam("b_confidence"), updated_at=now),
-            [{"b_id": a.key_result_id, "b_current": a.value, "b_confidence": a.confidence} for a in kr_answers],
+        await driver.rows(
+            "WITH v (id, value, confidence) AS (VALUES "
+            + _values(len(kr_answers), 3, ("INTEGER", "DOUBLE PRECISION", "INTEGER"))
+            + ") UPDATE key_result SET current = v.value, confidence = v.confidence, updated_at = ?"
+            " FROM v WHERE key_result.id = v.id",
+            [*(v for a in kr_answers for v in (a.key_result_id, a.value, a.confidence)), stamp],
         )
         for a in kr_answers:
             kr = owned[a.key_result_id]
             for name, value in (("current", a.value), ("confidence", a.confidence), ("updated_at", now)):
-                set_committed_value(kr, name, value)
+                _set(kr, name, value)
             recorded.key_results.append(kr)
 
     known_blockers: set[str] = set()
     known_wins: set[str] = set()
     if not first_time:
-        known_blockers, known_wins = await _texts_recorded(session, row.id)  # type: ignore[arg-type]
+        known_blockers, recorded.earlier_wins = await _recorded_before(driver, row.id)  # type: ignore[arg-type]
+        known_wins = {_same_text(win.text) for win in recorded.earlier_wins}
     blocker_rows = []
     for blocker in answers.blockers:
         if _same_text(blocker.text) in known_blockers:
@@ -218,8 +338,13 @@ async def record_checkin(
         blocker_rows.append({"person_id": row.person_id, "checkin_id": row.id, "key_result_id": link,
                              "text": blocker.text, "status": BlockerStatus.open.value, "created_at": now})
     if blocker_rows:
-        await session.execute(insert(Blocker.__table__), blocker_rows)
-        recorded.new_blockers = [Blocker(**values) for values in blocker_rows]
+        await driver.rows(
+            "INSERT INTO blocker (person_id, checkin_id, key_result_id, text, status, created_at) VALUES "
+            + _values(len(blocker_rows), 6),
+            [v for b in blocker_rows for v in (b["person_id"], b["checkin_id"], b["key_result_id"], b["text"],
+                                               b["status"], driver.time(now))],
+        )
+        recorded.new_blockers = [StoredBlocker(**values) for values in blocker_rows]
 
     win_rows = []
     for win in answers.wins:
@@ -231,33 +356,53 @@ async def record_checkin(
         win_rows.append({"person_id": row.person_id, "checkin_id": row.id, "key_result_id": link, "text": win.text,
                          "share": win.share, "status": status.value, "created_at": now})
     if win_rows:
-        ids_by_text = dict((await session.execute(insert(_WIN).returning(_WIN.c.text, _WIN.c.id), win_rows)).all())
-        recorded.new_wins = [Win(id=ids_by_text.get(values["text"]), **values) for values in win_rows]
+        inserted = await driver.rows(
+            "INSERT INTO win (person_id, checkin_id, key_result_id, text, share, status, created_at) VALUES "
+            + _values(len(win_rows), 7) + " RETURNING text, id",
+            [v for w in win_rows for v in (w["person_id"], w["checkin_id"], w["key_result_id"], w["text"], w["share"],
+                                           w["status"], driver.time(now))],
+        )
+        ids_by_text = dict(inserted)
+        recorded.new_wins = [StoredWin(id=ids_by_text.get(values["text"]), **values) for values in win_rows]
 
-    changes = {
-        "reflections": {**(row.reflections or {}), **dict(answers.reflections)},
-        "status": CheckInStatus.answered.value,
-        "answered_at": row.answered_at or now,
-        "next_action_at": None,
-    }
-    await session.execute(update(_CHECKIN).where(_CHECKIN.c.id == row.id).values(**changes))
+    reflections = {**(row.reflections or {}), **dict(answers.reflections)}
+    answered_at = row.answered_at or now
+    await driver.rows(
+        "UPDATE checkin SET reflections = ?, status = ?, answered_at = ?, next_action_at = NULL WHERE id = ?",
+        (driver.json(reflections), CheckInStatus.answered.value, driver.time(answered_at), row.id),
+    )
+    changes = {"reflections": reflections, "status": CheckInStatus.answered, "answered_at": answered_at, "next_action_at": None}
     for name, value in changes.items():
-        set_committed_value(row, name, value)
+        _set(row, name, value)
     return recorded
 
 
-async def _texts_recorded(session: AsyncSession, checkin_id: int) -> tuple[set[str], set[str]]:
-    """The blocker and win texts a check-in holds already, in one query."""
-    rows = await session.execute(
-        union_all(
-            select(literal("blocker"), Blocker.text).where(Blocker.checkin_id == checkin_id),
-            select(literal("win"), Win.text).where(Win.checkin_id == checkin_id),
-        )
+async def _recorded_before(driver: Driver, checkin_id: int) -> tuple[set[str], list[StoredWin]]:
+    """The blocker texts (normalised) and the wins a check-in holds already, in one statement."""
+    rows = await driver.rows(
+        "SELECT 'blocker', text, NULL, NULL, NULL, NULL FROM blocker WHERE checkin_id = ?"
+        " UNION ALL SELECT 'win', text, id, share, status, key_result_id FROM win WHERE checkin_id = ? ORDER BY 3",
+        (checkin_id, checkin_id),
     )
-    texts: dict[str, set[str]] = {"blocker": set(), "win": set()}
-    for kind, text in rows.all():
-        texts[kind].add(_same_text(text))
-    return texts["blocker"], texts["win"]
+    blockers = {_same_text(text) for kind, text, *_ in rows if kind == "blocker"}
+    wins = [StoredWin(win_id, None, checkin_id, kr_id, text, bool(share), WinStatus(status))
+            for kind, text, win_id, share, status, kr_id in rows if kind == "win"]
+    return blockers, wins
+
+
+async def sent_prompt_refs(session: AsyncSession, keys: Iterable[str]) -> list[tuple[int, str, str, str]]:
+    """(id, platform, address, message ref) of the prompts and reminders among these outbox
+    keys that went out with a platform message ref, oldest first (one indexed lookup)."""
+    wanted = list(keys)
+    if not wanted:
+        return []
+    driver = await Driver.of(session)
+    templates = ("checkin_prompt", "checkin_reminder")  # storage.repositories.deliveries.PROMPT_TEMPLATES
+    return await driver.rows(
+        f"SELECT id, platform, address, message_ref FROM delivery WHERE idempotency_key IN ({', '.join('?' * len(wanted))})"
+        f" AND template IN ({', '.join('?' * len(templates))}) AND message_ref IS NOT NULL ORDER BY id",
+        [*wanted, *templates],
+    )
 
 
 async def record_win(

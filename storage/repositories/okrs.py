@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TypeVar
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -47,6 +48,7 @@ class OutcomeProgress:
         return sum(kr.progress() for kr in krs) / len(krs)
 
 
+T = TypeVar("T")
 _PERIOD = re.compile(r"^(\d{4})(?:-(?:Q([1-4])|H([12])|(\d{2})))?$")
 
 
@@ -65,19 +67,24 @@ def period_start(period: str) -> date | None:
     return date(int(year), 1, 1) if not month else None
 
 
-def current_only(owned: list[OwnedKeyResult], on: date) -> list[OwnedKeyResult]:
+def _objective_period(item: OwnedKeyResult) -> str:
+    return item.objective.period
+
+
+def current_only(owned: list[T], on: date, *, period: Callable[[T], str] = _objective_period) -> list[T]:  # type: ignore[assignment]
     """Keep the key results of the latest OKR period that has started by `on`.
 
     When a new quarter's OKRs are imported, last quarter's drop out of check-ins; when only
     future periods exist, the earliest is shown. Periods in an unknown format always stay.
+    `period` gives an item's objective period (items are `OwnedKeyResult`s by default).
     """
-    starts = {item.objective.period: period_start(item.objective.period) for item in owned}
+    starts = {period(item): period_start(period(item)) for item in owned}
     known = sorted({start for start in starts.values() if start is not None})
     if not known:
         return owned
     started = [start for start in known if start <= on]
     chosen = started[-1] if started else known[0]
-    return [item for item in owned if starts[item.objective.period] in (None, chosen)]
+    return [item for item in owned if starts[period(item)] in (None, chosen)]
 
 
 async def key_results_of(session: AsyncSession, person_id: int, *, on: date | None = None) -> list[OwnedKeyResult]:

@@ -1,0 +1,86 @@
+"""A session's connection spoken to at the driver level: one round trip per statement.
+
+For the few hot paths that run while a person waits for an answer (a check-in submission is
+acked only after its commit, and on SQLite every write transaction holds the one writer lock).
+Through SQLAlchemy, a statement on aiosqlite costs three or four hops to the driver's thread
+(open a cursor, execute, fetch, close) plus the ORM's bookkeeping on the event loop; here it
+is one call (`aiosqlite.Connection.execute_fetchall`) inside the session's own transaction.
+On PostgreSQL the statement goes through `exec_driver_sql` (asyncpg answers in one round
+trip anyway).
+
+Statements are written with `?` placeholders (PostgreSQL gets `$1, $2, …`) and values are
+passed the way the columns store them (`time`, `json`); rows come back as plain tuples
+(`read_time`, `read_json` turn them back). Statements run this way are invisible to
+SQLAlchemy's `before_cursor_execute` events on SQLite; `tests/test_checkin_statements.py`
+counts what SQLite itself executes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+UTC = timezone.utc
+
+
+@lru_cache(maxsize=256)
+def _numbered(text: str) -> str:
+    parts = text.split("?")
+    return "".join(part + (f"${n}" if n < len(parts) else "") for n, part in enumerate(parts, start=1))
+
+
+class Driver:
+    """Run statements on `session`'s connection, in its transaction."""
+
+    def __init__(self, connection: AsyncConnection, sqlite_connection: Any | None) -> None:
+        self.connection = connection
+        self._sqlite = sqlite_connection  # the aiosqlite connection, on SQLite
+        self.postgres = connection.dialect.name == "postgresql"
+
+    @classmethod
+    async def of(cls, session: AsyncSession) -> "Driver":
+        connection = await session.connection()
+        if connection.dialect.name != "sqlite":
+            return cls(connection, None)
+        raw = await connection.get_raw_connection()
+        return cls(connection, raw.driver_connection)
+
+    async def rows(self, text: str, parameters: Sequence[Any] = ()) -> list[tuple]:
+        """Execute one statement; its rows (RETURNING included), or [] when it returns none."""
+        if self._sqlite is not None:
+            return list(await self._sqlite.execute_fetchall(text, tuple(parameters)))
+        result = await self.connection.exec_driver_sql(_numbered(text), tuple(parameters))
+        return [tuple(row) for row in result.all()] if result.returns_rows else []
+
+    # -- values as the columns store them ---------------------------------------------------
+    def time(self, value: datetime | None) -> Any:
+        """An aware datetime as its column stores it (SQLite: naive UTC text; PostgreSQL: as is)."""
+        if value is None:
+            return None
+        if value.utcoffset() is None:
+            raise ValueError("Datetime values must have timezone information.")
+        if self.postgres:
+            return value
+        return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+    @staticmethod
+    def read_time(value: Any) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        return value.replace(tzinfo=UTC) if value.utcoffset() is None else value.astimezone(UTC)
+
+    @staticmethod
+    def json(value: Any) -> str:
+        return json.dumps(value)
+
+    @staticmethod
+    def read_json(value: Any) -> Any:
+        return json.loads(value) if isinstance(value, (str, bytes)) else value
