@@ -107,3 +107,19 @@ async def test_a_resent_submission_is_recorded_once(rig: SlackRig) -> None:
         assert len((await session.exec(select(Win))).all()) == 1
         assert len((await session.exec(select(Blocker))).all()) == 1
     assert len(await rig.fake.wait_for("chat.postMessage")) == 1  # one confirmation
+
+
+async def test_typed_text_with_url_special_characters_is_stored_exactly_as_typed(rig: SlackRig) -> None:
+    await rig.command("UALICE", "/checkin")
+    [opened] = await rig.fake.wait_for("views.open")
+    view = {**opened.args["view"], "id": "V0CHARS", "hash": "h"}
+    answers = good_answers(rig.ids)
+    typed_text = "50% + 20% & more = 100%25 ; a=b&c=d — naïve 🚀 \"quoted\" \\ back"
+    answers["blocker.1.text"] = typed("plain_text_input", typed_text)
+    answers["win.1.text"] = typed("plain_text_input", "payload=1&payload=2")
+    response = await rig.submit("UALICE", view, answers)
+    assert response.status == 200 and await response.text() == ""
+    async with rig.db.session() as session:
+        [blocker] = (await session.exec(select(Blocker))).all()
+        [win] = (await session.exec(select(Win))).all()
+    assert (blocker.text, win.text) == (typed_text, "payload=1&payload=2")

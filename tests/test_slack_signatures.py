@@ -80,3 +80,28 @@ async def test_signed_junk_is_acknowledged_without_a_crash(rig: SlackRig) -> Non
         assert response.status == 200, (body, response.status)
     health = await rig.command("UALICE", "/help")  # still answering
     assert health.status == 200
+
+
+async def test_without_a_signing_secret_every_http_request_is_refused(rig: SlackRig) -> None:
+    from aiohttp import web
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from bot.config import Secrets
+    from bot.router import Router
+    from bot.slack.app import SlackBot
+    from bot.slack.wiring import SlackWiring
+
+    secrets = Secrets(slack_bot_token="xoxb-test", slack_signing_secret=None, slack_app_token=None)
+    bot = SlackBot(config=rig.bot.config, secrets=secrets, db=rig.db, router=Router(rig.bot.config, rig.db))
+    app = web.Application()
+    SlackWiring(bot).mount(app)
+    client = TestClient(TestServer(app, host="127.0.0.1"))
+    await client.start_server()
+    try:
+        for secret in ("", rq.SIGNING_SECRET):  # signed with an empty secret, or with any other
+            body, headers = rq.form_request(win_command(), secret=secret)
+            assert (await client.post("/slack/events", data=body.encode(), headers=headers)).status == 401
+    finally:
+        await client.close()
+        await bot.close()
+    await assert_nothing_happened(rig)

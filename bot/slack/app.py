@@ -81,17 +81,17 @@ class SlackBot:
         # Submissions wait here (FIFO) with a time limit; a few at a time overlap their reads,
         # while their writes take turns in Database.transaction() (SQLite has one writer).
         self._submissions = asyncio.Semaphore(4 if db.is_sqlite else 32)
-        signing_secret = secrets.slack_signing_secret.get_secret_value() if secrets.slack_signing_secret else ""
-        self.signing_secret = signing_secret
-        # An empty signing secret makes every HTTP request fail verification (401): safe in Socket Mode.
+        # HTTP requests are verified by bot.slack.http before Bolt sees them; without a signing
+        # secret every HTTP request is refused (401), which is safe in Socket Mode.
+        self.signing_secret = secrets.slack_signing_secret.get_secret_value() if secrets.slack_signing_secret else ""
         # process_before_response: listeners run inline and what they ack is the response.
         # (Otherwise Bolt runs each listener in a task and polls for its ack every 10 ms, which
         # cost a quarter of a submission's CPU time.) Work after the ack goes to `after_ack`.
         self.app = AsyncApp(
             client=self.client,
-            signing_secret=signing_secret,
+            signing_secret=self.signing_secret,
             logger=logging.getLogger("bot.slack.bolt"),
-            request_verification_enabled=True,
+            request_verification_enabled=False,
             process_before_response=True,
         )
         self._after_ack: set[asyncio.Task] = set()
@@ -100,7 +100,6 @@ class SlackBot:
     # -- wiring ----------------------------------------------------------------------------
     def _register(self) -> None:
         app = self.app
-        app.use(self._with_shared_session)
         app.command(re.compile(r"^/"))(self.on_command)
         app.action(re.compile(r".*"))(self.on_action)
         app.view_submission(re.compile(r".*"))(self.on_view_submission)
@@ -111,10 +110,6 @@ class SlackBot:
         app.event(re.compile(r".*"))(self._ignore_event)
         app.error(self.on_error)
 
-    async def _with_shared_session(self, next) -> None:  # noqa: A002 - Bolt's middleware signature
-        await shared_session(self.client)
-        await next()
-
     def after_ack(self, work: Awaitable[None], what: str) -> None:
         """Run `work` once the ack is on its way; failures are logged like listener errors."""
         task = asyncio.ensure_future(self._run_after_ack(work, what))
@@ -123,6 +118,7 @@ class SlackBot:
 
     async def _run_after_ack(self, work: Awaitable[None], what: str) -> None:
         try:
+            await shared_session(self.client)  # one connection pool for every Web API call
             await work
         except Exception as error:
             log.error("slack %s failed after the ack: %s: %s", what, type(error).__name__, error, exc_info=error)
