@@ -10,19 +10,21 @@ trip anyway).
 
 Statements are written with `?` placeholders (PostgreSQL gets `$1, $2, …`) and values are
 passed the way the columns store them (`time`, `json`); rows come back as plain tuples
-(`read_time`, `read_json` turn them back). Statements run this way are invisible to
-SQLAlchemy's `before_cursor_execute` events on SQLite; `tests/test_checkin_statements.py`
-counts what SQLite itself executes.
+(`read_time`, `read_json` turn them back). On SQLite, errors are raised as SQLAlchemy raises
+them (`IntegrityError`, …) and listeners of SQLAlchemy's before/after_cursor_execute events
+(statement counters, tracing) still see each statement, with no cursor or context.
 """
 
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -54,9 +56,24 @@ class Driver:
     async def rows(self, text: str, parameters: Sequence[Any] = ()) -> list[tuple]:
         """Execute one statement; its rows (RETURNING included), or [] when it returns none."""
         if self._sqlite is not None:
-            return list(await self._sqlite.execute_fetchall(text, tuple(parameters)))
+            return await self._sqlite_rows(text, tuple(parameters))
         result = await self.connection.exec_driver_sql(_numbered(text), tuple(parameters))
         return [tuple(row) for row in result.all()] if result.returns_rows else []
+
+    async def _sqlite_rows(self, text: str, parameters: tuple) -> list[tuple]:
+        connection = self.connection.sync_connection
+        dispatch = connection.dispatch if connection is not None else None
+        if dispatch is not None:
+            for listener in dispatch.before_cursor_execute:
+                listener(connection, None, text, parameters, None, False)
+        try:
+            rows = list(await self._sqlite.execute_fetchall(text, parameters))
+        except sqlite3.Error as error:
+            raise DBAPIError.instance(text, parameters, error, sqlite3.Error) from error
+        if dispatch is not None:
+            for listener in dispatch.after_cursor_execute:
+                listener(connection, None, text, parameters, None, False)
+        return rows
 
     # -- values as the columns store them ---------------------------------------------------
     def time(self, value: datetime | None) -> Any:

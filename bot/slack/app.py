@@ -47,6 +47,10 @@ BUSY_TEXT = ("OutcomeBot is busy right now and did not save this yet. Press Subm
              "everything you typed is still here.")
 FAILED_TEXT = ("Something went wrong and this was not saved. Press Submit again in a moment; "
                "everything you typed is still here.")
+# At most this many pieces of after-ack work run at once; the rest wait their turn (FIFO).
+# Acks come first: every runnable task lengthens the event loop's turn, and a submission's
+# transaction waits a turn for each of its statements while it holds SQLite's write lock.
+AFTER_ACK_CONCURRENCY = 4
 # How long `close()` lets work started after acks finish before cancelling it.
 CLOSE_WAIT_LIMIT = 10.0
 
@@ -95,6 +99,7 @@ class SlackBot:
             process_before_response=True,
         )
         self._after_ack: set[asyncio.Task] = set()
+        self._after_ack_slots = asyncio.Semaphore(AFTER_ACK_CONCURRENCY)
         self._register()
 
     # -- wiring ----------------------------------------------------------------------------
@@ -118,8 +123,9 @@ class SlackBot:
 
     async def _run_after_ack(self, work: Awaitable[None], what: str) -> None:
         try:
-            await shared_session(self.client)  # one connection pool for every Web API call
-            await work
+            async with self._after_ack_slots:
+                await shared_session(self.client)  # one connection pool for every Web API call
+                await work
         except Exception as error:
             log.error("slack %s failed after the ack: %s: %s", what, type(error).__name__, error, exc_info=error)
 
