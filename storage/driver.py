@@ -17,6 +17,7 @@ them (`IntegrityError`, …) and listeners of SQLAlchemy's before/after_cursor_e
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 from collections.abc import Sequence
@@ -60,6 +61,9 @@ class Driver:
         result = await self.connection.exec_driver_sql(_numbered(text), tuple(parameters))
         return [tuple(row) for row in result.all()] if result.returns_rows else []
 
+    def batch(self) -> "Batch":
+        return Batch(self)
+
     async def _sqlite_rows(self, text: str, parameters: tuple) -> list[tuple]:
         connection = self.connection.sync_connection
         dispatch = connection.dispatch if connection is not None else None
@@ -101,3 +105,53 @@ class Driver:
     @staticmethod
     def read_json(value: Any) -> Any:
         return json.loads(value) if isinstance(value, (str, bytes)) else value
+
+
+class Batch:
+    """Statements that do not depend on each other's results, sent together.
+
+    On SQLite they are queued to aiosqlite's thread at once and run there back to back, in
+    the order they were added: one wait for the event loop instead of one per statement,
+    which is what a write transaction holding SQLite's one writer lock waits for most under
+    load. On PostgreSQL they run one after the other. If one fails, the first failure is
+    raised once all have run; the caller's transaction then rolls every one of them back.
+
+        batch = driver.batch()
+        inserted = batch.add("INSERT … RETURNING id", (…,))
+        batch.add("UPDATE …", (…,))
+        await batch.run()
+        ids = batch.rows(inserted)
+    """
+
+    def __init__(self, driver: Driver) -> None:
+        self.driver = driver
+        self._statements: list[tuple[str, tuple]] = []
+        self._results: list[list[tuple]] | None = None
+
+    def add(self, text: str, parameters: Sequence[Any] = ()) -> int:
+        """Queue a statement; its index, for `rows` after `run`."""
+        if self._results is not None:
+            raise RuntimeError("this batch has run already")
+        self._statements.append((text, tuple(parameters)))
+        return len(self._statements) - 1
+
+    def __len__(self) -> int:
+        return len(self._statements)
+
+    async def run(self) -> None:
+        driver = self.driver
+        if driver._sqlite is None:
+            self._results = [await driver.rows(text, parameters) for text, parameters in self._statements]
+            return
+        # Tasks start in creation order, so the statements reach aiosqlite's queue in order.
+        tasks = [asyncio.ensure_future(driver._sqlite_rows(text, parameters)) for text, parameters in self._statements]
+        outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+        self._results = outcomes  # type: ignore[assignment]
+
+    def rows(self, index: int) -> list[tuple]:
+        if self._results is None:
+            raise RuntimeError("run the batch first")
+        return self._results[index]

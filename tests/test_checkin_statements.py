@@ -24,15 +24,16 @@ from storage.db import Database
 from storage.models import Blocker, CheckIn, Delivery, Direction, KeyResult, KRUpdate, Objective, ProcessedEvent, Win
 from tests.orgchart import ALICE, NOW, make_org, org_config
 
-# Identify the sender, then one transaction: the check-in with its cadence and key results,
-# upsert the updates, update the key results, insert blockers, insert wins, update the
-# check-in, the prompts to replace and their checkin_done note when one was sent. Sharing a
-# win or meeting a target adds the manager loop's announcement or draft (cadences.wins), per
-# win: not counted here. (Before: 14 statements, not counting the COMMIT, plus a transaction
-# of its own for a platform's retry key.)
+# Identify the sender, then one transaction: the check-in with its cadence and key results;
+# then, sent together (storage.driver.Batch), the prompts to replace, upsert the updates,
+# update the key results, insert blockers, insert wins, update the check-in; the prompts'
+# checkin_done note when one was sent. Sharing a win or meeting a target adds the manager
+# loop's announcement or draft (cadences.wins), per win: not counted here. (Before: 14
+# statements, not counting the COMMIT, plus a transaction of its own for a platform's retry key.)
 SUBMISSION = [
-    "SELECT person", "BEGIN IMMEDIATE", "SELECT checkin", "INSERT kr_update", "UPDATE key_result", "INSERT blocker",
-    "INSERT win", "UPDATE checkin", "SELECT delivery", "INSERT delivery", "COMMIT",
+    "SELECT person", "BEGIN IMMEDIATE", "SELECT checkin",
+    "SELECT delivery", "INSERT kr_update", "UPDATE key_result", "INSERT blocker", "INSERT win", "UPDATE checkin",
+    "INSERT delivery", "COMMIT",
 ]
 
 
@@ -147,10 +148,13 @@ async def test_a_platform_retry_key_is_stored_in_the_same_transaction_as_the_ans
         [reply] = await router.dispatch(event)
     assert reply.template == "checkin_recorded"
     assert statements == ["SELECT person", "BEGIN IMMEDIATE", "SELECT checkin", "INSERT processed_event",
-                          *SUBMISSION[3:8], "SELECT delivery", "COMMIT"]  # one commit for the key and the answers
+                          *SUBMISSION[3:9], "COMMIT"]  # one commit for the key and the answers
     with counting(db) as statements:
         assert await router.dispatch(event) == []  # Slack's retry: nothing stored again, nothing said again
-    assert statements == ["SELECT person", "BEGIN IMMEDIATE", "SELECT checkin", "INSERT processed_event", "COMMIT"]
+    # The copy's statements go with the key's (the answered check-in's texts are read first),
+    # and the key found already recorded rolls all of them back.
+    assert statements == ["SELECT person", "BEGIN IMMEDIATE", "SELECT checkin", "SELECT blocker", "INSERT processed_event",
+                          "SELECT delivery", "INSERT kr_update", "UPDATE key_result", "UPDATE checkin", "ROLLBACK"]
     async with db.session() as s:
         assert len((await s.exec(select(Win))).all()) == 1
         assert [(e.source, e.event_key) for e in (await s.exec(select(ProcessedEvent))).all()] == [("slack", "slack:view:V1:abc")]

@@ -19,7 +19,9 @@ from cadences.wins import after_checkin
 from cadences.registry import sync_cadences
 from cadences.settings import CadenceRule
 from storage.models import Cadence, CheckIn, CheckInStatus, KeyResult, Person
+from storage.driver import Driver
 from storage.repositories.checkins import (
+    CheckInRow,
     RecordedCheckIn,
     checkin_for_answers,
     checkin_with_cadence,
@@ -27,7 +29,7 @@ from storage.repositories.checkins import (
     record_checkin,
     sent_prompt_refs,
 )
-from storage.repositories.inbound import record_once
+from storage.repositories.inbound import record_once_in
 from storage.repositories.okrs import key_results_of
 
 UPDATE_WORD = "update"
@@ -140,14 +142,23 @@ async def submit(ctx: Context, event: FormSubmitted) -> list[Intent]:
 
     Reading the form back (one statement), validating and storing share that one transaction,
     so an invalid submission writes nothing and a valid one costs a constant handful of
-    statements, the platform's retry key (`once_key`) included.
+    statements, the platform's retry key (`once_key`) included, sent to the database together.
     """
     try:
         return await _submit_once(ctx, event)
+    except _StoredBefore:
+        return []  # a platform retry of a submission stored already: nothing again, no second confirmation
     except IntegrityError:
         # Two copies of one submission raced; the other one committed first. Storing again
         # finds its rows and adds nothing.
-        return await _submit_once(ctx, event)
+        try:
+            return await _submit_once(ctx, event)
+        except _StoredBefore:
+            return []
+
+
+class _StoredBefore(Exception):
+    """Raised inside the transaction to roll back what a resent submission wrote."""
 
 
 async def _submit_once(ctx: Context, event: FormSubmitted) -> list[Intent]:
@@ -161,22 +172,30 @@ async def _submit_once(ctx: Context, event: FormSubmitted) -> list[Intent]:
         answers, errors = validate(form, event.values)
         if answers is None:
             return [FormRejected(form, errors, dict(event.values))]
-        if event.once_key and not await record_once(session, source=event.sender.platform, key=event.once_key, now=ctx.now):
-            return []  # a platform retry of a submission stored already: nothing again, no second confirmation
+        # The retry key, the prompts to replace and the answers go to the database together.
+        batch = (await Driver.of(session)).batch()
+        once = record_once_in(batch, source=event.sender.platform, key=event.once_key, now=ctx.now) if event.once_key else None
+        prompts = sent_prompt_refs(batch, _prompt_keys(ctx, checkin))
         recorded = await record_checkin(
-            session, checkin, answers, ctx.now, locked=True, key_results={kr.id: kr for kr in target.key_results}  # type: ignore[misc]
+            session, checkin, answers, ctx.now, locked=True, key_results={kr.id: kr for kr in target.key_results},  # type: ignore[misc]
+            batch=batch,
         )
+        if once is not None and not batch.rows(once):
+            raise _StoredBefore  # rolls back what this copy wrote
         await after_checkin(session, recorded, ctx.person, now=ctx.now)  # manager loop: shared wins, targets met
-        await _replace_prompts(ctx, session, checkin)
+        await _replace_prompts(ctx, session, checkin, batch.rows(prompts))
     return [Reply("checkin_recorded", _recorded_context(ctx, recorded, answers))]
 
 
-async def _replace_prompts(ctx: Context, session: AsyncSession, checkin: CheckIn) -> None:
-    """Turn the prompt and reminders this check-in answered into a `checkin_done` note."""
+def _prompt_keys(ctx: Context, checkin: CheckInRow) -> list[str]:
+    """The outbox keys of the prompt and reminders this check-in may have had."""
     reminders = max(checkin.reminders_sent or 0, ctx.config.reminders.max)
     keys = [prompt_key(checkin.person_id, checkin.cadence_id, checkin.period)]
-    keys += [reminder_key(checkin.person_id, checkin.cadence_id, checkin.period, n) for n in range(1, reminders + 1)]
-    prompts = await sent_prompt_refs(session, keys)
+    return keys + [reminder_key(checkin.person_id, checkin.cadence_id, checkin.period, n) for n in range(1, reminders + 1)]
+
+
+async def _replace_prompts(ctx: Context, session: AsyncSession, checkin: CheckInRow, prompts: list[tuple]) -> None:
+    """Turn the prompt and reminders this check-in answered into a `checkin_done` note."""
     if not prompts:
         return
     done_context = {"checkin_id": checkin.id, "person": person_view(ctx.person), "period_label": period_label(checkin.period)}

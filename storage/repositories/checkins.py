@@ -19,7 +19,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.driver import Driver
+from storage.driver import Batch, Driver
 from storage.models import (
     Blocker,
     BlockerStatus,
@@ -273,13 +273,16 @@ async def record_checkin(
     *,
     locked: bool = False,
     key_results: Mapping[int, KeyResult | KeyResultRow] | None = None,
+    batch: Batch | None = None,
 ) -> RecordedCheckIn:
     """Write the answers; call inside `Database.transaction()` (the caller commits).
 
     A constant handful of plain statements whatever the number of key results, blockers and
-    wins (storage.driver: one round trip each): key result updates upserted and key results
-    updated with one multi-row statement each, blockers and wins inserted with one each, the
-    check-in updated; the earlier answers are read only when the check-in was answered before.
+    wins, sent to the driver together (storage.driver.Batch: on SQLite one wait for its
+    thread): key result updates upserted and key results updated with one multi-row statement
+    each, blockers and wins inserted with one each, the check-in updated. The earlier answers
+    are read first (one more statement) only when the check-in was answered before. `batch`:
+    statements of the caller's to run with these (added before the call, read after it).
 
     `locked=True` says `checkin` holds the row as read in this transaction, locked
     (`checkin_for_answers` or `lock_checkin`); else it is read and locked here. `key_results`
@@ -291,7 +294,8 @@ async def record_checkin(
             raise LookupError(f"check-in {checkin.id} no longer exists")
         checkin = found[0]
     row = checkin
-    driver = await Driver.of(session)
+    driver = batch.driver if batch is not None else await Driver.of(session)
+    batch = batch if batch is not None else driver.batch()
     first_time = row.status != CheckInStatus.answered
     recorded = RecordedCheckIn(row, first_time)
 
@@ -304,14 +308,14 @@ async def record_checkin(
     kr_answers = list({a.key_result_id: a for a in kr_answers if a.key_result_id in owned}.values())
     if kr_answers:
         stamp = driver.time(now)
-        await driver.rows(
+        batch.add(
             "INSERT INTO kr_update (checkin_id, key_result_id, value, confidence, note, created_at) VALUES "
             + _values(len(kr_answers), 6)
             + " ON CONFLICT (checkin_id, key_result_id) DO UPDATE"
             " SET value = excluded.value, confidence = excluded.confidence, note = excluded.note",
             [v for a in kr_answers for v in (row.id, a.key_result_id, a.value, a.confidence, a.note, stamp)],
         )
-        await driver.rows(
+        batch.add(
             "WITH v (id, value, confidence) AS (VALUES "
             + _values(len(kr_answers), 3, ("INTEGER", "DOUBLE PRECISION", "INTEGER"))
             + ") UPDATE key_result SET current = v.value, confidence = v.confidence, updated_at = ?"
@@ -338,7 +342,7 @@ async def record_checkin(
         blocker_rows.append({"person_id": row.person_id, "checkin_id": row.id, "key_result_id": link,
                              "text": blocker.text, "status": BlockerStatus.open.value, "created_at": now})
     if blocker_rows:
-        await driver.rows(
+        batch.add(
             "INSERT INTO blocker (person_id, checkin_id, key_result_id, text, status, created_at) VALUES "
             + _values(len(blocker_rows), 6),
             [v for b in blocker_rows for v in (b["person_id"], b["checkin_id"], b["key_result_id"], b["text"],
@@ -356,21 +360,23 @@ async def record_checkin(
         win_rows.append({"person_id": row.person_id, "checkin_id": row.id, "key_result_id": link, "text": win.text,
                          "share": win.share, "status": status.value, "created_at": now})
     if win_rows:
-        inserted = await driver.rows(
+        inserted = batch.add(
             "INSERT INTO win (person_id, checkin_id, key_result_id, text, share, status, created_at) VALUES "
             + _values(len(win_rows), 7) + " RETURNING text, id",
             [v for w in win_rows for v in (w["person_id"], w["checkin_id"], w["key_result_id"], w["text"], w["share"],
                                            w["status"], driver.time(now))],
         )
-        ids_by_text = dict(inserted)
-        recorded.new_wins = [StoredWin(id=ids_by_text.get(values["text"]), **values) for values in win_rows]
 
     reflections = {**(row.reflections or {}), **dict(answers.reflections)}
     answered_at = row.answered_at or now
-    await driver.rows(
+    batch.add(
         "UPDATE checkin SET reflections = ?, status = ?, answered_at = ?, next_action_at = NULL WHERE id = ?",
         (driver.json(reflections), CheckInStatus.answered.value, driver.time(answered_at), row.id),
     )
+    await batch.run()
+    if win_rows:
+        ids_by_text = dict(batch.rows(inserted))
+        recorded.new_wins = [StoredWin(id=ids_by_text.get(values["text"]), **values) for values in win_rows]
     changes = {"reflections": reflections, "status": CheckInStatus.answered, "answered_at": answered_at, "next_action_at": None}
     for name, value in changes.items():
         _set(row, name, value)
@@ -390,15 +396,13 @@ async def _recorded_before(driver: Driver, checkin_id: int) -> tuple[set[str], l
     return blockers, wins
 
 
-async def sent_prompt_refs(session: AsyncSession, keys: Iterable[str]) -> list[tuple[int, str, str, str]]:
-    """(id, platform, address, message ref) of the prompts and reminders among these outbox
-    keys that went out with a platform message ref, oldest first (one indexed lookup)."""
-    wanted = list(keys)
-    if not wanted:
-        return []
-    driver = await Driver.of(session)
+def sent_prompt_refs(batch: Batch, keys: Iterable[str]) -> int:
+    """Add to `batch` the lookup of the prompts and reminders among these outbox keys that
+    went out with a platform message ref, oldest first (one indexed lookup); after the run,
+    `batch.rows(index)` are their (id, platform, address, message ref)."""
+    wanted = list(keys) or [""]
     templates = ("checkin_prompt", "checkin_reminder")  # storage.repositories.deliveries.PROMPT_TEMPLATES
-    return await driver.rows(
+    return batch.add(
         f"SELECT id, platform, address, message_ref FROM delivery WHERE idempotency_key IN ({', '.join('?' * len(wanted))})"
         f" AND template IN ({', '.join('?' * len(templates))}) AND message_ref IS NOT NULL ORDER BY id",
         [*wanted, *templates],

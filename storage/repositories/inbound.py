@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import delete
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.driver import Driver
+from storage.driver import Batch, Driver
 from storage.models import ProcessedEvent, utcnow
 
 KEY_LENGTH = 200  # ProcessedEvent.event_key
@@ -22,14 +22,22 @@ KEY_LENGTH = 200  # ProcessedEvent.event_key
 async def record_once(session: AsyncSession, *, source: str, key: str, now: datetime | None = None) -> bool:
     """True the first time `key` is recorded; False when it was recorded before (a retry).
     Concurrent copies: the second waits for the first's transaction (the unique key) and
-    then sees it. One statement (storage.driver), RETURNING the row it inserted."""
+    then sees it. One statement (storage.driver)."""
     driver = await Driver.of(session)
-    inserted = await driver.rows(
+    batch = driver.batch()
+    recorded = record_once_in(batch, source=source, key=key, now=now)
+    await batch.run()
+    return bool(batch.rows(recorded))
+
+
+def record_once_in(batch: Batch, *, source: str, key: str, now: datetime | None = None) -> int:
+    """`record_once` as a statement of `batch`: after the run, `batch.rows(index)` is empty
+    when the key had been recorded before."""
+    return batch.add(
         "INSERT INTO processed_event (source, event_key, received_at) VALUES (?, ?, ?)"
         " ON CONFLICT (event_key) DO NOTHING RETURNING id",
-        (source, key[:KEY_LENGTH], driver.time(now or utcnow())),
+        (source, key[:KEY_LENGTH], batch.driver.time(now or utcnow())),
     )
-    return bool(inserted)
 
 
 async def forget(session: AsyncSession, key: str) -> None:
