@@ -132,9 +132,11 @@ async def run_child(mode: str, url: str, n: int, fake_url: str | None) -> dict:
     sender = DeliverySender(db, PlatformNotifier({"console": platform}), policy)
     planner = Planner(db, PlannerSettings(cadences=(CadenceRule(name="weekly", every="week", on="monday", at="09:00"),),
                                           batch_size=5000), sender=sender)  # wired as bot.ticker.Ticker does
+    from bot.process import settle_heap
     from cadences.calendar import public_holidays
 
     public_holidays("DE", MONDAY.year)  # warm: the holidays package loads its countries on first use
+    settle_heap()  # as `serve` and `tick` do once wired up
     cpu0, wall0 = time.process_time(), time.perf_counter()
     prompted = (await planner.tick(MONDAY)).prompted
     sent = retried = 0
