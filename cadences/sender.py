@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 DELIVERY = Delivery.__table__
 _D = DELIVERY.c
 DEFAULT_CONCURRENCY = 8
+YIELD_EVERY = 16  # sends by one worker between turns of the event loop, at most
 _CLOSED_CHECKIN = (CheckInStatus.answered.value, CheckInStatus.missed.value, CheckInStatus.skipped.value)
 _CHECKIN_TEMPLATES = ("checkin_prompt", "checkin_reminder")
 
@@ -295,6 +296,7 @@ class DeliverySender:
         clock, loop_time, timeout = self.clock, asyncio.get_running_loop().time, self.send_timeout
         watch = _Watch(asyncio.current_task())
         watches.append(watch)
+        done = 0
         for row in pending:
             async with semaphore:
                 if pacer.interval:
@@ -316,9 +318,11 @@ class DeliverySender:
             if buffer.add(row, outcome, at):
                 await buffer.flush()
             else:
-                # A send that finished without waiting (an in-process platform) never gave the
-                # loop back: let the planner's next batch and the database's answers in between.
-                await asyncio.sleep(0)
+                done += 1
+                if done % YIELD_EVERY == 0:
+                    # Sends that finish without waiting (an in-process platform) never give the
+                    # loop back; now and then they do, so requests being served are not held up.
+                    await asyncio.sleep(0)
 
     async def _deliver(self, message: OutboundMessage) -> Sent | Exception:
         try:
