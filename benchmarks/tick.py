@@ -30,6 +30,7 @@ from benchmarks.fanout import MONDAY, SUNDAY, seed  # noqa: E402
 
 async def measure(people: int, due: int) -> None:
     from bot.notifiers import PlatformNotifier
+    from bot.process import settle_heap
     from cadences.calendar import public_holidays
     from cadences.notifier import Sent
     from cadences.planner import Planner, PlannerSettings
@@ -57,6 +58,7 @@ async def measure(people: int, due: int) -> None:
     async with db.engine.connect() as connection:  # setup's writes leave the WAL before timing starts
         await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     public_holidays("DE", MONDAY.year)  # warm: the holidays package loads its countries on first use
+    settle_heap()  # as `serve` and `tick` do once wired up
     for case, now in ((f"due{due}", MONDAY), ("due0", MONDAY + timedelta(minutes=1))):
         started = time.perf_counter()
         plan = await planner.tick(now)
