@@ -20,29 +20,19 @@ Statements are written with `?` placeholders; PostgreSQL gets `$1, $2, …`.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime, timezone
+from datetime import date
 from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Table
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.db import SQLITE_WRITE, dumps_json, loads_json
+from storage.db import SQLITE_WRITE, dumps_json
+from storage.driver import Driver
 
-UTC = timezone.utc
 # Both drivers accept 32,767 parameters per statement; multi-row VALUES stay below it.
 MAX_PARAMETERS = 32_000
-
-
-@lru_cache(maxsize=256)
-def _numbered(text: str) -> str:
-    parts = text.split("?")
-    return "".join(part + (f"${n}" if n < len(parts) else "") for n, part in enumerate(parts, start=1))
 
 
 @lru_cache(maxsize=64)
@@ -59,15 +49,6 @@ def _value_kinds(table: Table, columns: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(kinds)
 
 
-@lru_cache(maxsize=4096)  # a batch repeats a few instants (now, period ends) thousands of times
-def _sqlite_time(value: datetime) -> str:
-    if value.tzinfo is not UTC:
-        if value.utcoffset() is None:
-            raise ValueError("Datetime values must have timezone information.")
-        value = value.astimezone(UTC)
-    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
-
-
 def _column_defaults(table: Table, columns: Iterable[str]) -> dict[str, Any]:
     """Python-side column defaults (scalars and callables like utcnow), as Core applies them."""
     defaults: dict[str, Any] = {}
@@ -79,44 +60,15 @@ def _column_defaults(table: Table, columns: Iterable[str]) -> dict[str, Any]:
     return defaults
 
 
-class Bulk:
-    """The session's connection, spoken to in its driver's own dialect."""
-
-    def __init__(self, connection: AsyncConnection, sqlite: Any = None) -> None:
-        self.connection = connection
-        self.postgres = connection.dialect.name == "postgresql"
-        self._sqlite = sqlite  # the aiosqlite connection under `connection`, when on SQLite
-
-    @classmethod
-    async def of(cls, session: AsyncSession) -> "Bulk":
-        connection = await session.connection()
-        if connection.dialect.name != "sqlite":
-            return cls(connection)
-        return cls(connection, (await connection.get_raw_connection()).driver_connection)
+class Bulk(Driver):
+    """The session's connection, spoken to in its driver's own dialect (storage.driver.Driver:
+    one hop to aiosqlite's thread per statement, values as the columns store them), plus what
+    the fan-out needs on top: rows encoded from dicts, multi-row inserts, id lists."""
 
     @property
     def holds_sqlite_write_lock(self) -> bool:
         """A SQLite write transaction of Database.transaction(), begun with BEGIN IMMEDIATE."""
         return not self.postgres and bool(self.connection.sync_connection.get_execution_options().get(SQLITE_WRITE))
-
-    def sql(self, text: str) -> str:
-        return _numbered(text) if self.postgres else text
-
-    def time(self, value: datetime | None) -> Any:
-        if value is None:
-            return None
-        if self.postgres:
-            if value.utcoffset() is None:
-                raise ValueError("Datetime values must have timezone information.")
-            return value
-        return _sqlite_time(value)
-
-    def read_time(self, value: Any) -> datetime | None:
-        if value is None:
-            return None
-        if isinstance(value, str):
-            value = datetime.fromisoformat(value)
-        return value.replace(tzinfo=UTC) if value.utcoffset() is None else value.astimezone(UTC)
 
     def day(self, value: date) -> Any:
         return value if self.postgres else value.isoformat()
@@ -125,14 +77,6 @@ class Bulk:
     def read_day(value: Any) -> date:
         return date.fromisoformat(value) if isinstance(value, str) else value
 
-    @staticmethod
-    def json(value: Any) -> str:
-        return dumps_json(value)
-
-    @staticmethod
-    def read_json(value: Any) -> Any:
-        return loads_json(value) if isinstance(value, (str, bytes)) else value
-
     def ids_in(self, column: str, ids: Iterable[int]) -> tuple[str, Any]:
         """A WHERE fragment matching `column` against many ids, and its one parameter."""
         if self.postgres:
@@ -140,48 +84,15 @@ class Bulk:
         return f"{column} IN (SELECT value FROM json_each(?))", dumps_json(list(ids))
 
     async def fetch(self, text: str, parameters: Sequence[Any] = (), *, tuples: bool = False) -> list:
-        """The rows of a statement; with `tuples`, as the driver returns them (plain tuples on
-        SQLite, Records on asyncpg) instead of Row objects — hot paths that unpack rows save
-        the Row per row."""
-        if tuples and self._sqlite is not None:
-            return await self._sqlite_call(self._sqlite.execute_fetchall, text, tuple(parameters))
+        """The rows of a statement: Row objects (`row.name`), or with `tuples` plain tuples
+        (`Driver.rows`), which hot paths that unpack rows use."""
+        if tuples:
+            return await self.rows(text, parameters)
         result = await self.connection.exec_driver_sql(self.sql(text), tuple(parameters))
-        if not result.returns_rows:
-            return []
-        if not tuples:
-            return list(result.all())
-        rows = result.cursor.fetchall()  # the adapter fetched them with the statement
-        result.close()
-        return list(rows)
+        return list(result.all()) if result.returns_rows else []
 
     async def execute_many(self, text: str, rows: Sequence[Sequence[Any]]) -> None:
-        if not rows:
-            return
-        if self._sqlite is not None:
-            await self._sqlite_call(self._sqlite.executemany, text, list(rows))
-        else:
-            await self.connection.exec_driver_sql(self.sql(text), list(rows))
-
-    async def _sqlite_call(self, call, text: str, parameters: Any) -> Any:
-        """One statement on the session's own SQLite connection, inside its transaction, in one
-        hop to aiosqlite's thread (through SQLAlchemy's cursor it takes four: cursor, execute,
-        fetch, close). Errors are raised as SQLAlchemy raises them (IntegrityError, …), and
-        listeners of SQLAlchemy's before/after_cursor_execute events (statement counters,
-        tracing) still see the statement, with no cursor or execution context."""
-        connection = self.connection.sync_connection
-        observed = connection._has_events or connection.engine._has_events
-        many = call == self._sqlite.executemany
-        if observed:
-            for listener in connection.dispatch.before_cursor_execute:
-                listener(connection, None, text, parameters, None, many)
-        try:
-            result = await call(text, parameters)
-        except sqlite3.Error as error:
-            raise DBAPIError.instance(text, parameters, error, sqlite3.Error) from error
-        if observed:
-            for listener in connection.dispatch.after_cursor_execute:
-                listener(connection, None, text, parameters, None, many)
-        return result
+        await self.many(text, rows)
 
     def encode(self, table: Table, columns: tuple[str, ...], rows: Iterable[Mapping[str, Any]]) -> list[tuple]:
         """Rows as tuples in `columns` order, each value stored the way its column stores it."""

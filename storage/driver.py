@@ -18,7 +18,6 @@ them (`IntegrityError`, …) and listeners of SQLAlchemy's before/after_cursor_e
 from __future__ import annotations
 
 import asyncio
-import json
 import sqlite3
 from collections.abc import Sequence
 from datetime import datetime, timezone
@@ -29,6 +28,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.db import dumps_json, loads_json
+
 UTC = timezone.utc
 
 
@@ -36,6 +37,15 @@ UTC = timezone.utc
 def _numbered(text: str) -> str:
     parts = text.split("?")
     return "".join(part + (f"${n}" if n < len(parts) else "") for n, part in enumerate(parts, start=1))
+
+
+@lru_cache(maxsize=4096)  # a fan-out batch repeats a few instants (now, period ends) thousands of times
+def _sqlite_time(value: datetime) -> str:
+    if value.tzinfo is not UTC:
+        if value.utcoffset() is None:
+            raise ValueError("Datetime values must have timezone information.")
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 class Driver:
@@ -54,6 +64,10 @@ class Driver:
         raw = await connection.get_raw_connection()
         return cls(connection, raw.driver_connection)
 
+    def sql(self, text: str) -> str:
+        """`text` with the placeholders of this database (`?` → `$1, $2, …` on PostgreSQL)."""
+        return _numbered(text) if self.postgres else text
+
     async def rows(self, text: str, parameters: Sequence[Any] = ()) -> list[tuple]:
         """Execute one statement; its rows (RETURNING included), or [] when it returns none."""
         if self._sqlite is not None:
@@ -61,34 +75,46 @@ class Driver:
         result = await self.connection.exec_driver_sql(_numbered(text), tuple(parameters))
         return [tuple(row) for row in result.all()] if result.returns_rows else []
 
+    async def many(self, text: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Execute one statement once per row of parameters (an executemany), returning nothing."""
+        if not rows:
+            return
+        if self._sqlite is not None:
+            await self._sqlite_call(self._sqlite.executemany, text, list(rows), many=True)
+            return
+        await self.connection.exec_driver_sql(_numbered(text), list(rows))
+
     def batch(self) -> "Batch":
         return Batch(self)
 
     async def _sqlite_rows(self, text: str, parameters: tuple) -> list[tuple]:
+        return list(await self._sqlite_call(self._sqlite.execute_fetchall, text, parameters, many=False))
+
+    async def _sqlite_call(self, call, text: str, parameters: Any, *, many: bool) -> Any:
         connection = self.connection.sync_connection
         dispatch = connection.dispatch if connection is not None else None
         if dispatch is not None:
             for listener in dispatch.before_cursor_execute:
-                listener(connection, None, text, parameters, None, False)
+                listener(connection, None, text, parameters, None, many)
         try:
-            rows = list(await self._sqlite.execute_fetchall(text, parameters))
+            result = await call(text, parameters)
         except sqlite3.Error as error:
             raise DBAPIError.instance(text, parameters, error, sqlite3.Error) from error
         if dispatch is not None:
             for listener in dispatch.after_cursor_execute:
-                listener(connection, None, text, parameters, None, False)
-        return rows
+                listener(connection, None, text, parameters, None, many)
+        return result
 
     # -- values as the columns store them ---------------------------------------------------
     def time(self, value: datetime | None) -> Any:
         """An aware datetime as its column stores it (SQLite: naive UTC text; PostgreSQL: as is)."""
         if value is None:
             return None
-        if value.utcoffset() is None:
-            raise ValueError("Datetime values must have timezone information.")
         if self.postgres:
+            if value.utcoffset() is None:
+                raise ValueError("Datetime values must have timezone information.")
             return value
-        return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+        return _sqlite_time(value)
 
     @staticmethod
     def read_time(value: Any) -> datetime | None:
@@ -100,11 +126,11 @@ class Driver:
 
     @staticmethod
     def json(value: Any) -> str:
-        return json.dumps(value)
+        return dumps_json(value)
 
     @staticmethod
     def read_json(value: Any) -> Any:
-        return json.loads(value) if isinstance(value, (str, bytes)) else value
+        return loads_json(value) if isinstance(value, (str, bytes)) else value
 
 
 class Batch:

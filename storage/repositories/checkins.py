@@ -21,14 +21,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.driver import Batch, Driver
 from storage.models import (
-    Blocker,
     BlockerStatus,
     Cadence,
     CheckIn,
     CheckInStatus,
     Direction,
     KeyResult,
-    KRUpdate,
     Person,
     Win,
     WinStatus,
