@@ -132,23 +132,24 @@ async def run_child(mode: str, url: str, n: int, fake_url: str | None) -> dict:
     sender = DeliverySender(db, PlatformNotifier({"console": platform}), policy)
     planner = Planner(db, PlannerSettings(cadences=(CadenceRule(name="weekly", every="week", on="monday", at="09:00"),),
                                           batch_size=5000), sender=sender)  # wired as bot.ticker.Ticker does
-    from bot.process import settle_heap
+    from bot.process import fan_out_collections, settle_heap
     from cadences.calendar import public_holidays
 
     public_holidays("DE", MONDAY.year)  # warm: the holidays package loads its countries on first use
     settle_heap()  # as `serve` and `tick` do once wired up
-    cpu0, wall0 = time.process_time(), time.perf_counter()
-    prompted = (await planner.tick(MONDAY)).prompted
-    sent = retried = 0
-    now = MONDAY
-    while True:
-        result = await sender.run_once(now)
-        sent, retried = sent + result.sent, retried + result.retried
-        if sent >= prompted or mode != "ratelimited" or time.perf_counter() - wall0 > 600:
-            break
-        await asyncio.sleep(0.05)  # next tick: real time moves on, retries come due
-        now = MONDAY + timedelta(seconds=time.perf_counter() - wall0)
-    wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    with fan_out_collections():  # as bot.ticker.Ticker does around a tick
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        prompted = (await planner.tick(MONDAY)).prompted
+        sent = retried = 0
+        now = MONDAY
+        while True:
+            result = await sender.run_once(now)
+            sent, retried = sent + result.sent, retried + result.retried
+            if sent >= prompted or mode != "ratelimited" or time.perf_counter() - wall0 > 600:
+                break
+            await asyncio.sleep(0.05)  # next tick: real time moves on, retries come due
+            now = MONDAY + timedelta(seconds=time.perf_counter() - wall0)
+        wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
     if session:
         await session.close()
     await db.dispose()

@@ -1,27 +1,49 @@
-"""Process-wide settings for the long-running commands (`serve`, `tick`).
+"""Garbage-collector settings for the long-running commands (`serve`, `tick`) and the fan-out.
 
-Python's cyclic garbage collector runs a collection every 700 new container objects and,
-every so often, walks every object the process holds — the SQLAlchemy metadata, the compiled
-templates, the imported modules. A fan-out allocates millions of short-lived dicts (contexts,
-rows), so with the defaults a tick of 100,000 prompts spent about a fifth of its time in
-collections (benchmarks/fanout.py: ~2.3 s of 12.5 s, mostly full collections).
+Python's cyclic collector runs a young collection every 700 new container objects and, now and
+then, a full one that walks every object the process holds — the SQLAlchemy metadata, the
+compiled templates, the imported modules. A fan-out allocates millions of short-lived dicts
+(contexts, rows), so with the defaults a tick of 100,000 prompts spent about a fifth of its
+time in collections (benchmarks/fanout.py: ~2.3 s of 12.5 s, mostly full collections).
 
-`settle_heap()`, called once the process is wired up, moves everything alive at that point
-out of the collector's sight (`gc.freeze`) and makes the young generation larger, so
-collections are rarer and only look at what the process made since. Garbage without cycles
-is still freed at once by reference counting; cycles are still collected, a little later.
+* `settle_heap()`, once the process is wired up, moves everything alive then out of the
+  collector's sight (`gc.freeze`): full collections only walk what came after.
+* `fan_out_collections()`, around a tick's planning and sending, makes young collections
+  rarer (and each larger) and puts the defaults back afterwards, so requests served between
+  ticks keep their short pauses.
+Garbage without cycles is still freed at once by reference counting; cycles are still
+collected, a little later.
 """
 
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 # 20,000 new containers between young collections (default 700); the middle generation every
 # 50 of those, the oldest every 10 of those (and, as always, only when it grew by a quarter).
-THRESHOLDS = (20_000, 50, 10)
+FAN_OUT_THRESHOLDS = (20_000, 50, 10)
+
+_relaxed = 0  # fan-outs in progress (serve's ticks do not overlap, but a `tick` could run inside)
+_saved: tuple[int, ...] = ()
 
 
 def settle_heap() -> None:
     gc.collect()
     gc.freeze()
-    gc.set_threshold(*THRESHOLDS)
+
+
+@contextmanager
+def fan_out_collections() -> Iterator[None]:
+    global _relaxed, _saved
+    if _relaxed == 0:
+        _saved = gc.get_threshold()
+        gc.set_threshold(*FAN_OUT_THRESHOLDS)
+    _relaxed += 1
+    try:
+        yield
+    finally:
+        _relaxed -= 1
+        if _relaxed == 0:
+            gc.set_threshold(*_saved)

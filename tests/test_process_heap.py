@@ -1,25 +1,42 @@
-"""Long-running commands keep the garbage collector off what they hold for good."""
+"""Long-running commands keep the garbage collector off what they hold for good, and a
+fan-out collects young objects less often only while it runs."""
 
 from __future__ import annotations
 
 import gc
 
-from bot.process import THRESHOLDS, settle_heap
+from bot.process import FAN_OUT_THRESHOLDS, fan_out_collections, settle_heap
 
 
-def test_settling_the_heap_hides_what_is_alive_from_collections_and_collects_young_objects_less_often() -> None:
-    before = gc.get_threshold()
+def test_settling_the_heap_hides_what_is_alive_from_collections_but_still_collects_new_cycles() -> None:
     gc.unfreeze()  # as a fresh process: other tests may have run `serve` or `tick` in this one
-    gc.set_threshold(700, 10, 10)  # CPython's defaults
     kept = [{"n": n} for n in range(1000)]  # alive when the process is wired up
     try:
         settle_heap()
         assert gc.get_freeze_count() >= len(kept)
-        assert gc.get_threshold() == THRESHOLDS and THRESHOLDS[0] > 700
         cycle: list = []
         cycle.append(cycle)  # garbage with a cycle made afterwards is still collected
         del cycle
         assert gc.collect() >= 1
     finally:
         gc.unfreeze()
+
+
+def test_a_fan_out_collects_young_objects_less_often_and_puts_the_settings_back_after() -> None:
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        with fan_out_collections():
+            assert gc.get_threshold() == FAN_OUT_THRESHOLDS
+            with fan_out_collections():  # a nested tick changes nothing
+                pass
+            assert gc.get_threshold() == FAN_OUT_THRESHOLDS
+        assert gc.get_threshold() == (700, 10, 10)
+        try:
+            with fan_out_collections():
+                raise RuntimeError("the tick failed")
+        except RuntimeError:
+            pass
+        assert gc.get_threshold() == (700, 10, 10)
+    finally:
         gc.set_threshold(*before)
