@@ -11,12 +11,16 @@ import logging
 from dataclasses import dataclass
 
 import requests
-from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthentication
+from botbuilder.integration.aiohttp import (
+    ConfigurationBotFrameworkAuthentication,
+    ConfigurationServiceClientCredentialFactory,
+)
 from botbuilder.schema import Activity
 from botframework.connector.auth import AuthenticateRequestResult, BotFrameworkAuthentication
 
 from bot.config import AppConfig, Secrets
 from bot.teams import signing_keys
+from bot.teams.outbound_tokens import OffLoopCredentialsFactory
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +83,11 @@ class RequestAuthenticator:
         elif allow_unauthenticated:
             log.warning(UNAUTHENTICATED_WARNING)
         signing_keys.install()  # botbuilder would fetch Microsoft's signing keys on the event loop
-        self.botframework: BotFrameworkAuthentication = ConfigurationBotFrameworkAuthentication(credentials)
+        # botbuilder would fetch the bot's own outbound token on the event loop too
+        self.outbound_tokens = OffLoopCredentialsFactory(ConfigurationServiceClientCredentialFactory(credentials))
+        self.botframework: BotFrameworkAuthentication = ConfigurationBotFrameworkAuthentication(
+            credentials, credentials_factory=self.outbound_tokens
+        )
 
     def check_header(self, header: str | None) -> None:
         """NotAuthorized unless the header can hold a token (when one is required); no I/O."""
