@@ -194,3 +194,55 @@ async def test_answering_replaces_the_sent_prompt_and_reminder_with_a_done_note(
         ("slack", "UALICE", "D1:1700.1", "week 48 of 2026"),
         ("slack", "UALICE", "D1:1800.1", "week 48 of 2026"),
     ]
+
+
+async def test_editing_a_blocker_in_checkin_update_replaces_it_instead_of_adding_a_second(chat: FakeChat, db: Database, ids) -> None:
+    await chat.say(ALICE, "checkin")
+    await chat.submit(ALICE, answers(ids))
+    [before] = (await stored(db))[2]
+    await chat.say(ALICE, "checkin weekly update")
+    reply = await chat.submit(ALICE, answers(ids, **{"blocker.1.text": "Waiting for SSO access from IT, ticket 4411"}))
+    assert reply.startswith("Updated your check-in for week 48 of 2026")
+    [after] = (await stored(db))[2]
+    assert (after.id, after.text, after.status) == (before.id, "Waiting for SSO access from IT, ticket 4411", "open")
+    assert (after.key_result_id, after.created_at) == (before.key_result_id, before.created_at)
+    mine = await chat.say(ALICE, "blockers")
+    assert "ticket 4411" in mine and mine.count("Waiting for SSO access from IT") == 1
+
+
+@pytest.fixture
+async def both_db(any_db_url: str):
+    database = Database(any_db_url)
+    yield database
+    await database.dispose()
+
+
+async def test_update_keeps_an_acknowledged_blocker_unless_its_text_changes_then_the_manager_sees_it_again(
+    both_db: Database,
+) -> None:
+    db = both_db
+    ids = await make_org(db)
+    chat = FakeChat(Router(org_config(), db, clock=lambda: NOW))
+    await chat.say(ALICE, "checkin")
+    await chat.submit(ALICE, answers(ids, **{"blocker.2.text": "No staging database"}))
+    sso, staging = sorted((await stored(db))[2], key=lambda b: b.id)
+    assert "Acknowledged" in await chat.say(MAYA, f"ack {sso.id}")
+    assert "Resolved" in await chat.say(MAYA, f"resolve {staging.id}")
+
+    await chat.say(ALICE, "checkin weekly update")  # same blockers, a new value: nothing about them changes
+    await chat.submit(ALICE, answers(ids, **{"blocker.2.text": "no staging  database", f"kr.{ids['activation']}.value": "50"}))
+    assert [(b.id, b.status) for b in sorted((await stored(db))[2], key=lambda b: b.id)] == [(sso.id, "acknowledged"), (staging.id, "resolved")]
+
+    await chat.say(ALICE, "checkin weekly update")  # the acknowledged one reworded, a third one added
+    await chat.submit(ALICE, answers(ids, **{"blocker.1.text": "SSO access from IT still missing",
+                                              "blocker.2.text": "No staging database", "blocker.3.text": "Demo data expired"}))
+    blockers = sorted((await stored(db))[2], key=lambda b: b.id)
+    assert [(b.id, b.text, b.status, b.acknowledged_at) for b in blockers[:2]] == [
+        (sso.id, "SSO access from IT still missing", "open", None),
+        (staging.id, "No staging database", "resolved", None),
+    ]
+    assert [(b.text, b.status) for b in blockers[2:]] == [("Demo data expired", "open")]
+
+    await chat.say(ALICE, "checkin weekly update")  # a blocker left out of an update is kept
+    await chat.submit(ALICE, answers(ids, **{"blocker.1.text": ""}))
+    assert len((await stored(db))[2]) == 3

@@ -2,8 +2,9 @@
 
 Re-submitting an answered check-in never duplicates anything: key result updates are updated
 in place (one per check-in and key result), and a blocker or win whose text this check-in
-already holds is not added again. So a platform retry is recorded once, and `checkin update`
-lets a person correct their answers for the period.
+already holds is not added again. A blocker whose text was edited replaces one of the
+check-in's own (see `_blocker_changes`). So a platform retry is recorded once, and `checkin
+update` lets a person correct their answers for the period.
 """
 
 from __future__ import annotations
@@ -278,7 +279,8 @@ async def record_checkin(
     A constant handful of plain statements whatever the number of key results, blockers and
     wins, sent to the driver together (storage.driver.Batch: on SQLite one wait for its
     thread): key result updates upserted and key results updated with one multi-row statement
-    each, blockers and wins inserted with one each, the check-in updated. The earlier answers
+    each, blockers and wins inserted with one each (edited blockers updated with one), the
+    check-in updated. The earlier answers
     are read first (one more statement) only when the check-in was answered before. `batch`:
     statements of the caller's to run with these (added before the call, read after it).
 
@@ -326,27 +328,30 @@ async def record_checkin(
                 _set(kr, name, value)
             recorded.key_results.append(kr)
 
-    known_blockers: set[str] = set()
+    earlier_blockers: list[StoredBlocker] = []
     known_wins: set[str] = set()
     if not first_time:
-        known_blockers, recorded.earlier_wins = await _recorded_before(driver, row.id)  # type: ignore[arg-type]
+        earlier_blockers, recorded.earlier_wins = await _recorded_before(driver, row)  # type: ignore[arg-type]
         known_wins = {_same_text(win.text) for win in recorded.earlier_wins}
-    blocker_rows = []
-    for blocker in answers.blockers:
-        if _same_text(blocker.text) in known_blockers:
-            continue
-        known_blockers.add(_same_text(blocker.text))
-        link = blocker.key_result_id if blocker.key_result_id in owned or blocker.key_result_id is None else None
-        blocker_rows.append({"person_id": row.person_id, "checkin_id": row.id, "key_result_id": link,
-                             "text": blocker.text, "status": BlockerStatus.open.value, "created_at": now})
+    blocker_rows, blocker_edits = _blocker_changes(answers.blockers, earlier_blockers, row, owned, now)
     if blocker_rows:
         batch.add(
             "INSERT INTO blocker (person_id, checkin_id, key_result_id, text, status, created_at) VALUES "
             + _values(len(blocker_rows), 6),
-            [v for b in blocker_rows for v in (b["person_id"], b["checkin_id"], b["key_result_id"], b["text"],
-                                               b["status"], driver.time(now))],
+            [v for b in blocker_rows for v in (b.person_id, b.checkin_id, b.key_result_id, b.text, b.status,
+                                               driver.time(now))],
         )
-        recorded.new_blockers = [StoredBlocker(**values) for values in blocker_rows]
+    if blocker_edits:
+        # An edited blocker keeps its id and age; what the manager acknowledged or resolved
+        # was other words, so it is open again (README: "Changing a check-in").
+        batch.add(
+            "WITH v (id, text, key_result_id) AS (VALUES "
+            + _values(len(blocker_edits), 3, ("INTEGER", "VARCHAR", "INTEGER"))
+            + ") UPDATE blocker SET text = v.text, key_result_id = v.key_result_id, status = ?,"
+            " acknowledged_at = NULL, resolved_at = NULL FROM v WHERE blocker.id = v.id",
+            [*(v for b in blocker_edits for v in (b.id, b.text, b.key_result_id)), BlockerStatus.open.value],
+        )
+    recorded.new_blockers = blocker_rows + blocker_edits
 
     win_rows = []
     for win in answers.wins:
@@ -381,16 +386,53 @@ async def record_checkin(
     return recorded
 
 
-async def _recorded_before(driver: Driver, checkin_id: int) -> tuple[set[str], list[StoredWin]]:
-    """The blocker texts (normalised) and the wins a check-in holds already, in one statement."""
+def _blocker_changes(
+    answers: Iterable[BlockerAnswerLike],
+    earlier: list[StoredBlocker],
+    checkin: CheckIn | CheckInRow,
+    owned: Mapping[int, object],
+    now: datetime,
+) -> tuple[list[StoredBlocker], list[StoredBlocker]]:
+    """The blockers to insert and the check-in's own blockers to rewrite, for these answers.
+
+    A blocker whose text the check-in holds already is left as it is (id, status, age: a
+    platform retry, or an update that kept it). A changed text takes over the first of the
+    check-in's blockers that the answers no longer name (oldest first), so editing replaces;
+    only texts beyond those are new blockers. A blocker left out of an update is kept (the
+    update form starts empty; a blocker goes away by being resolved).
+    """
+    known = {_same_text(b.text) for b in earlier}
+    wanted: dict[str, BlockerAnswerLike] = {}
+    for blocker in answers:
+        wanted.setdefault(_same_text(blocker.text), blocker)
+    replaceable = [b for b in earlier if _same_text(b.text) not in wanted]
+    inserted: list[StoredBlocker] = []
+    edited: list[StoredBlocker] = []
+    for same, blocker in wanted.items():
+        if same in known:
+            continue
+        link = blocker.key_result_id if blocker.key_result_id in owned or blocker.key_result_id is None else None
+        if replaceable:
+            old = replaceable.pop(0)
+            edited.append(StoredBlocker(old.person_id, old.checkin_id, link, blocker.text, BlockerStatus.open.value,
+                                        old.created_at, old.id))
+        else:
+            inserted.append(StoredBlocker(checkin.person_id, checkin.id, link, blocker.text,  # type: ignore[arg-type]
+                                          BlockerStatus.open.value, now))
+    return inserted, edited
+
+
+async def _recorded_before(driver: Driver, checkin: CheckIn | CheckInRow) -> tuple[list[StoredBlocker], list[StoredWin]]:
+    """The blockers (oldest first) and the wins a check-in holds already, in one statement."""
     rows = await driver.rows(
-        "SELECT 'blocker', text, NULL, NULL, NULL, NULL FROM blocker WHERE checkin_id = ?"
-        " UNION ALL SELECT 'win', text, id, share, status, key_result_id FROM win WHERE checkin_id = ? ORDER BY 3",
-        (checkin_id, checkin_id),
+        "SELECT 'blocker', text, id, NULL, status, key_result_id, created_at FROM blocker WHERE checkin_id = ?"
+        " UNION ALL SELECT 'win', text, id, share, status, key_result_id, NULL FROM win WHERE checkin_id = ? ORDER BY 3",
+        (checkin.id, checkin.id),
     )
-    blockers = {_same_text(text) for kind, text, *_ in rows if kind == "blocker"}
-    wins = [StoredWin(win_id, None, checkin_id, kr_id, text, bool(share), WinStatus(status))
-            for kind, text, win_id, share, status, kr_id in rows if kind == "win"]
+    blockers = [StoredBlocker(checkin.person_id, checkin.id, kr_id, text, status, driver.read_time(created), blocker_id)
+                for kind, text, blocker_id, _, status, kr_id, created in rows if kind == "blocker"]
+    wins = [StoredWin(win_id, None, checkin.id, kr_id, text, bool(share), WinStatus(status))
+            for kind, text, win_id, share, status, kr_id, _ in rows if kind == "win"]
     return blockers, wins
 
 
