@@ -62,12 +62,14 @@ def delivery_row(
     team_id: int | None = None,
     not_before: datetime | None = None,
     replace_ref: str | None = None,
+    win_id: int | None = None,
 ) -> dict[str, Any]:
     now = utcnow()
     return {
         "idempotency_key": key,
         "person_id": person_id,
         "team_id": team_id,
+        "win_id": win_id,
         "platform": platform,
         "address": address,
         "template": template,
@@ -116,8 +118,10 @@ async def enqueue_for_team(
     key: str,
     template: str,
     context: Mapping[str, Any],
+    win_id: int | None = None,
 ) -> int:
-    """Queue an announcement to each of the team's channels; returns how many channels."""
+    """Queue an announcement to each of the team's channels; returns how many channels.
+    `win_id`: the win it announces (storage.models.Delivery.win_id)."""
     targets = team_targets(team)
     await enqueue_rows(
         session,
@@ -129,6 +133,7 @@ async def enqueue_for_team(
                 platform=platform,
                 address=address,
                 team_id=team.id,
+                win_id=win_id,
             )
             for platform, address in targets
         ],

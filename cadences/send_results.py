@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from cadences.bulk import Bulk
 from cadences.notifier import OutboundMessage, RetryLater, Sent, Unreachable
-from storage.models import DeliveryStatus
+from cadences.wins import WIN_ANNOUNCEMENT
+from storage.models import DeliveryStatus, WinStatus
 
 if TYPE_CHECKING:
     from cadences.sender import DeliverySender
@@ -56,6 +57,7 @@ class BatchResults:
         self._hold(lease_until)
         self.updates: list[tuple] = []  # status, attempts, sent_at, ref, error, next attempt, id
         self.unreachable: dict[int, str] = {}
+        self.announced: list[int] = []  # the deliveries among `updates` that sent a win's announcement
         self.lock = asyncio.Lock()
         self.last_flush = time.monotonic()
 
@@ -85,6 +87,8 @@ class BatchResults:
         if isinstance(outcome, Sent):
             change = (_SENT, attempts, at, outcome.message_ref, None, None, delivery_id)
             self.result.sent += 1
+            if row.message.template == WIN_ANNOUNCEMENT:
+                self.announced.append(delivery_id)
         elif isinstance(outcome, Unreachable):
             change = (DeliveryStatus.unreachable.value, attempts, None, None, outcome.reason[:500], None, delivery_id)
             if row.message.person_id is not None:
@@ -111,13 +115,18 @@ class BatchResults:
             self.last_flush = time.monotonic()
             updates, self.updates = self.updates, []
             unreachable, self.unreachable = self.unreachable, {}
+            announced, self.announced = self.announced, []
             if not updates:
                 return
             async with self.sender.db.transaction() as session:
-                await _write_outcomes(await Bulk.of(session), updates, unreachable, self.lease_until)
+                await _write_outcomes(await Bulk.of(session), updates, unreachable, self.lease_until, announced)
 
 
-async def _write_outcomes(bulk: Bulk, updates: list[tuple], unreachable: dict[int, str], lease_until: datetime) -> None:
+async def _write_outcomes(
+    bulk: Bulk, updates: list[tuple], unreachable: dict[int, str], lease_until: datetime, announced: list[int] = ()
+) -> None:
+    """Write the outcomes; `announced`: the deliveries that sent a win's announcement, whose
+    wins become posted (only where the delivery is now recorded as sent, i.e. under this lease)."""
     time_, lease, sending = bulk.time, bulk.time(lease_until), _SENDING
     await bulk.execute_many(
         "UPDATE delivery SET status = ?, attempts = ?, sent_at = ?, message_ref = ?, last_error = ?,"
@@ -126,6 +135,13 @@ async def _write_outcomes(bulk: Bulk, updates: list[tuple], unreachable: dict[in
         [(status, attempts, time_(sent_at), ref, error, time_(next_at), delivery_id, lease, sending)
          for status, attempts, sent_at, ref, error, next_at, delivery_id in updates],
     )
+    if announced:  # one statement for all of them
+        matching, ids = bulk.ids_in("d.id", announced)
+        await bulk.fetch(
+            "UPDATE win SET status = ? WHERE status = ? AND id IN"
+            f" (SELECT d.win_id FROM delivery AS d WHERE {matching} AND d.status = ? AND d.win_id IS NOT NULL)",
+            (WinStatus.posted.value, WinStatus.approved.value, ids, _SENT),
+        )
     for person_id, reason in unreachable.items():
         await bulk.fetch("UPDATE person SET unreachable_reason = ? WHERE id = ?", (reason, person_id))
         await bulk.fetch(

@@ -21,6 +21,7 @@ from storage.models import CheckIn, KeyResult, KRUpdate, Objective, Outcome, Per
 from storage.repositories.checkins import RecordedCheckIn
 
 _WIN = Win.__table__
+WIN_ANNOUNCEMENT = "win_announcement"  # its deliveries carry `win_id`; once one is sent the win is posted
 
 
 def _number(value: float) -> str:
@@ -59,7 +60,8 @@ async def _queue_announcement(session: AsyncSession, win: Win, author: Person) -
     if team is None:
         return 0
     context = {**await win_context(session, win, author), "team": team.name}
-    return await enqueue_for_team(session, team, key=f"win:{win.id}", template="win_announcement", context=context)
+    return await enqueue_for_team(session, team, key=f"win:{win.id}", template=WIN_ANNOUNCEMENT, context=context,
+                                  win_id=win.id)
 
 
 async def announce_win(session: AsyncSession, win: Win, author: Person) -> int:

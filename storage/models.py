@@ -52,7 +52,7 @@ class BlockerStatus(StrEnum):
 class WinStatus(StrEnum):
     draft = "draft"  # waiting for the author's consent
     approved = "approved"  # author allowed it; an announcement delivery is queued
-    posted = "posted"
+    posted = "posted"  # an announcement was sent to a team channel (cadences.send_results)
     private = "private"  # author keeps it to themselves and their manager chain
 
 
@@ -258,6 +258,9 @@ class Delivery(SQLModel, table=True):
     idempotency_key: str = Field(max_length=200, unique=True)
     person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     team_id: int | None = Field(default=None, foreign_key="team.id")
+    # The win a `win_announcement` announces: posted once one of these is sent (no foreign key
+    # or index: only read by the delivery's id, and the outbox outlives housekeeping of wins).
+    win_id: int | None = None
     platform: str = Field(max_length=16)  # slack | teams | console
     address: str = Field(default="", max_length=200)  # user id / channel / conversation
     template: str = Field(max_length=64)

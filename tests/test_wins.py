@@ -7,8 +7,12 @@ from sqlmodel import select
 
 from bot.config import AppConfig, Organisation
 from bot.fake import FakeChat
+from bot.console.platform import ConsolePlatform
 from bot.router import Router
-from storage.models import Delivery, Win, WinStatus
+from bot.ticker import Ticker
+from cadences.notifier import OutboundMessage, PermanentFailure, RetryLater, Sent
+from storage.db import Database
+from storage.models import Delivery, Win, WinStatus, utcnow
 from tests.manager_team import NOW, seed_team
 
 OUTCOME = "New customers succeed in their first week"
@@ -20,10 +24,13 @@ async def team(db):
         return await seed_team(session)
 
 
+def chat_config() -> AppConfig:
+    return AppConfig(organisation=Organisation(name="X", timezone="Europe/Berlin", country="DE", admins=("zoe@example.com",)))
+
+
 @pytest.fixture
 def chat(db, team) -> FakeChat:
-    config = AppConfig(organisation=Organisation(name="X", timezone="Europe/Berlin", country="DE", admins=("zoe@example.com",)))
-    return FakeChat(Router(config, db, now=NOW))
+    return FakeChat(Router(chat_config(), db, now=NOW))
 
 
 async def deliveries(db, template: str) -> list[Delivery]:
@@ -143,3 +150,74 @@ async def test_win_with_a_key_result_tag_names_the_outcome_and_an_unknown_tag_is
     assert [w.text for w in await wins_of(db, team.id("Eve"))] == ["All ten onboarding emails are live"]
     await chat.say("eve@example.com", "win We are #1 in the onboarding survey")  # a tag only leads
     assert (await wins_of(db, team.id("Eve")))[-1].key_result_id is None
+
+
+class TeamChannel:
+    """The Slack channel the team's announcements go to: takes them, or refuses them as told."""
+
+    name = "slack"
+
+    def __init__(self, refuse: Exception | None = None) -> None:
+        self.refuse = refuse
+        self.announced: list[str] = []
+
+    async def deliver(self, message: OutboundMessage) -> Sent:
+        if message.template == "win_announcement":
+            if self.refuse is not None:
+                raise self.refuse
+            self.announced.append(message.context["win"]["text"])
+        return Sent(message_ref=f"ts-{message.delivery_id}")
+
+
+async def share_a_win_in_the_check_in(team, chat) -> None:
+    await chat.say("chloe@example.com", "checkin")
+    activation = team.krs["activation"].id
+    await chat.submit("chloe@example.com", {
+        f"kr.{activation}.value": "38", f"kr.{activation}.confidence": "8",
+        "win.1.text": "Three enterprise trials activated", "win.1.share": "yes",
+    })
+
+
+async def tick_with(db, channel: TeamChannel) -> None:
+    await Ticker(chat_config(), db, {"slack": channel, "console": ConsolePlatform()}).tick(max(NOW, utcnow()))
+
+
+@pytest.fixture
+async def any_db(any_db_url: str):
+    database = Database(any_db_url)
+    yield database
+    await database.dispose()
+
+
+async def test_a_shared_win_is_posted_after_the_tick_that_sends_its_announcement(any_db) -> None:
+    db = any_db
+    async with db.transaction() as session:
+        team = await seed_team(session)
+    chat = FakeChat(Router(chat_config(), db, now=NOW))
+    await share_a_win_in_the_check_in(team, chat)
+    [win] = [w for w in await wins_of(db, team.id("Chloe")) if w.share]
+    assert win.status == WinStatus.approved  # queued, not in the channel yet
+    channel = TeamChannel()
+    await tick_with(db, channel)
+    assert channel.announced == ["Three enterprise trials activated"]
+    [announcement] = await deliveries(db, "win_announcement")
+    assert announcement.status == "sent"
+    [win] = [w for w in await wins_of(db, team.id("Chloe")) if w.share]
+    assert win.status == WinStatus.posted
+    await chat.submit("chloe@example.com", {  # the check-in changed later: still posted, not announced again
+        f"kr.{team.krs['activation'].id}.value": "39", f"kr.{team.krs['activation'].id}.confidence": "8",
+        "win.1.text": "Three enterprise trials activated", "win.1.share": "yes",
+    })
+    await tick_with(db, channel)
+    assert channel.announced == ["Three enterprise trials activated"]
+    assert [w.status for w in await wins_of(db, team.id("Chloe")) if w.share] == [WinStatus.posted]
+
+
+@pytest.mark.parametrize("refusal", [PermanentFailure("channel_not_found"), RetryLater("503 Service Unavailable")],
+                         ids=["failed", "to-retry"])
+async def test_a_shared_win_whose_announcement_was_not_sent_stays_approved(db, team, chat, refusal) -> None:
+    await share_a_win_in_the_check_in(team, chat)
+    await tick_with(db, TeamChannel(refuse=refusal))
+    [announcement] = await deliveries(db, "win_announcement")
+    assert announcement.status == ("failed" if isinstance(refusal, PermanentFailure) else "pending")
+    assert [w.status for w in await wins_of(db, team.id("Chloe")) if w.share] == [WinStatus.approved]
