@@ -19,6 +19,7 @@ and the next schedule together — so a crash leaves either all of it or none of
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -42,6 +43,7 @@ from cadences.settings import CadenceRule, ReminderPolicy
 from storage.db import Database
 from storage.models import Cadence, CheckInStatus, Person, PromptSchedule
 
+log = logging.getLogger(__name__)
 SCHEDULE = PromptSchedule.__table__
 _S = SCHEDULE.c
 _P = Person.__table__.c
@@ -189,11 +191,17 @@ class Planner:
                 if batch.claimed < self.settings.batch_size:
                     break
             if sending is not None:
-                await sending
-        finally:
-            if sending is not None and not sending.done():  # planning failed or was cancelled
+                sending, last = None, sending
+                await last
+        except asyncio.CancelledError:
+            if sending is not None:  # shutting down: the sends stop too (what they sent is recorded)
                 sending.cancel()
-                await asyncio.gather(sending, return_exceptions=True)
+            raise
+        finally:
+            if sending is not None:  # planning failed: the batch being sent still finishes
+                outcome = (await asyncio.gather(sending, return_exceptions=True))[0]
+                if isinstance(outcome, Exception):
+                    log.error("sending a batch of prompts failed", exc_info=outcome)
         return result
 
     async def _prompt_due_batch(

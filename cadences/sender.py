@@ -68,6 +68,27 @@ class _Pacer:
             await asyncio.sleep(slot - now)
 
 
+async def _all_or_first_error(tasks: list[asyncio.Task]) -> None:
+    """Wait for every task; if one fails (or this is cancelled), cancel the rest, wait for them
+    to stop, and raise that error — no worker keeps sending unwatched after its batch ended."""
+    if not tasks:
+        return
+    try:
+        done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+    except asyncio.CancelledError:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+    for task in pending:
+        task.cancel()
+    if pending:
+        await asyncio.gather(*pending, return_exceptions=True)
+    for task in tasks:
+        if task in done and not task.cancelled() and task.exception() is not None:
+            raise task.exception()
+
+
 class _Watch:
     """One worker's send in progress, seen by its batch's watchdog."""
 
@@ -231,10 +252,14 @@ class DeliverySender:
                           ids=[row.message.delivery_id for row in (*rows, *(row for row, _ in held))])
         for row, reason in held:
             buffer.add(row, reason, now + timedelta(seconds=self.clock() - started))
+        if lease_until - (now + timedelta(seconds=self.clock() - started)) < self.lease / 2:
+            # Rows written claimed a while ago (the planner's next batch waits for the one before
+            # it): renew before sending, so their lease is not spent waiting.
+            await buffer.renew()
         by_platform: dict[str, list[Claimed]] = defaultdict(list)
         for row in rows:
             by_platform[row.message.platform].append(row)
-        workers = []
+        workers: list = []
         watches: list[_Watch] = []
         for platform, queue in by_platform.items():
             semaphore = self._semaphores.get(platform)
@@ -249,31 +274,40 @@ class DeliverySender:
         stop = asyncio.Event()
         keeper = asyncio.create_task(self._keep_lease(buffer, stop)) if workers else None
         watchdog = asyncio.create_task(self._watchdog(watches, stop)) if workers else None
+        tasks = [asyncio.create_task(worker) for worker in workers]
         try:
-            await asyncio.gather(*workers)
+            await _all_or_first_error(tasks)
         finally:
             stop.set()
             for task in (keeper, watchdog):
                 if task is not None:
-                    await task
-        await buffer.flush()
+                    await asyncio.gather(task, return_exceptions=True)
+            # What was sent is recorded even when the batch stops early (an error, a shutdown):
+            # otherwise those rows would be sent again once their lease ran out.
+            await asyncio.shield(buffer.flush())
 
     async def _watchdog(self, watches: list["_Watch"], stop: asyncio.Event) -> None:
         """Cancel sends that outlive `send_timeout`: one timer for the whole batch instead of an
         `asyncio.timeout` per message (a fan-out of 100,000 paid more for those than for sending)."""
         loop = asyncio.get_running_loop()
-        interval = min(1.0, self.send_timeout / 4)
+        interval = min(1.0, self.send_timeout / 4)  # a send started later ends no sooner than this
         while True:
-            try:
-                await asyncio.wait_for(stop.wait(), interval)
+            now = loop.time()
+            earliest = now + interval
+            for watch in watches:
+                deadline = watch.deadline
+                if deadline is None or watch.expired:
+                    continue
+                if now >= deadline:
+                    watch.expired = True
+                    watch.task.cancel()
+                else:
+                    earliest = min(earliest, deadline)
+            try:  # wake at the earliest deadline: a send never outlives its timeout by more than a turn
+                await asyncio.wait_for(stop.wait(), max(0.0, earliest - now))
                 return
             except TimeoutError:
                 pass
-            now = loop.time()
-            for watch in watches:
-                if watch.deadline is not None and now >= watch.deadline and not watch.expired:
-                    watch.expired = True
-                    watch.task.cancel()
 
     async def _keep_lease(self, buffer: "BatchResults", stop: asyncio.Event) -> None:
         while True:
@@ -303,12 +337,13 @@ class DeliverySender:
                     await pacer.wait()
                 if clock() >= buffer.last_start:
                     continue  # too little lease left to send it: the row is reclaimed after the lease
+                cancelling = watch.task.cancelling()
                 watch.deadline = loop_time() + timeout  # the only await while it is set is the send
                 try:
                     outcome = await self._deliver(row.message)
                 except asyncio.CancelledError:
                     # The watchdog's cancel becomes a retry; any other cancellation goes on.
-                    if not watch.expired or watch.task.uncancel() > 0:
+                    if not watch.expired or watch.task.uncancel() > cancelling:
                         raise
                     outcome = RetryLater(f"no answer within {timeout:g}s")
                 finally:

@@ -1,0 +1,101 @@
+"""A fan-out interrupted midway records what it sent: nothing delivered is sent again later,
+and prompts written a while before they are sent still go out."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+
+from bot.notifiers import PlatformNotifier
+from cadences.planner import Planner
+from cadences.sender import DeliverySender
+from cadences.settings import DeliveryPolicy
+from storage.db import Database
+from storage.models import DeliveryStatus
+from tests.cadence_fixtures import add_people, deliveries, planner, utc
+from tests.outbox_fakes import GatedPlatform, RecordingPlatform
+from tests.test_sender import NOW, queue
+
+
+class _SlowAfter(RecordingPlatform):
+    """Answers the first `quick` sends at once, then holds every send until released."""
+
+    def __init__(self, quick: int) -> None:
+        super().__init__()
+        self.quick, self.gate, self.held = quick, asyncio.Event(), 0
+
+    async def deliver(self, message):
+        if sum(self.received.values()) >= self.quick:
+            self.held += 1
+            await self.gate.wait()
+        return await super().deliver(message)
+
+
+async def test_when_planning_the_next_batch_fails_the_batch_being_sent_still_goes_out_once(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await add_people(db, 30)
+    platform = _SlowAfter(quick=5)
+    sender = DeliverySender(db, PlatformNotifier({"console": platform}), DeliveryPolicy(concurrency={"console": 4}))
+    plan = planner(db, batch_size=10, sender=sender)
+    await plan.tick(utc(2026, 3, 1, 12))  # schedules for Monday 09:00
+    calls = 0
+    real = Planner._prompt_due_batch
+
+    async def second_batch_fails(self, now, started):
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            while platform.held < 4:  # the first batch is mid-send
+                await asyncio.sleep(0.001)
+            platform.gate.set()
+            raise RuntimeError("the database went away")
+        return await real(self, now, started)
+
+    monkeypatch.setattr(Planner, "_prompt_due_batch", second_batch_fails)
+    with pytest.raises(RuntimeError, match="went away"):
+        await plan.tick(NOW)
+    rows = await deliveries(db)
+    assert len(rows) == 10 and {row.status for row in rows} == {DeliveryStatus.sent}
+    assert sum(platform.received.values()) == 10 and set(platform.received.values()) == {1}
+
+
+async def test_a_send_stopped_midway_records_what_it_already_delivered(db: Database) -> None:
+    await queue(db, 20)
+    platform = _SlowAfter(quick=7)
+    sender = DeliverySender(db, PlatformNotifier({"console": platform}), DeliveryPolicy(concurrency={"console": 2}))
+    run = asyncio.create_task(sender.run_once(NOW))
+    while platform.held < 2:
+        await asyncio.sleep(0.001)
+    run.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await run
+    rows = await deliveries(db)
+    sent = [row for row in rows if row.status == DeliveryStatus.sent]
+    assert len(sent) == 7 == sum(platform.received.values())
+    assert {row.status for row in rows if row not in sent} == {DeliveryStatus.sending}  # left to the lease
+    later = RecordingPlatform()
+    after_lease = await DeliverySender(db, PlatformNotifier({"console": later})).run_once(NOW + timedelta(minutes=6))
+    assert after_lease.sent == 13 and not set(later.received) & set(platform.received)
+
+
+async def test_prompts_handed_over_late_in_their_lease_are_renewed_and_sent(db: Database) -> None:
+    await add_people(db, 6)
+    platform = GatedPlatform()
+    platform.release()
+    sender = DeliverySender(db, PlatformNotifier({"console": platform}), lease=timedelta(minutes=5))
+    plan = planner(db, sender=sender)
+    await plan.tick(utc(2026, 3, 1, 12))
+    # Planned and written claimed, then handed over only after most of their lease went by
+    # (the batch before them was slow): they are sent, not skipped for the lease to run out.
+    real = sender.send_claimed
+
+    async def late(messages, *, now, started, lease_until):
+        await real(messages, now=now, started=started - 4 * 60, lease_until=lease_until)
+
+    sender.send_claimed = late  # type: ignore[method-assign]
+    result = await plan.tick(NOW)
+    assert result.prompted == 6 and sum(platform.received.values()) == 6
+    assert {row.status for row in await deliveries(db)} == {DeliveryStatus.sent}
