@@ -54,8 +54,19 @@ async def _spawn(db_url: str, now, fake_url: str, *extra: str) -> asyncio.subpro
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "tests.tick_worker", db_url, now.isoformat(), fake_url, *extra,
         cwd=str(ROOT), env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdin=asyncio.subprocess.PIPE if "--wait-for-go" in extra else None,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
+
+
+async def _start_together(*processes: asyncio.subprocess.Process) -> None:
+    """Workers spawned with --wait-for-go tick at once, however long each took to start."""
+    for process in processes:
+        line = await asyncio.wait_for(process.stdout.readline(), 120)  # type: ignore[union-attr]
+        assert line.strip() == b"ready", line
+    for process in processes:
+        process.stdin.write(b"go\n")  # type: ignore[union-attr]
+        await process.stdin.drain()  # type: ignore[union-attr]
 
 
 async def _finish(process: asyncio.subprocess.Process) -> dict:
@@ -74,8 +85,9 @@ async def _people_with_schedules(url: str, count: int) -> None:
 async def test_two_processes_ticking_the_same_minute_with_slow_sends_deliver_every_prompt_exactly_once(pg_url: str) -> None:
     await _people_with_schedules(pg_url, 300)
     async with FakePlatformApi(delay=0.01) as fake:  # 10 ms a send, so the ticks overlap
-        first = await _spawn(pg_url, MONDAY_NINE_BERLIN, fake.url, "--ticks", "3", "--batch", "50")
-        second = await _spawn(pg_url, MONDAY_NINE_BERLIN, fake.url, "--ticks", "3", "--batch", "50")
+        first = await _spawn(pg_url, MONDAY_NINE_BERLIN, fake.url, "--ticks", "3", "--batch", "50", "--wait-for-go")
+        second = await _spawn(pg_url, MONDAY_NINE_BERLIN, fake.url, "--ticks", "3", "--batch", "50", "--wait-for-go")
+        await _start_together(first, second)
         results = [await _finish(first), await _finish(second)]
     assert len(fake.received) == 300
     assert set(fake.received.values()) == {1}, "a prompt arrived twice"

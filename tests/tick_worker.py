@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sys
 from dataclasses import asdict
 from datetime import datetime
 
@@ -45,6 +46,7 @@ async def main() -> None:
     parser.add_argument("fake_url")
     parser.add_argument("--ticks", type=int, default=1)
     parser.add_argument("--batch", type=int, default=200)
+    parser.add_argument("--wait-for-go", action="store_true", help="print 'ready', tick once 'go' is read")
     args = parser.parse_args()
     now = datetime.fromisoformat(args.now)
     db = Database(args.db_url)
@@ -52,6 +54,10 @@ async def main() -> None:
         notifier = PlatformNotifier({"console": HttpRecorder(session, args.fake_url)})
         send = DeliverySender(db, notifier, DeliveryPolicy(batch_size=args.batch, concurrency={"console": 16}))
         plan = planner(db, batch_size=args.batch, sender=send)  # wired as bot.ticker.Ticker does
+        if args.wait_for_go:  # start together with another worker, whatever each one's start-up took
+            await plan.rules_by_id()
+            print("ready", flush=True)
+            await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
         totals: dict[str, int] = {}
         for _ in range(args.ticks):
             for part in (asdict(await plan.tick(now)), asdict(await send.run_once(now))):
