@@ -105,3 +105,27 @@ async def test_without_a_signing_secret_every_http_request_is_refused(rig: Slack
         await client.close()
         await bot.close()
     await assert_nothing_happened(rig)
+
+
+async def test_a_garbled_timestamp_or_signature_is_refused_not_a_server_error(rig: SlackRig) -> None:
+    body, good = rq.form_request(win_command())
+    for headers in (
+        {**good, "X-Slack-Request-Timestamp": "not-a-number"},
+        {**good, "X-Slack-Request-Timestamp": ""},
+        {**good, "X-Slack-Request-Timestamp": "1e9"},
+        {**good, "X-Slack-Signature": "v0=caf\u00e9"},  # not ASCII: hmac cannot even compare it
+        {key: value for key, value in good.items() if key != "X-Slack-Signature"},
+        {key: value for key, value in good.items() if key != "X-Slack-Request-Timestamp"},
+    ):
+        assert (await rig.post(body, headers)).status == 401, headers
+    await assert_nothing_happened(rig)
+
+
+async def test_a_body_that_is_not_utf8_is_refused_not_a_server_error(rig: SlackRig) -> None:
+    response = await rig.http.post("/slack/events", data=b"text=\xff\xfe", headers={
+        "Content-Type": "application/x-www-form-urlencoded", **rq.sign("text=")})
+    assert response.status == 401
+    body, headers = rq.form_request(win_command())
+    headers["Content-Type"] = "application/x-www-form-urlencoded; charset=no-such-charset"
+    assert (await rig.post(body, headers)).status == 401
+    await assert_nothing_happened(rig)

@@ -1,6 +1,7 @@
 """`POST /slack/events` on the one aiohttp application: events, slash commands and
-interactivity arrive here, are verified (forged, missing or stale signature → 401, nothing
-processed; with no signing secret configured every request is refused) and dispatched to Bolt.
+interactivity arrive here, are verified (forged, missing, garbled or stale signature or
+timestamp, or a body that is not UTF-8 → 401, nothing processed; with no signing secret
+configured every request is refused) and dispatched to Bolt.
 
 The signature is checked here, once, on the raw body (Bolt's own HTTP verification is off:
 `SlackBot` creates its app with `request_verification_enabled=False`; Socket Mode needs
@@ -31,7 +32,12 @@ def _signed(verifier: SignatureVerifier | None, body: str, request: web.Request)
     if verifier is None:  # no signing secret: nobody can sign
         return False
     headers = request.headers
-    return verifier.is_valid(body, headers.get("X-Slack-Request-Timestamp"), headers.get("X-Slack-Signature"))
+    try:
+        return verifier.is_valid(body, headers.get("X-Slack-Request-Timestamp"), headers.get("X-Slack-Signature"))
+    except (ValueError, TypeError):
+        # A timestamp that is not a number (int() fails) or a signature that is not ASCII
+        # (hmac.compare_digest refuses it): not signed by Slack, so refused like a forgery.
+        return False
 
 
 def bolt_request(body: str, request: web.Request) -> AsyncBoltRequest:
@@ -51,7 +57,10 @@ def events_handler(bot: SlackBot):
     verifier = SignatureVerifier(bot.signing_secret) if bot.signing_secret else None
 
     async def handle(request: web.Request) -> web.Response:
-        body = await request.text()
+        try:
+            body = await request.text()
+        except (UnicodeDecodeError, LookupError):  # Slack sends UTF-8; not this, or an unknown charset
+            return web.Response(status=401, text="")
         if not _signed(verifier, body, request):
             return web.Response(status=401, text="")
         try:
