@@ -6,6 +6,8 @@ It listens on 127.0.0.1 on a random port, records every call, and answers like S
 `auth.test`, `apps.connections.open` (a ws:// URL on this same server), plus
 `response_url` endpoints. Failures are scripted: `fail_next("chat.postMessage",
 "user_not_found")`, `rate_limit_next("users.list", retry_after=1)`, `server_error_next(...)`.
+A slow Slack is scripted with `hold("views.publish")`: calls to it are recorded at once but
+answered only once the returned event is set.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ class FakeSlack:
         self.responses: list[tuple[str, Any]] = []  # (response_url id, posted JSON)
         self.users: list[dict[str, Any]] = []
         self._scripted: dict[str, list[tuple[int, dict[str, Any], dict[str, str]]]] = {}
+        self._held: dict[str, asyncio.Event] = {}
         self._ts = itertools.count(1)
         self._views = itertools.count(1)
         self._changed = asyncio.Condition()
@@ -82,6 +85,10 @@ class FakeSlack:
         for _ in range(times):
             self._scripted.setdefault(method, []).append((status, {"ok": False, "error": "service_unavailable"}, {}))
 
+    def hold(self, method: str) -> asyncio.Event:
+        """Answer calls to `method` only once the returned event is set (a slow Slack)."""
+        return self._held.setdefault(method, asyncio.Event())
+
     # -- inspection ------------------------------------------------------------------------
     def calls_to(self, method: str) -> list[Call]:
         return [call for call in self.calls if call.method == method]
@@ -118,6 +125,9 @@ class FakeSlack:
                     args[key] = json.loads(args[key])
         args.update({key: value for key, value in request.query.items() if key not in args})
         await self._record(Call(method, args, dict(request.headers)))
+        held = self._held.get(method)
+        if held is not None:
+            await held.wait()
         scripted = self._scripted.get(method)
         if scripted:
             status, body, headers = scripted.pop(0)

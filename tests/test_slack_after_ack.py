@@ -124,3 +124,23 @@ async def test_a_resent_submission_is_recorded_with_the_check_in_and_confirmed_o
         assert key.source == "slack" and key.event_key.startswith("slack:view:V0RESENT:")
         assert len((await session.exec(select(Win))).all()) == 1
     assert len(rig.fake.calls_to("chat.postMessage")) == 1
+
+
+async def test_the_check_in_modal_opens_promptly_while_slack_is_slow_with_other_answers(rig: SlackRig) -> None:
+    """A modal can only be opened within 3 s of the click or command (its trigger_id), so
+    slow after-ack work (here App Home publishes Slack takes its time with) must not hold it up."""
+    release = rig.fake.hold("views.publish")
+    try:
+        for n in range(slack_app.AFTER_ACK_CONCURRENCY + 2):  # more slow work than there are slots
+            response = await rig.event({"type": "app_home_opened", "user": "UALICE", "channel": "DALICE", "tab": "home"},
+                                       event_id=f"EvHOME{n}")
+            assert response.status == 200
+        await rig.fake.wait_for("views.publish", slack_app.AFTER_ACK_CONCURRENCY)
+        assert (await rig.command("UALICE", "/checkin")).status == 200
+        [opened] = await rig.fake.wait_for("views.open", timeout=2)  # well inside the trigger window
+        assert opened.args["trigger_id"] and opened.args["view"]["type"] == "modal"
+        assert len(rig.fake.calls_to("views.publish")) < slack_app.AFTER_ACK_CONCURRENCY + 2  # still held up
+    finally:
+        release.set()
+    await rig.bot.settle()
+    assert len(rig.fake.calls_to("views.publish")) == slack_app.AFTER_ACK_CONCURRENCY + 2

@@ -47,9 +47,12 @@ BUSY_TEXT = ("OutcomeBot is busy right now and did not save this yet. Press Subm
              "everything you typed is still here.")
 FAILED_TEXT = ("Something went wrong and this was not saved. Press Submit again in a moment; "
                "everything you typed is still here.")
-# At most this many pieces of after-ack work run at once; the rest wait their turn (FIFO).
-# Acks come first: every runnable task lengthens the event loop's turn, and a submission's
-# transaction waits a turn for each of its statements while it holds SQLite's write lock.
+# At most this many pieces of after-ack work run at once in each lane; the rest wait their
+# turn (FIFO). Acks come first: every runnable task lengthens the event loop's turn, and a
+# submission's transaction waits a turn for each of its statements while it holds SQLite's
+# write lock. Work bound to a trigger_id (commands and buttons, which may open a modal: Slack
+# accepts `views.open` only within 3 s of the click) has a lane of its own, so slow Web API
+# calls made for other work (confirmation DMs, App Home, messages) never hold it up.
 AFTER_ACK_CONCURRENCY = 4
 # How long `close()` lets work started after acks finish before cancelling it.
 CLOSE_WAIT_LIMIT = 10.0
@@ -100,6 +103,7 @@ class SlackBot:
         )
         self._after_ack: set[asyncio.Task] = set()
         self._after_ack_slots = asyncio.Semaphore(AFTER_ACK_CONCURRENCY)
+        self._trigger_slots = asyncio.Semaphore(AFTER_ACK_CONCURRENCY)  # the lane for trigger_id work
         self._register()
 
     # -- wiring ----------------------------------------------------------------------------
@@ -115,15 +119,17 @@ class SlackBot:
         app.event(re.compile(r".*"))(self._ignore_event)
         app.error(self.on_error)
 
-    def after_ack(self, work: Awaitable[None], what: str) -> None:
-        """Run `work` once the ack is on its way; failures are logged like listener errors."""
-        task = asyncio.ensure_future(self._run_after_ack(work, what))
+    def after_ack(self, work: Awaitable[None], what: str, *, trigger_id: str | None = None) -> None:
+        """Run `work` once the ack is on its way; failures are logged like listener errors.
+        Work given a `trigger_id` (it may open a modal) takes its turn in a lane of its own."""
+        slots = self._trigger_slots if trigger_id else self._after_ack_slots
+        task = asyncio.ensure_future(self._run_after_ack(work, what, slots))
         self._after_ack.add(task)
         task.add_done_callback(self._after_ack.discard)
 
-    async def _run_after_ack(self, work: Awaitable[None], what: str) -> None:
+    async def _run_after_ack(self, work: Awaitable[None], what: str, slots: asyncio.Semaphore) -> None:
         try:
-            async with self._after_ack_slots:
+            async with slots:
                 await shared_session(self.client)  # one connection pool for every Web API call
                 await work
         except Exception as error:
@@ -179,7 +185,7 @@ class SlackBot:
     # -- listeners -------------------------------------------------------------------------
     async def on_command(self, ack, body) -> None:
         await ack()
-        self.after_ack(self._answer_command(body), "command")
+        self.after_ack(self._answer_command(body), "command", trigger_id=body.get("trigger_id"))
 
     async def _answer_command(self, body: dict[str, Any]) -> None:
         event = events.command_event(body)
@@ -190,7 +196,7 @@ class SlackBot:
 
     async def on_action(self, ack, body) -> None:
         await ack()
-        self.after_ack(self._answer_action(body), "block action")
+        self.after_ack(self._answer_action(body), "block action", trigger_id=body.get("trigger_id"))
 
     async def _answer_action(self, body: dict[str, Any]) -> None:
         clicks = events.action_events(body)
