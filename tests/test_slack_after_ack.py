@@ -5,6 +5,7 @@ submission that could not be stored says so in the modal instead of closing it."
 from __future__ import annotations
 
 import asyncio
+import inspect
 
 from sqlmodel import select
 
@@ -144,3 +145,26 @@ async def test_the_check_in_modal_opens_promptly_while_slack_is_slow_with_other_
         release.set()
     await rig.bot.settle()
     assert len(rig.fake.calls_to("views.publish")) == slack_app.AFTER_ACK_CONCURRENCY + 2
+
+
+async def test_work_cancelled_at_shutdown_before_its_turn_leaves_no_unawaited_coroutine(rig: SlackRig) -> None:
+    stuck = asyncio.Event()
+
+    async def stuck_work() -> None:
+        await stuck.wait()
+
+    async def never_started() -> None:
+        raise AssertionError("ran after being cancelled")
+
+    for _ in range(slack_app.AFTER_ACK_CONCURRENCY):  # every slot taken
+        rig.bot.after_ack(stuck_work(), "stuck")
+    await asyncio.sleep(0)  # the stuck work takes the slots
+    waiting = never_started()
+    rig.bot.after_ack(waiting, "waiting for a slot")
+    await asyncio.sleep(0)
+    not_yet_running = never_started()
+    rig.bot.after_ack(not_yet_running, "not started at all")  # cancelled before its task first runs
+    await rig.bot.close(wait=0)
+    assert rig.bot.pending == 0
+    assert inspect.getcoroutinestate(waiting) == inspect.CORO_CLOSED
+    assert inspect.getcoroutinestate(not_yet_running) == inspect.CORO_CLOSED

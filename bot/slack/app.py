@@ -15,6 +15,7 @@ for them and `close()` lets them finish before the connection pool goes.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -126,6 +127,10 @@ class SlackBot:
         task = asyncio.ensure_future(self._run_after_ack(work, what, slots))
         self._after_ack.add(task)
         task.add_done_callback(self._after_ack.discard)
+        if inspect.iscoroutine(work):
+            # Cancelled (at shutdown) before its turn came, `work` was never awaited: close it,
+            # so it is not left behind as "coroutine ... was never awaited". A no-op otherwise.
+            task.add_done_callback(lambda _: work.close())
 
     async def _run_after_ack(self, work: Awaitable[None], what: str, slots: asyncio.Semaphore) -> None:
         try:
