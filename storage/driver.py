@@ -17,7 +17,6 @@ them (`IntegrityError`, …) and listeners of SQLAlchemy's before/after_cursor_e
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from collections.abc import Sequence
 from datetime import datetime, timezone
@@ -90,6 +89,30 @@ class Driver:
     async def _sqlite_rows(self, text: str, parameters: tuple) -> list[tuple]:
         return list(await self._sqlite_call(self._sqlite.execute_fetchall, text, parameters, many=False))
 
+    async def _sqlite_batch(self, statements: list[tuple[str, tuple]]) -> list[list[tuple]]:
+        """Run `statements` in one hop to aiosqlite's thread, stopping at the first failure."""
+        connection = self.connection.sync_connection
+        dispatch = connection.dispatch if connection is not None else None
+        if dispatch is not None:
+            for text, parameters in statements:
+                for listener in dispatch.before_cursor_execute:
+                    listener(connection, None, text, parameters, None, False)
+        # aiosqlite runs `run_all` on its own thread, in order with the session's other calls
+        # (`_execute` is how its public methods queue work there; `_conn` is the sqlite3
+        # connection that thread owns).
+        sqlite = self._sqlite
+        results, failure = await sqlite._execute(_run_all, sqlite._conn, statements)
+        if dispatch is not None:
+            for text, parameters in statements[: len(results)]:
+                for listener in dispatch.after_cursor_execute:
+                    listener(connection, None, text, parameters, None, False)
+        if failure is not None:
+            text, parameters = statements[len(results)]
+            if isinstance(failure, sqlite3.Error):
+                raise DBAPIError.instance(text, parameters, failure, sqlite3.Error) from failure
+            raise failure
+        return results
+
     async def _sqlite_call(self, call, text: str, parameters: Any, *, many: bool) -> Any:
         connection = self.connection.sync_connection
         dispatch = connection.dispatch if connection is not None else None
@@ -133,14 +156,27 @@ class Driver:
         return loads_json(value) if isinstance(value, (str, bytes)) else value
 
 
+def _run_all(connection: sqlite3.Connection, statements: list[tuple[str, tuple]]) -> tuple[list[list[tuple]], Exception | None]:
+    """On aiosqlite's thread: each statement's rows, up to the first failure (and it)."""
+    results: list[list[tuple]] = []
+    for text, parameters in statements:
+        try:
+            results.append(connection.execute(text, parameters).fetchall())
+        except Exception as error:  # noqa: BLE001 - handed back to the event loop and raised there
+            return results, error
+    return results, None
+
+
 class Batch:
     """Statements that do not depend on each other's results, sent together.
 
-    On SQLite they are queued to aiosqlite's thread at once and run there back to back, in
-    the order they were added: one wait for the event loop instead of one per statement,
-    which is what a write transaction holding SQLite's one writer lock waits for most under
-    load. On PostgreSQL they run one after the other. If one fails, the first failure is
-    raised once all have run; the caller's transaction then rolls every one of them back.
+    On SQLite they go to aiosqlite's thread in one call and run there back to back, in the
+    order they were added: one wait for the event loop instead of one per statement, which
+    is what a write transaction holding SQLite's one writer lock waits for most under load.
+    On PostgreSQL they run one after the other. Either way the batch stops at the first
+    failure, which is raised (no later statement is sent: on SQLite, a failure such as
+    SQLITE_FULL or SQLITE_IOERR may have rolled the transaction back already, and a later
+    statement would run outside it); the caller's transaction then rolls the rest back.
 
         batch = driver.batch()
         inserted = batch.add("INSERT … RETURNING id", (…,))
@@ -169,13 +205,7 @@ class Batch:
         if driver._sqlite is None:
             self._results = [await driver.rows(text, parameters) for text, parameters in self._statements]
             return
-        # Tasks start in creation order, so the statements reach aiosqlite's queue in order.
-        tasks = [asyncio.ensure_future(driver._sqlite_rows(text, parameters)) for text, parameters in self._statements]
-        outcomes = await asyncio.gather(*tasks, return_exceptions=True)
-        for outcome in outcomes:
-            if isinstance(outcome, BaseException):
-                raise outcome
-        self._results = outcomes  # type: ignore[assignment]
+        self._results = await driver._sqlite_batch(self._statements)
 
     def rows(self, index: int) -> list[tuple]:
         if self._results is None:

@@ -1,0 +1,65 @@
+"""Statements sent together (`storage.driver.Batch`) stop at the first failure: when SQLite
+itself has rolled the transaction back (a full disk, an I/O error, a constraint resolved by
+ROLLBACK), nothing queued behind the failure may run outside it and stay committed."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+
+from storage.db import Database
+from storage.driver import Driver
+from storage.models import ProcessedEvent, utcnow
+
+INSERT = "INSERT INTO processed_event (source, event_key, received_at) VALUES (?, ?, ?)"
+
+
+@pytest.fixture
+async def any_db(any_db_url: str) -> AsyncIterator[Database]:
+    database = Database(any_db_url)
+    yield database
+    await database.dispose()
+
+
+async def test_statements_after_one_that_made_sqlite_roll_back_leave_nothing_committed(db: Database) -> None:
+    async with db.transaction() as s:
+        s.add(ProcessedEvent(source="test", event_key="taken"))
+    with pytest.raises(IntegrityError):
+        async with db.transaction() as s:
+            batch = (await Driver.of(s)).batch()
+            now = batch.driver.time(utcnow())
+            batch.add(INSERT, ("test", "first", now))
+            # The conflict is resolved by SQLite rolling the whole transaction back, as it
+            # does by itself on SQLITE_FULL or SQLITE_IOERR.
+            batch.add(INSERT.replace("INSERT", "INSERT OR ROLLBACK"), ("test", "taken", now))
+            batch.add(INSERT, ("test", "third", now))
+            await batch.run()
+    async with db.session() as s:
+        assert sorted(e.event_key for e in (await s.exec(select(ProcessedEvent))).all()) == ["taken"]
+
+
+async def test_a_batch_stops_at_its_first_failure_on_any_database(any_db: Database) -> None:
+    async with any_db.transaction() as s:
+        s.add(ProcessedEvent(source="test", event_key="taken"))
+    executed: list = []
+
+    def after(conn, cursor, statement, parameters, context, many) -> None:
+        if statement.startswith("INSERT INTO processed_event"):
+            executed.append(tuple(parameters)[1])
+
+    event.listen(any_db.engine.sync_engine, "after_cursor_execute", after)
+    with pytest.raises(IntegrityError):
+        async with any_db.transaction() as s:
+            batch = (await Driver.of(s)).batch()
+            now = batch.driver.time(utcnow())
+            batch.add(INSERT, ("test", "first", now))
+            batch.add(INSERT, ("test", "taken", now))
+            batch.add(INSERT, ("test", "third", now))
+            await batch.run()
+    assert executed == ["first"]  # "third" was never sent
+    async with any_db.session() as s:
+        assert sorted(e.event_key for e in (await s.exec(select(ProcessedEvent))).all()) == ["taken"]
