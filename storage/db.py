@@ -89,17 +89,19 @@ def _sqlite_begin(connection) -> None:
 
 
 def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+    """Statements' parameters (people's check-in text among them) never appear in error
+    messages or logs: `hide_parameters`."""
     url = async_url(url)
     if is_sqlite(url):
         # A small pool: every aiosqlite connection is a thread, and writes queue anyway. Every
         # driver call is a hop to that thread, so the pool's extra rollback on check-in (the
         # session has already committed or rolled back) is left out.
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30}, pool_size=5, max_overflow=5,
-                                     pool_reset_on_return=None, json_serializer=dumps_json, json_deserializer=loads_json)
+        engine = create_async_engine(url, echo=echo, hide_parameters=True, connect_args={"timeout": 30}, pool_size=5,
+                                     max_overflow=5, pool_reset_on_return=None, json_serializer=dumps_json, json_deserializer=loads_json)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
-    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True,
+    return create_async_engine(url, echo=echo, hide_parameters=True, pool_size=10, max_overflow=10, pool_pre_ping=True,
                                json_serializer=dumps_json, json_deserializer=loads_json)
 
 

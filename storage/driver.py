@@ -11,8 +11,9 @@ trip anyway).
 Statements are written with `?` placeholders (PostgreSQL gets `$1, $2, …`) and values are
 passed the way the columns store them (`time`, `json`); rows come back as plain tuples
 (`read_time`, `read_json` turn them back). On SQLite, errors are raised as SQLAlchemy raises
-them (`IntegrityError`, …) and listeners of SQLAlchemy's before/after_cursor_execute events
-(statement counters, tracing) still see each statement, with no cursor or context.
+them (`IntegrityError`, …; parameters hidden when the engine hides them) and listeners of
+SQLAlchemy's before/after_cursor_execute events (statement counters, tracing) still see each
+statement, with no cursor or context.
 """
 
 from __future__ import annotations
@@ -54,6 +55,8 @@ class Driver:
         self.connection = connection
         self._sqlite = sqlite_connection  # the aiosqlite connection, on SQLite
         self.postgres = connection.dialect.name == "postgresql"
+        # Errors carry statements' parameters only if the engine shows them (storage.db hides them).
+        self.hide_parameters = connection.sync_engine.hide_parameters
 
     @classmethod
     async def of(cls, session: AsyncSession) -> "Driver":
@@ -109,7 +112,8 @@ class Driver:
         if failure is not None:
             text, parameters = statements[len(results)]
             if isinstance(failure, sqlite3.Error):
-                raise DBAPIError.instance(text, parameters, failure, sqlite3.Error) from failure
+                raise DBAPIError.instance(text, parameters, failure, sqlite3.Error,
+                                          hide_parameters=self.hide_parameters) from failure
             raise failure
         return results
 
@@ -122,7 +126,8 @@ class Driver:
         try:
             result = await call(text, parameters)
         except sqlite3.Error as error:
-            raise DBAPIError.instance(text, parameters, error, sqlite3.Error) from error
+            raise DBAPIError.instance(text, parameters, error, sqlite3.Error,
+                                      hide_parameters=self.hide_parameters) from error
         if dispatch is not None:
             for listener in dispatch.after_cursor_execute:
                 listener(connection, None, text, parameters, None, many)
@@ -156,7 +161,8 @@ class Driver:
         return loads_json(value) if isinstance(value, (str, bytes)) else value
 
 
-def _run_all(connection: sqlite3.Connection, statements: list[tuple[str, tuple]]) -> tuple[list[list[tuple]], Exception | None]:
+def _run_all(connection: sqlite3.Connection, statements: list[tuple[str, tuple]]
+             ) -> tuple[list[list[tuple]], Exception | None]:
     """On aiosqlite's thread: each statement's rows, up to the first failure (and it)."""
     results: list[list[tuple]] = []
     for text, parameters in statements:

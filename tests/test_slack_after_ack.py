@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
 
+from sqlalchemy import text
 from sqlmodel import select
 
-from bot.handlers import checkin as checkin_handler
 from bot.slack import app as slack_app
-from storage.models import KRUpdate, ProcessedEvent, Win
+from storage.models import Blocker, KeyResult, KRUpdate, ProcessedEvent, Win
 from tests.slack_harness import SlackRig, inputs_of, rig  # noqa: F401
 from tests.test_slack_journey import good_answers
 
@@ -88,30 +89,57 @@ async def test_the_confirmation_dm_does_not_hold_up_closing_the_modal(rig: Slack
     assert "Recorded your check-in" in confirmation.args["text"]
 
 
-async def test_a_submission_that_cannot_be_stored_keeps_the_modal_open_and_can_be_sent_again(rig: SlackRig, monkeypatch) -> None:
+async def fail_blocker_inserts(rig: SlackRig) -> None:
+    """The database refuses the blockers (as a full disk would), a statement in the middle of
+    the submission's batch: the retry key and the answers before it have been written."""
+    async with rig.db.transaction() as session:
+        await session.execute(text("CREATE TRIGGER refuse_blockers BEFORE INSERT ON blocker "
+                                   "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"))
+
+
+async def allow_blocker_inserts(rig: SlackRig) -> None:
+    async with rig.db.transaction() as session:
+        await session.execute(text("DROP TRIGGER refuse_blockers"))
+
+
+async def test_a_submission_that_cannot_be_stored_keeps_the_modal_open_and_can_be_sent_again(rig: SlackRig) -> None:
     view = await open_modal(rig, "V0FAIL1")
-    record = checkin_handler.record_checkin
-
-    async def failing_record(*args, **kwargs):
-        raise RuntimeError("disk full")
-
-    monkeypatch.setattr(checkin_handler, "record_checkin", failing_record)
+    await fail_blocker_inserts(rig)
     response = await rig.submit("UALICE", view, good_answers(rig.ids))
     body = await response.json()
     assert body["response_action"] == "errors"
     assert body["errors"] == {inputs_of(view)[0]: slack_app.FAILED_TEXT}
     async with rig.db.session() as session:  # nothing stored, not even the delivery's key
         assert (await session.exec(select(KRUpdate))).all() == []
+        assert (await session.exec(select(Blocker))).all() == []
+        assert (await session.exec(select(Win))).all() == []
         assert (await session.exec(select(ProcessedEvent))).all() == []
+        assert {kr.current for kr in (await session.exec(select(KeyResult))).all()} & {21, 48} == set()
 
-    monkeypatch.setattr(checkin_handler, "record_checkin", record)
+    await allow_blocker_inserts(rig)
     response = await rig.submit("UALICE", view, good_answers(rig.ids))  # the same modal, Submit pressed again
     assert response.status == 200 and await response.text() == ""
     await rig.bot.settle()
     async with rig.db.session() as session:
         assert len((await session.exec(select(KRUpdate))).all()) == 2
         assert len((await session.exec(select(Win))).all()) == 1
+        assert len((await session.exec(select(ProcessedEvent))).all()) == 1
     assert len(rig.fake.calls_to("chat.postMessage")) == 1
+
+
+async def test_a_failed_submission_does_not_put_what_the_person_typed_in_the_logs(rig: SlackRig, caplog) -> None:
+    view = await open_modal(rig, "V0FAILLOG")
+    await fail_blocker_inserts(rig)
+    with caplog.at_level(logging.INFO):  # what `outcomebot serve` logs
+        response = await rig.submit("UALICE", view, good_answers(rig.ids))
+    assert (await response.json())["response_action"] == "errors"
+    [failure] = [r for r in caplog.records if "submission failed" in r.getMessage()]
+    logged = logging.Formatter().format(failure)  # the message and its traceback, as a log file gets them
+    assert "IntegrityError" in logged or "OperationalError" in logged
+    for typed_text in ("Waiting for SSO", "two accounts live early", "Acme went live"):
+        assert typed_text not in logged
+    for record in caplog.records:
+        assert "Waiting for SSO" not in logging.Formatter().format(record)
 
 
 async def test_a_resent_submission_is_recorded_with_the_check_in_and_confirmed_once(rig: SlackRig) -> None:
