@@ -97,7 +97,8 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         # driver call is a hop to that thread, so the pool's extra rollback on check-in (the
         # session has already committed or rolled back) is left out.
         engine = create_async_engine(url, echo=echo, hide_parameters=True, connect_args={"timeout": 30}, pool_size=5,
-                                     max_overflow=5, pool_reset_on_return=None, json_serializer=dumps_json, json_deserializer=loads_json)
+                                     max_overflow=5, pool_reset_on_return=None, json_serializer=dumps_json,
+                                     json_deserializer=loads_json)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine

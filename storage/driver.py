@@ -94,13 +94,15 @@ class Driver:
 
     async def _sqlite_batch(self, statements: list[tuple[str, tuple]]) -> list[list[tuple]]:
         """Run `statements` in one hop to aiosqlite's thread, stopping at the first failure."""
+        if not statements:
+            return []
         connection = self.connection.sync_connection
         dispatch = connection.dispatch if connection is not None else None
         if dispatch is not None:
             for text, parameters in statements:
                 for listener in dispatch.before_cursor_execute:
                     listener(connection, None, text, parameters, None, False)
-        # aiosqlite runs `run_all` on its own thread, in order with the session's other calls
+        # aiosqlite runs `_run_all` on its own thread, in order with the session's other calls
         # (`_execute` is how its public methods queue work there; `_conn` is the sqlite3
         # connection that thread owns).
         sqlite = self._sqlite
@@ -167,7 +169,11 @@ def _run_all(connection: sqlite3.Connection, statements: list[tuple[str, tuple]]
     results: list[list[tuple]] = []
     for text, parameters in statements:
         try:
-            results.append(connection.execute(text, parameters).fetchall())
+            cursor = connection.execute(text, parameters)
+            try:
+                results.append(cursor.fetchall())
+            finally:
+                cursor.close()
         except Exception as error:  # noqa: BLE001 - handed back to the event loop and raised there
             return results, error
     return results, None
