@@ -79,6 +79,9 @@ def _setup(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log de
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # aiosqlite's debug lines carry every statement's parameters — what people wrote in their
+    # check-ins — so they stay off even with --verbose (privacy: nothing personal in logs).
+    logging.getLogger("aiosqlite").setLevel(logging.INFO)
     if not verbose:
         # Migration chatter ("Context impl SQLiteImpl") is noise for people running a command.
         logging.getLogger("alembic").setLevel(logging.WARNING)
