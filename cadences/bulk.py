@@ -91,9 +91,6 @@ class Bulk(Driver):
         result = await self.connection.exec_driver_sql(self.sql(text), tuple(parameters))
         return list(result.all()) if result.returns_rows else []
 
-    async def execute_many(self, text: str, rows: Sequence[Sequence[Any]]) -> None:
-        await self.many(text, rows)
-
     def encode(self, table: Table, columns: tuple[str, ...], rows: Iterable[Mapping[str, Any]]) -> list[tuple]:
         """Rows as tuples in `columns` order, each value stored the way its column stores it."""
         kinds = _value_kinds(table, columns)
@@ -145,7 +142,7 @@ class Bulk(Driver):
         tail = f" ON CONFLICT ({', '.join(conflict_on)}) DO NOTHING" if conflict_on else ""
         one = "(" + ", ".join("?" * len(columns)) + ")"
         if not returning:
-            await self.execute_many(head + one + tail, values)
+            await self.many(head + one + tail, values)
             return []
         tail += f" RETURNING {', '.join(returning)}"
         per_statement = max(1, MAX_PARAMETERS // len(columns))

@@ -81,7 +81,7 @@ async def route_to_current_identity(
             held[delivery_id] = NoChatIdentity(no_identity_reason(slack_user_id, teams_ref, enabled))
         elif target != (message.platform, message.address):
             moved[delivery_id] = replace(message, platform=target[0], address=target[1])
-    await bulk.execute_many(
+    await bulk.many(
         "UPDATE delivery SET platform = ?, address = ? WHERE id = ?",
         [(message.platform, message.address, delivery_id) for delivery_id, message in moved.items()],
     )

@@ -91,7 +91,7 @@ async def _advance_batch(
         for row, person, rule, n in reminders
     ])
     result.reminded += len(reminders)
-    await bulk.execute_many(
+    await bulk.many(
         "UPDATE checkin SET status = ?, reminders_sent = ?, next_action_at = ? WHERE id = ?",
         [(status, sent, bulk.time(next_action_at), checkin_id) for checkin_id, status, sent, next_action_at in changes],
     )

@@ -338,7 +338,7 @@ class _BatchPlan:
             if next_ is None:
                 next_ = next_times[outcome.next] = (outcome.next[0], time_(outcome.next[1]))
             schedules.append((*next_, schedule_id))
-        await bulk.execute_many("UPDATE prompt_schedule SET period = ?, next_prompt_at = ? WHERE id = ?", schedules)
+        await bulk.many("UPDATE prompt_schedule SET period = ?, next_prompt_at = ? WHERE id = ?", schedules)
         return await cm.enqueue_prompts(
             bulk, created, people=people, rules=rules, key_results=key_results, now=now, lease_until=lease_until)
 

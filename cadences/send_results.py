@@ -128,7 +128,7 @@ async def _write_outcomes(
     """Write the outcomes; `announced`: the deliveries that sent a win's announcement, whose
     wins become posted (only where the delivery is now recorded as sent, i.e. under this lease)."""
     time_, lease, sending = bulk.time, bulk.time(lease_until), _SENDING
-    await bulk.execute_many(
+    await bulk.many(
         "UPDATE delivery SET status = ?, attempts = ?, sent_at = ?, message_ref = ?, last_error = ?,"
         " claimed_until = NULL, next_attempt_at = COALESCE(?, next_attempt_at)"
         " WHERE id = ? AND claimed_until = ? AND status = ?",

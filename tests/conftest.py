@@ -69,3 +69,11 @@ async def db(sqlite_url: str) -> AsyncIterator[Database]:
     database = Database(sqlite_url)
     yield database
     await database.dispose()
+
+
+@pytest.fixture
+async def any_db(any_db_url: str) -> AsyncIterator[Database]:
+    """A Database on each of SQLite and PostgreSQL in turn."""
+    database = Database(any_db_url)
+    yield database
+    await database.dispose()

@@ -32,7 +32,7 @@ async def test_a_batch_that_breaks_a_constraint_midway_writes_none_of_it(any_db_
                 assert sorted(key for key, _ in inserted) == ["k0", "k1", "k2"]
                 encoded = bulk.encode(Delivery.__table__, columns, [
                     {**rows[0], "idempotency_key": "k-orphan", "person_id": person_id + 1000}])  # no such person
-                await bulk.execute_many(
+                await bulk.many(
                     f"INSERT INTO delivery ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", encoded)
         async with db.session() as session:
             assert (await session.execute(select(func.count()).select_from(Delivery))).scalar() == 0

@@ -4,7 +4,6 @@ ROLLBACK), nothing queued behind the failure may run outside it and stay committ
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import event
@@ -16,13 +15,6 @@ from storage.driver import Driver
 from storage.models import ProcessedEvent, utcnow
 
 INSERT = "INSERT INTO processed_event (source, event_key, received_at) VALUES (?, ?, ?)"
-
-
-@pytest.fixture
-async def any_db(any_db_url: str) -> AsyncIterator[Database]:
-    database = Database(any_db_url)
-    yield database
-    await database.dispose()
 
 
 async def test_statements_after_one_that_made_sqlite_roll_back_leave_nothing_committed(db: Database) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlmodel import select
@@ -14,13 +13,6 @@ from storage.models import Blocker, CheckIn, KeyResult, KRUpdate, ProcessedEvent
 from storage.repositories.checkins import get_or_create_checkin, record_checkin
 from storage.repositories.people import all_reports, direct_reports, manager_chain, person_by_email
 from tests.orgchart import ALICE, CORA, MAYA, NOW, make_org, org_config
-
-
-@pytest.fixture
-async def any_db(any_db_url: str) -> AsyncIterator[Database]:
-    database = Database(any_db_url)
-    yield database
-    await database.dispose()
 
 
 async def test_manager_chain_and_reports_follow_the_org_chart(any_db: Database) -> None:

@@ -11,7 +11,6 @@ from bot.console.platform import ConsolePlatform
 from bot.router import Router
 from bot.ticker import Ticker
 from cadences.notifier import OutboundMessage, PermanentFailure, RetryLater, Sent
-from storage.db import Database
 from storage.models import Delivery, Win, WinStatus, utcnow
 from tests.manager_team import NOW, seed_team
 
@@ -180,13 +179,6 @@ async def share_a_win_in_the_check_in(team, chat) -> None:
 
 async def tick_with(db, channel: TeamChannel) -> None:
     await Ticker(chat_config(), db, {"slack": channel, "console": ConsolePlatform()}).tick(max(NOW, utcnow()))
-
-
-@pytest.fixture
-async def any_db(any_db_url: str):
-    database = Database(any_db_url)
-    yield database
-    await database.dispose()
 
 
 async def test_a_shared_win_is_posted_after_the_tick_that_sends_its_announcement(any_db) -> None:
