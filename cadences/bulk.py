@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
+import re
 from functools import lru_cache
 from operator import itemgetter
 from typing import Any
@@ -33,6 +34,7 @@ from storage.driver import Driver
 
 # Both drivers accept 32,767 parameters per statement; multi-row VALUES stay below it.
 MAX_PARAMETERS = 32_000
+_V_COLUMN = re.compile(r"\bv\.(\w+)\b")
 
 
 @lru_cache(maxsize=64)
@@ -152,3 +154,86 @@ class Bulk(Driver):
             text = head + ", ".join([one] * len(chunk)) + tail
             inserted += await self.fetch(text, [value for row in chunk for value in row], tuples=tuples)
         return inserted
+
+    async def insert_numbered(
+        self, table: Table, columns: tuple[str, ...], values: Sequence[tuple], *, conflict_on: Sequence[str],
+    ) -> list[int | None]:
+        """INSERT encoded rows (`encode`'s tuples) ON CONFLICT (conflict_on) DO NOTHING; the id of
+        each row, or None where a row with its key was there already.
+
+        In a SQLite write transaction (Database.transaction(), which holds the one writer lock)
+        the rows are numbered here, from max(id) + 1, and sent as multi-row VALUES without
+        RETURNING: SQLite inserts each chunk in one step (RETURNING costs a step, and a turn of
+        the GIL, per row; see Driver.rows_at_once). Only when fewer rows went in than were sent
+        does one more query find which ones. Elsewhere: RETURNING id and the key columns.
+        """
+        if not values:
+            return []
+        key_at = [columns.index(name) for name in conflict_on]
+        if not self.holds_sqlite_write_lock:
+            rows = await self.insert_values(table, columns, values, conflict_on=conflict_on,
+                                            returning=("id", *conflict_on), tuples=True)
+            ids = {tuple(row[1:]): row[0] for row in rows}
+            return [ids.get(tuple(row[n] for n in key_at)) for row in values]
+        ((top,),) = await self.rows(f"SELECT coalesce(max(id), 0) FROM {table.name}")
+        head = f"INSERT INTO {table.name} (id, {', '.join(columns)}) VALUES "
+        tail = f" ON CONFLICT ({', '.join(conflict_on)}) DO NOTHING"
+        one = "(" + ", ".join("?" * (len(columns) + 1)) + ")"
+        per_statement = max(1, MAX_PARAMETERS // (len(columns) + 1))
+        batch = self.batch()
+        counts = []
+        for start in range(0, len(values), per_statement):
+            chunk = values[start : start + per_statement]
+            batch.add(head + ", ".join([one] * len(chunk)) + tail,
+                      [value for n, row in enumerate(chunk, start=top + 1 + start) for value in (n, *row)])
+            counts.append(batch.add("SELECT changes()"))
+        await batch.run()
+        ids: list[int | None] = list(range(top + 1, top + 1 + len(values)))
+        if sum(batch.rows(n)[0][0] for n in counts) < len(values):  # some keys were there already
+            present = {id_ for (id_,) in await self.rows_at_once(
+                ("id",), f"SELECT id FROM {table.name} WHERE id > ? AND id <= ?", (top, top + len(values)))}
+            ids = [id_ if id_ in present else None for id_ in ids]
+        return ids
+
+    async def update_values(
+        self, table: str, key: str, columns: tuple[str, ...], values: Sequence[tuple], *,
+        assign: Mapping[str, str] | None = None, where: str = "", parameters: Sequence[Any] = (),
+    ) -> None:
+        """UPDATE many rows, each to its own values: `values` are tuples of (`key`, *`columns`).
+
+        `assign` is the SET clause as column → SQL expression over `v.<column>` and constants
+        (default: each of `columns` set to its `v.<column>`); `where` (with `parameters`) adds conditions on the
+        table's row, written against `{table}`.
+
+        On SQLite this is one `UPDATE … FROM (VALUES …)` per 32,000 parameters: the driver binds
+        them all, then SQLite updates every row in one step without Python's lock, so the event
+        loop runs on meanwhile (an executemany takes the lock back for every row, and waits for
+        it while the loop is busy). On PostgreSQL it is an executemany, which asyncpg pipelines.
+        """
+        if not values:
+            return
+        assign = assign or {column: f"v.{column}" for column in columns}
+        if self.postgres:  # v.<column> becomes the row's own parameter: $1 is the key, then `columns`
+            number = {column: f"${n}" for n, column in enumerate(columns, start=2)}
+            sets = ", ".join(f"{column} = {_V_COLUMN.sub(lambda m: number[m[1]], expression)}"
+                             for column, expression in assign.items())
+            text = f"UPDATE {table} SET {sets} WHERE {table}.{key} = $1"
+            if where:
+                text += " AND " + _number_from(where, len(columns) + 2)
+            await self.connection.exec_driver_sql(text, [(*row, *parameters) for row in values])
+            return
+        names = ", ".join(f"column{n} AS {column}" for n, column in enumerate((key, *columns), start=1))
+        sets = ", ".join(f"{column} = {expression}" for column, expression in assign.items())
+        one = "(" + ", ".join("?" * (len(columns) + 1)) + ")"
+        per_statement = max(1, (MAX_PARAMETERS - len(parameters)) // (len(columns) + 1))
+        for start in range(0, len(values), per_statement):
+            chunk = values[start : start + per_statement]
+            text = (f"UPDATE {table} SET {sets} FROM (SELECT {names} FROM (VALUES {', '.join([one] * len(chunk))})) AS v"
+                    f" WHERE {table}.{key} = v.{key}" + (f" AND {where}" if where else ""))
+            await self.rows(text, [*(value for row in chunk for value in row), *parameters])
+
+
+def _number_from(text: str, first: int) -> str:
+    """`?` placeholders numbered `$first`, `$first+1`, … (PostgreSQL)."""
+    parts = text.split("?")
+    return "".join(part + (f"${first + n}" if n < len(parts) - 1 else "") for n, part in enumerate(parts))

@@ -107,10 +107,9 @@ async def insert_prompted(bulk: Bulk, prompts: list[tuple[int, int, tuple]], now
             period, next_action_at, ends = prompt
             stored = shared[prompt] = (period, _PROMPTED, time_(next_action_at), time_(ends), stamp, 0, None, "{}")
         values.append((person_id, cadence_id, *stored))
-    return await bulk.insert_values(
-        CHECKIN_TABLE, _PROMPTED_COLUMNS, values, conflict_on=("person_id", "cadence_id", "period"),
-        returning=("id", "person_id", "cadence_id", "period"), tuples=True,
-    )
+    ids = await bulk.insert_numbered(CHECKIN_TABLE, _PROMPTED_COLUMNS, values,
+                                     conflict_on=("person_id", "cadence_id", "period"))
+    return [(id_, row[0], row[1], row[2]) for id_, row in zip(ids, values) if id_ is not None]
 
 
 async def enqueue_prompts(
@@ -138,12 +137,9 @@ async def enqueue_prompts(
     if lease_until is None:
         await bulk.insert_values(DELIVERY_TABLE, _DELIVERY_COLUMNS, values, conflict_on=("idempotency_key",))
         return []
-    ids = dict(await bulk.insert_values(
-        DELIVERY_TABLE, _DELIVERY_COLUMNS, values, conflict_on=("idempotency_key",),
-        returning=("idempotency_key", "id"), tuples=True))
+    ids = await bulk.insert_numbered(DELIVERY_TABLE, _DELIVERY_COLUMNS, values, conflict_on=("idempotency_key",))
     messages = []
-    for (key, person_id, _, platform, address, template, *_), context in zip(values, contexts):
-        delivery_id = ids.get(key)
+    for (key, person_id, _, platform, address, template, *_), context, delivery_id in zip(values, contexts, ids):
         if delivery_id is not None:  # else queued before (another process, an earlier crash)
             messages.append(OutboundMessage(
                 delivery_id=delivery_id, idempotency_key=key, platform=platform, address=address, template=template,

@@ -36,7 +36,7 @@ async def claim_rows(
     tuples: bool = False,
 ) -> list:
     """Lock up to `limit` rows matching `where` for this transaction, apply `values`, return them
-    (as Bulk.fetch returns them: Row objects, or driver tuples with `tuples`).
+    (as Bulk.fetch returns them: Row objects, or with `tuples` plain sequences to unpack).
 
     `values=None` only locks (the caller updates the rows later in the same transaction).
     """
@@ -55,6 +55,9 @@ async def claim_rows(
             tuples=tuples,
         )
     if not values and bulk.holds_sqlite_write_lock:  # BEGIN IMMEDIATE took the lock: reading is enough
+        if tuples:  # plain rows: read in one step (Driver.rows_at_once), as lists
+            return await bulk.rows_at_once(returning, f"SELECT {columns} FROM {name} WHERE id IN ({chosen})",
+                                           (*parameters, limit))
         return await bulk.fetch(f"SELECT {columns} FROM {name} WHERE id IN ({chosen})", (*parameters, limit),
                                 tuples=tuples)
     return await bulk.fetch(

@@ -52,10 +52,10 @@ async def load_people(
         leave[person_id].append((bulk.read_day(starts_on), bulk.read_day(ends_on)))
     days = tuple(working_days)
     matching, ids_parameter = bulk.ids_in("id", wanted)
-    rows = await bulk.fetch(
-        "SELECT id, name, email, timezone, country, active, unreachable_reason, slack_user_id,"
-        f" teams_conversation_ref FROM person WHERE {matching}", (ids_parameter,), tuples=True,
-    )
+    columns = ("id", "name", "email", "timezone", "country", "active", "unreachable_reason", "slack_user_id",
+               "teams_conversation_ref")
+    rows = await bulk.rows_at_once(
+        columns, f"SELECT {', '.join(columns)} FROM person WHERE {matching}", (ids_parameter,))
     people: dict[int, PersonFacts] = {}
     for id_, name, email, tz, country, active, unreachable, slack_user_id, teams_ref in rows:
         platform, address = person_target(_Identity(email, slack_user_id, bulk.read_json(teams_ref)))
@@ -89,10 +89,10 @@ async def load_key_results(session: AsyncSession, owner_ids: Iterable[int]) -> d
         return by_owner
     bulk = await Bulk.of(session)
     matching, ids_parameter = bulk.ids_in("owner_id", wanted)
-    rows = await bulk.fetch(
-        'SELECT id, "key", title, unit, baseline, target, "current", confidence, owner_id FROM key_result'
-        f" WHERE {matching} ORDER BY owner_id, id", (ids_parameter,), tuples=True,
-    )
+    columns = ("id", '"key"', "title", "unit", "baseline", "target", '"current"', "confidence", "owner_id")
+    rows = await bulk.rows_at_once(  # in order: SQLite aggregates an ordered subquery in its order
+        columns, f"SELECT {', '.join(columns)} FROM key_result WHERE {matching} ORDER BY owner_id, id",
+        (ids_parameter,))
     for id_, key, title, unit, baseline, target, current, confidence, owner_id in rows:
         by_owner[owner_id].append({
             "id": id_, "key": key, "title": title, "unit": unit, "baseline": baseline, "target": target,

@@ -95,8 +95,9 @@ class Planner:
     query, an UPDATE and a JSON parse per prompt. The rows are written already claimed
     (status `sending` with a lease) in the batch's transaction, so a crash leaves them to the
     lease, exactly like claimed rows. While one batch is being sent the next one is planned
-    and written (SQLite and the network work while the sends render), so at most two batches
-    are in flight.
+    and written (SQLite and the network work while the sends render); that one's sends start
+    as soon as it is written, while the last results of the one before are still being
+    recorded, and the batch after waits for those. So at most two batches are in flight.
     """
 
     def __init__(self, db: Database, settings: PlannerSettings, *, sender: DeliverySender | None = None) -> None:
@@ -177,17 +178,17 @@ class Planner:
         result = PlanResult(scheduled=await self.plan(now))
         rules = await self.rules_by_id()
         result.add(await advance_checkins(self.db, now=now, rules=rules, settings=self.settings))
-        sending: asyncio.Task | None = None  # the previous batch's sends, while this one is planned
+        sending: asyncio.Task | None = None  # the last batch's sends, while the next one is planned
         try:
             while True:
                 batch, handed_over, lease_until = await self._prompt_due_batch(now, started)
                 result.add(batch)
-                if sending is not None:
-                    await sending
-                    sending = None
-                if handed_over:
+                previous, sending = sending, None
+                if handed_over:  # starts before the previous batch's last results are written
                     sending = asyncio.create_task(self.sender.send_claimed(
                         handed_over, now=now, started=started, lease_until=lease_until))
+                if previous is not None:  # at most two batches in flight: wait before planning a third
+                    await previous
                 if batch.claimed < self.settings.batch_size:
                     break
             if sending is not None:
@@ -337,8 +338,8 @@ class _BatchPlan:
             next_ = next_times.get(outcome.next)
             if next_ is None:
                 next_ = next_times[outcome.next] = (outcome.next[0], time_(outcome.next[1]))
-            schedules.append((*next_, schedule_id))
-        await bulk.many("UPDATE prompt_schedule SET period = ?, next_prompt_at = ? WHERE id = ?", schedules)
+            schedules.append((schedule_id, *next_))
+        await bulk.update_values("prompt_schedule", "id", ("period", "next_prompt_at"), schedules)
         return await cm.enqueue_prompts(
             bulk, created, people=people, rules=rules, key_results=key_results, now=now, lease_until=lease_until)
 

@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 
 FLUSH_EVERY = 50  # results written once this many are waiting and…
 FLUSH_INTERVAL = 0.2  # …this many seconds passed since the last write (or 20×FLUSH_EVERY waiting)
+_OUTCOME_SET = {
+    "status": "v.status", "attempts": "v.attempts", "sent_at": "v.sent_at", "message_ref": "v.message_ref",
+    "last_error": "v.last_error", "claimed_until": "NULL", "next_attempt_at": "COALESCE(v.next_at, delivery.next_attempt_at)",
+}
 _SENT, _SENDING = DeliveryStatus.sent.value, DeliveryStatus.sending.value  # enum .value is slow per row
 
 
@@ -128,12 +132,11 @@ async def _write_outcomes(
     """Write the outcomes; `announced`: the deliveries that sent a win's announcement, whose
     wins become posted (only where the delivery is now recorded as sent, i.e. under this lease)."""
     time_, lease, sending = bulk.time, bulk.time(lease_until), _SENDING
-    await bulk.many(
-        "UPDATE delivery SET status = ?, attempts = ?, sent_at = ?, message_ref = ?, last_error = ?,"
-        " claimed_until = NULL, next_attempt_at = COALESCE(?, next_attempt_at)"
-        " WHERE id = ? AND claimed_until = ? AND status = ?",
-        [(status, attempts, time_(sent_at), ref, error, time_(next_at), delivery_id, lease, sending)
+    await bulk.update_values(
+        "delivery", "id", ("status", "attempts", "sent_at", "message_ref", "last_error", "next_at"),
+        [(delivery_id, status, attempts, time_(sent_at), ref, error, time_(next_at))
          for status, attempts, sent_at, ref, error, next_at, delivery_id in updates],
+        assign=_OUTCOME_SET, where="delivery.claimed_until = ? AND delivery.status = ?", parameters=(lease, sending),
     )
     if announced:  # one statement for all of them
         matching, ids = bulk.ids_in("d.id", announced)

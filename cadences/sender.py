@@ -46,7 +46,8 @@ log = logging.getLogger(__name__)
 DELIVERY = Delivery.__table__
 _D = DELIVERY.c
 DEFAULT_CONCURRENCY = 8
-YIELD_EVERY = 16  # sends by one worker between turns of the event loop, at most
+YIELD_EVERY = 4  # sends by one worker between turns of the event loop, at most (a fan-out
+# of 64 workers then gives the loop back every 256 sends, so the planner's next batch moves on)
 _CLOSED_CHECKIN = (CheckInStatus.answered.value, CheckInStatus.missed.value, CheckInStatus.skipped.value)
 _CHECKIN_TEMPLATES = ("checkin_prompt", "checkin_reminder")
 

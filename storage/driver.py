@@ -77,6 +77,23 @@ class Driver:
         result = await self.connection.exec_driver_sql(_numbered(text), tuple(parameters))
         return [tuple(row) for row in result.all()] if result.returns_rows else []
 
+    async def rows_at_once(self, columns: Sequence[str], text: str, parameters: Sequence[Any] = ()) -> list[list]:
+        """The rows of a SELECT (`text`, whose result columns are named `columns`) as lists.
+
+        On SQLite, SQLite builds them into one JSON value (`json_group_array`) that comes back
+        in one step, instead of one step per row. The difference is the GIL: aiosqlite's thread
+        gives it up for each step and must win it back from the event loop, which waits its turn
+        while the loop is busy (a fan-out's sends); one step lets the query run meanwhile.
+        Text, integers and NULL come back exactly; a real number comes back to 15 significant
+        digits (SQLite's JSON), exact for every value written with at most 15 (anything typed
+        in), so use it for rows that are read, not for arithmetic on stored results.
+        """
+        if self._sqlite is None:
+            return [list(row) for row in await self.rows(text, parameters)]
+        wrapped = f"SELECT json_group_array(json_array({', '.join(columns)})) FROM ({text})"
+        ((value,),) = await self._sqlite_rows(wrapped, tuple(parameters))
+        return loads_json(value)
+
     async def many(self, text: str, rows: Sequence[Sequence[Any]]) -> None:
         """Execute one statement once per row of parameters (an executemany), returning nothing."""
         if not rows:

@@ -51,3 +51,106 @@ async def test_rows_read_as_tuples_match_the_rows_read_through_sqlalchemy(any_db
                 (person_id, "ana@example.com", "Europe/Berlin")]
     finally:
         await db.dispose()
+
+
+def _delivery(bulk: Bulk, key: str, person_id: int) -> tuple:
+    return (key, person_id, None, "console", "a", "digest", bulk.json({"key": key}), "pending", 0, bulk.time(NOW),
+            None, bulk.time(NOW))
+
+
+_DELIVERY_COLUMNS = ("idempotency_key", "person_id", "team_id", "platform", "address", "template", "context",
+                     "status", "attempts", "next_attempt_at", "replaces_ref", "created_at")
+
+
+async def test_numbered_insert_gives_each_new_row_its_id_and_none_where_the_key_was_taken(any_db: Database) -> None:
+    person_id = await add_person(any_db, "ana@example.com")
+    async with any_db.transaction() as session:
+        bulk = await Bulk.of(session)
+        first = await bulk.insert_numbered(Delivery.__table__, _DELIVERY_COLUMNS,
+                                           [_delivery(bulk, key, person_id) for key in ("a", "b")],
+                                           conflict_on=("idempotency_key",))
+    async with any_db.transaction() as session:
+        bulk = await Bulk.of(session)
+        second = await bulk.insert_numbered(Delivery.__table__, _DELIVERY_COLUMNS,
+                                            [_delivery(bulk, key, person_id) for key in ("c", "a", "d", "b")],
+                                            conflict_on=("idempotency_key",))
+    async with any_db.session() as session:
+        stored = dict((await session.execute(select(Delivery.idempotency_key, Delivery.id))).all())
+    assert first == [stored["a"], stored["b"]]
+    assert second == [stored["c"], None, stored["d"], None]
+    assert len(stored) == 4
+
+
+async def test_numbered_insert_in_several_statements_numbers_every_row(sqlite_url: str, monkeypatch) -> None:
+    import cadences.bulk
+
+    monkeypatch.setattr(cadences.bulk, "MAX_PARAMETERS", 40)  # 3 rows of 13 values per statement
+    db = Database(sqlite_url)
+    try:
+        person_id = await add_person(db, "ana@example.com")
+        async with db.transaction() as session:
+            bulk = await Bulk.of(session)
+            await bulk.insert_numbered(Delivery.__table__, _DELIVERY_COLUMNS, [_delivery(bulk, "k3", person_id)],
+                                       conflict_on=("idempotency_key",))
+            ids = await bulk.insert_numbered(Delivery.__table__, _DELIVERY_COLUMNS,
+                                             [_delivery(bulk, f"k{n}", person_id) for n in range(8)],
+                                             conflict_on=("idempotency_key",))
+        async with db.session() as session:
+            stored = dict((await session.execute(select(Delivery.idempotency_key, Delivery.id))).all())
+        assert ids == [stored.get(f"k{n}") if n != 3 else None for n in range(8)]
+        assert len(set(stored.values())) == 8
+    finally:
+        await db.dispose()
+
+
+async def test_each_row_is_updated_to_its_own_values_only_where_the_condition_holds(
+    any_db: Database, monkeypatch
+) -> None:
+    import cadences.bulk
+
+    monkeypatch.setattr(cadences.bulk, "MAX_PARAMETERS", 10)  # several statements on SQLite
+    person_id = await add_person(any_db, "ana@example.com")
+    async with any_db.transaction() as session:
+        bulk = await Bulk.of(session)
+        ids = await bulk.insert_numbered(Delivery.__table__, _DELIVERY_COLUMNS,
+                                         [_delivery(bulk, f"k{n}", person_id) for n in range(7)],
+                                         conflict_on=("idempotency_key",))
+        await bulk.fetch("UPDATE delivery SET status = 'cancelled' WHERE id = ?", (ids[6],))
+    async with any_db.transaction() as session:
+        bulk = await Bulk.of(session)
+        await bulk.update_values(
+            "delivery", "id", ("ref", "n"), [(id_, f"ref-{n}", n) for n, id_ in enumerate(ids)],
+            assign={"message_ref": "v.ref", "attempts": "v.n + delivery.attempts", "status": "'sent'"},
+            where="delivery.status = ?", parameters=("pending",),
+        )
+    async with any_db.session() as session:
+        rows = (await session.execute(
+            select(Delivery.id, Delivery.message_ref, Delivery.attempts, Delivery.status).order_by(Delivery.id))).all()
+    assert [tuple(row) for row in rows] == [
+        *((id_, f"ref-{n}", n, "sent") for n, id_ in enumerate(ids[:6])), (ids[6], None, 0, "cancelled")]
+
+
+async def test_rows_read_at_once_are_the_rows_read_one_by_one(any_db: Database) -> None:
+    person_id = await add_person(any_db, "ana@example.com")
+    odd = 'Zoë "Zed" \\ O\'Brien ☃ \U0001F600'
+    async with any_db.transaction() as session:
+        bulk = await Bulk.of(session)
+        await bulk.fetch("UPDATE person SET name = ?, slack_user_id = NULL WHERE id = ?", (odd, person_id))
+        other = await add_person_in(bulk)
+        text = "SELECT id, name, slack_user_id, active FROM person ORDER BY id DESC"
+        at_once = await bulk.rows_at_once(("id", "name", "slack_user_id", "active"), text)
+        one_by_one = await bulk.fetch(text, tuples=True)
+        assert [list(row) for row in one_by_one] == at_once
+        assert [row[:3] for row in at_once] == [[other, "Bo", None], [person_id, odd, None]]
+        assert await bulk.rows_at_once(("id",), "SELECT id FROM person WHERE id < 0") == []
+        numbers = ("SELECT CAST(12.5 AS DOUBLE PRECISION) AS a, CAST(0.1 AS DOUBLE PRECISION) AS b,"
+                   " 123456789012345 AS c, -7 AS d, NULL AS e")
+        assert await bulk.rows_at_once(("a", "b", "c", "d", "e"), numbers) == [[12.5, 0.1, 123456789012345, -7, None]]
+
+
+async def add_person_in(bulk: Bulk) -> int:
+    ((person_id,),) = await bulk.fetch(
+        "INSERT INTO person (email, name, timezone, country, is_admin, active, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        ("bo@example.com", "Bo", "UTC", "DE", False, True, bulk.time(NOW)), tuples=True)
+    return person_id

@@ -4,8 +4,11 @@ fan-out collects young objects less often only while it runs."""
 from __future__ import annotations
 
 import gc
+import sys
 
-from bot.process import FAN_OUT_THRESHOLDS, fan_out_collections, settle_heap
+import pytest
+
+from bot.process import FAN_OUT_SWITCH_INTERVAL, FAN_OUT_THRESHOLDS, fan_out_collections, settle_heap
 
 
 def test_settling_the_heap_hides_what_is_alive_from_collections_but_still_collects_new_cycles() -> None:
@@ -40,3 +43,23 @@ def test_a_fan_out_collects_young_objects_less_often_and_puts_the_settings_back_
         assert gc.get_threshold() == (700, 10, 10)
     finally:
         gc.set_threshold(*before)
+
+
+def test_a_fan_out_hands_the_gil_over_sooner_and_puts_the_interval_back_after() -> None:
+    before = sys.getswitchinterval()
+    try:
+        sys.setswitchinterval(0.004)
+        with fan_out_collections():
+            assert sys.getswitchinterval() == pytest.approx(FAN_OUT_SWITCH_INTERVAL)
+            with fan_out_collections():
+                pass
+            assert sys.getswitchinterval() == pytest.approx(FAN_OUT_SWITCH_INTERVAL)
+        assert sys.getswitchinterval() == pytest.approx(0.004)
+        try:
+            with fan_out_collections():
+                raise RuntimeError("the tick failed")
+        except RuntimeError:
+            pass
+        assert sys.getswitchinterval() == pytest.approx(0.004)
+    finally:
+        sys.setswitchinterval(before)
