@@ -3,8 +3,13 @@
 SQLAlchemy's Core sends every parameter of every row through its type objects and builds a
 statement context per call; at 100,000 prompts a tick that cost more than everything else
 together. On the hot path (planner batches, reminders, the sender) rows go to the driver
-as tuples instead — one statement, `executemany` — inside the session's own transaction, so
-"written in the same transaction as the state change" still holds.
+as tuples instead, inside the session's own transaction, so "written in the same
+transaction as the state change" still holds.
+
+On SQLite the fan-out's statements are also shaped so that SQLite does each in one step
+(`insert_numbered`, `update_values`, Driver.rows_at_once): aiosqlite's thread gives the GIL
+up around every step and must win it back from the event loop, so a statement that steps
+once per row crawls while the loop renders and sends, and one that steps once runs beside it.
 
 Values are stored exactly as the SQLModel columns store them, so Core and ORM code read
 them back unchanged:

@@ -226,21 +226,67 @@ class Planner:
                 session, (row[1] for row in due), working_days=self.settings.working_days,
                 since=now.date() - timedelta(days=1),
             )
-            plan = _BatchPlan()
-            outcomes: dict[tuple, _Outcome] = {}  # people alike in zone and calendar share one
-            for schedule_id, person_id, cadence_id, period in due:
-                person = people.get(person_id)
-                rule = rules.get(cadence_id)
-                if rule is None or person is None:
-                    plan.gone.append(schedule_id)  # cadence removed from app.yaml, or person deleted
-                    continue
-                key = (cadence_id, period, person.timezone, person.calendar, person.can_be_prompted)
-                outcome = outcomes.get(key)
-                if outcome is None:
-                    outcome = outcomes[key] = decide(period, rule, person, now, self.settings)
-                plan.add(schedule_id, person_id, cadence_id, outcome)
-            handed_over = await plan.write(session, now, rules, people, result, lease_until=lease_until)
+            async with _Overlapped() as overlapped:
+                # Read while the batch is decided below: SQLite works while Python does.
+                key_results = await overlapped.start(load_key_results(session, people))
+                handed_over = await self._decide_and_write(
+                    session, bulk, due, people, rules, now, result, lease_until, key_results, overlapped)
         return result, handed_over, lease_until
+
+    async def _decide_and_write(
+        self, session: AsyncSession, bulk: Bulk, due: list, people: dict, rules: dict[int, CadenceRule],
+        now: datetime, result: "_BatchResult", lease_until: datetime | None, key_results: asyncio.Task,
+        overlapped: "_Overlapped",
+    ) -> list[OutboundMessage]:
+        plan = _BatchPlan()
+        outcomes: dict[tuple, _Outcome] = {}  # people alike in zone and calendar share one
+        for schedule_id, person_id, cadence_id, period in due:
+            person = people.get(person_id)
+            rule = rules.get(cadence_id)
+            if rule is None or person is None:
+                plan.gone.append(schedule_id)  # cadence removed from app.yaml, or person deleted
+                continue
+            key = (cadence_id, period, person.timezone, person.calendar, person.can_be_prompted)
+            outcome = outcomes.get(key)
+            if outcome is None:
+                outcome = outcomes[key] = decide(period, rule, person, now, self.settings)
+            plan.add(schedule_id, person_id, cadence_id, outcome)
+        return await plan.write(session, bulk, now, rules, people, result, lease_until=lease_until,
+                                key_results=key_results, overlapped=overlapped)
+
+
+class _Overlapped:
+    """Statements started now and awaited later, so SQLite runs them while Python goes on.
+
+    They share the transaction's connection (aiosqlite runs its calls in the order they
+    arrive). Leaving the block waits for every one of them, so none runs after the
+    transaction ends; when the block fails, the ones not finished are cancelled first.
+    """
+
+    def __init__(self) -> None:
+        self.tasks: list[asyncio.Task] = []
+
+    async def start(self, work) -> asyncio.Task:
+        task = asyncio.ensure_future(work)
+        self.tasks.append(task)
+        await asyncio.sleep(0)  # its first statement is queued before the caller goes on
+        return task
+
+    async def settle(self) -> None:
+        """Wait for every started statement (raising the first failure)."""
+        for task in self.tasks:
+            await task
+
+    async def __aenter__(self) -> "_Overlapped":
+        return self
+
+    async def __aexit__(self, kind, error, traceback) -> None:
+        if kind is not None:
+            for task in self.tasks:
+                task.cancel()
+            await asyncio.gather(*self.tasks, return_exceptions=True)
+            return
+        await self.settle()
 
 
 @dataclass
@@ -306,19 +352,34 @@ class _BatchPlan:
         self.schedules.append((schedule_id, outcome))
 
     async def write(
-        self, session: AsyncSession, now: datetime, rules, people, result: PlanResult, *,
-        lease_until: datetime | None,
+        self, session: AsyncSession, bulk: Bulk, now: datetime, rules, people, result: PlanResult, *,
+        lease_until: datetime | None, key_results: asyncio.Task, overlapped: _Overlapped,
     ) -> list[OutboundMessage]:
-        """Write the batch; with `lease_until`, the prompts are written claimed and returned."""
-        bulk = await Bulk.of(session)
+        """Write the batch; with `lease_until`, the prompts are written claimed and returned.
+
+        `key_results`: the task loading the batch's people's key results (cadences.people).
+        The new schedules and the check-ins are written while those are turned into rows.
+        """
         if self.gone:
             matching, ids = bulk.ids_in("id", self.gone)
             await bulk.fetch(f"DELETE FROM prompt_schedule WHERE {matching}", (ids,))
         await cm.insert_checkins(session, self.quiet_checkins)
         result.missed += sum(1 for row in self.quiet_checkins if row["status"] == CheckInStatus.missed)
         result.skipped += sum(1 for row in self.quiet_checkins if row["status"] == CheckInStatus.skipped)
-        created = await cm.insert_prompted(bulk, self.prompts, now)
+        time_ = bulk.time
+        next_times: dict[tuple[str, datetime], tuple[str, Any]] = {}  # shared by everyone alike
+        schedules = []
+        for schedule_id, outcome in self.schedules:
+            next_ = next_times.get(outcome.next)
+            if next_ is None:
+                next_ = next_times[outcome.next] = (outcome.next[0], time_(outcome.next[1]))
+            schedules.append((schedule_id, *next_))
+        await overlapped.start(bulk.update_values("prompt_schedule", "id", ("period", "next_prompt_at"), schedules))
+        inserting = await overlapped.start(cm.insert_prompted(bulk, self.prompts, now))
+        key_results_by_owner = await key_results
+        created = await inserting
         if len(created) < len(self.prompts):
+            await overlapped.settle()  # the session itself is used next
             new = {(person_id, cadence_id, period) for _, person_id, cadence_id, period in created}
             existing = [
                 cm.checkin_row(person_id=person_id, cadence_id=cadence_id, period=period, status=CheckInStatus.prompted,
@@ -329,19 +390,10 @@ class _BatchPlan:
             promoted = await cm.promote_pending(session, existing)
             result.already_answered += len(existing) - len(promoted)
             created += promoted
-        key_results = await load_key_results(session, (row[1] for row in created))
         result.prompted += len(created)
-        time_ = bulk.time
-        next_times: dict[tuple[str, datetime], tuple[str, Any]] = {}  # shared by everyone alike
-        schedules = []
-        for schedule_id, outcome in self.schedules:
-            next_ = next_times.get(outcome.next)
-            if next_ is None:
-                next_ = next_times[outcome.next] = (outcome.next[0], time_(outcome.next[1]))
-            schedules.append((schedule_id, *next_))
-        await bulk.update_values("prompt_schedule", "id", ("period", "next_prompt_at"), schedules)
         return await cm.enqueue_prompts(
-            bulk, created, people=people, rules=rules, key_results=key_results, now=now, lease_until=lease_until)
+            bulk, created, people=people, rules=rules, key_results=key_results_by_owner, now=now,
+            lease_until=lease_until)
 
 
 async def _changed_cadences(session: AsyncSession, rules: tuple[CadenceRule, ...]) -> tuple[list[int], bool]:

@@ -14,7 +14,7 @@ from cadences.sender import DeliverySender
 from cadences.settings import DeliveryPolicy
 from storage.db import Database
 from storage.models import DeliveryStatus
-from tests.cadence_fixtures import add_people, deliveries, planner, utc
+from tests.cadence_fixtures import add_people, checkins, deliveries, planner, schedules, utc
 from tests.outbox_fakes import GatedPlatform, RecordingPlatform
 from tests.test_sender import NOW, queue
 
@@ -99,3 +99,32 @@ async def test_prompts_handed_over_late_in_their_lease_are_renewed_and_sent(db: 
     result = await plan.tick(NOW)
     assert result.prompted == 6 and sum(platform.received.values()) == 6
     assert {row.status for row in await deliveries(db)} == {DeliveryStatus.sent}
+
+
+async def test_a_batch_whose_check_ins_cannot_be_written_leaves_no_prompt_and_no_moved_schedule(
+    any_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The schedules' update is already under way when the check-ins fail: it is rolled back too,
+    and the next tick prompts everyone once."""
+    import cadences.checkin_messages as cm
+
+    await add_people(any_db, 6)
+    platform = RecordingPlatform()
+    sender = DeliverySender(any_db, PlatformNotifier({"console": platform}))
+    plan = planner(any_db, sender=sender)
+    await plan.tick(utc(2026, 3, 1, 12))
+    before = [(row.id, row.period, row.next_prompt_at) for row in await schedules(any_db)]
+    real = cm.insert_prompted
+
+    async def fails(bulk, prompts, now):
+        await asyncio.sleep(0.01)  # the schedules' statement runs meanwhile
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(cm, "insert_prompted", fails)
+    with pytest.raises(RuntimeError, match="disk full"):
+        await plan.tick(NOW)
+    assert [(row.id, row.period, row.next_prompt_at) for row in await schedules(any_db)] == before
+    assert await checkins(any_db) == [] and await deliveries(any_db) == [] and not platform.received
+    monkeypatch.setattr(cm, "insert_prompted", real)
+    result = await plan.tick(NOW)
+    assert result.prompted == 6 and sum(platform.received.values()) == 6
