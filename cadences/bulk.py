@@ -179,7 +179,8 @@ class Bulk(Driver):
             rows = await self.insert_values(table, columns, values, conflict_on=conflict_on,
                                             returning=("id", *conflict_on), tuples=True)
             ids = {tuple(row[1:]): row[0] for row in rows}
-            return [ids.get(tuple(row[n] for n in key_at)) for row in values]
+            # a key given twice is inserted once: its first row gets the id, as below
+            return [ids.pop(tuple(row[n] for n in key_at), None) for row in values]
         ((top,),) = await self.rows(f"SELECT coalesce(max(id), 0) FROM {table.name}")
         head = f"INSERT INTO {table.name} (id, {', '.join(columns)}) VALUES "
         tail = f" ON CONFLICT ({', '.join(conflict_on)}) DO NOTHING"
@@ -207,8 +208,9 @@ class Bulk(Driver):
         """UPDATE many rows, each to its own values: `values` are tuples of (`key`, *`columns`).
 
         `assign` is the SET clause as column → SQL expression over `v.<column>` and constants
-        (default: each of `columns` set to its `v.<column>`); `where` (with `parameters`) adds conditions on the
-        table's row, written against `{table}`.
+        (default: each of `columns` set to its `v.<column>`; no `?` in it, and the table's own
+        columns written `{table}.<column>`); `where` (with `parameters`, `?` placeholders) adds
+        conditions on the table's own row, written `{table}.<column>` (not on `v`).
 
         On SQLite this is one `UPDATE … FROM (VALUES …)` per 32,000 parameters: the driver binds
         them all, then SQLite updates every row in one step without Python's lock, so the event
@@ -219,7 +221,7 @@ class Bulk(Driver):
             return
         assign = assign or {column: f"v.{column}" for column in columns}
         if self.postgres:  # v.<column> becomes the row's own parameter: $1 is the key, then `columns`
-            number = {column: f"${n}" for n, column in enumerate(columns, start=2)}
+            number = {key: "$1"} | {column: f"${n}" for n, column in enumerate(columns, start=2)}
             sets = ", ".join(f"{column} = {_V_COLUMN.sub(lambda m: number[m[1]], expression)}"
                              for column, expression in assign.items())
             text = f"UPDATE {table} SET {sets} WHERE {table}.{key} = $1"

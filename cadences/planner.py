@@ -226,7 +226,7 @@ class Planner:
                 session, (row[1] for row in due), working_days=self.settings.working_days,
                 since=now.date() - timedelta(days=1),
             )
-            async with _Overlapped() as overlapped:
+            async with _Overlapped(bulk) as overlapped:
                 # Read while the batch is decided below: SQLite works while Python does.
                 key_results = await overlapped.start(load_key_results(session, people))
                 handed_over = await self._decide_and_write(
@@ -260,22 +260,28 @@ class _Overlapped:
 
     They share the transaction's connection (aiosqlite runs its calls in the order they
     arrive). Leaving the block waits for every one of them, so none runs after the
-    transaction ends; when the block fails, the ones not finished are cancelled first.
+    transaction ends; when the block fails, the ones not finished are cancelled first. On
+    PostgreSQL each runs at once instead (one connection serves one statement at a time).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, bulk: Bulk) -> None:
+        self.overlap = not bulk.postgres
         self.tasks: list[asyncio.Task] = []
 
     async def start(self, work) -> asyncio.Task:
         task = asyncio.ensure_future(work)
         self.tasks.append(task)
-        await asyncio.sleep(0)  # its first statement is queued before the caller goes on
+        if self.overlap:
+            await asyncio.sleep(0)  # its first statement is queued before the caller goes on
+        else:
+            await asyncio.wait([task])
         return task
 
     async def settle(self) -> None:
-        """Wait for every started statement (raising the first failure)."""
-        for task in self.tasks:
-            await task
+        """Wait for every started statement, then raise the first failure, if any."""
+        for outcome in await asyncio.gather(*self.tasks, return_exceptions=True):
+            if isinstance(outcome, BaseException):
+                raise outcome
 
     async def __aenter__(self) -> "_Overlapped":
         return self

@@ -77,22 +77,35 @@ class Driver:
         result = await self.connection.exec_driver_sql(_numbered(text), tuple(parameters))
         return [tuple(row) for row in result.all()] if result.returns_rows else []
 
-    async def rows_at_once(self, columns: Sequence[str], text: str, parameters: Sequence[Any] = ()) -> list[list]:
+    async def rows_at_once(
+        self, columns: Sequence[str], text: str, parameters: Sequence[Any] = (), *, reals: Sequence[str] = (),
+    ) -> list[list]:
         """The rows of a SELECT (`text`, whose result columns are named `columns`) as lists.
 
         On SQLite, SQLite builds them into one JSON value (`json_group_array`) that comes back
         in one step, instead of one step per row. The difference is the GIL: aiosqlite's thread
         gives it up for each step and must win it back from the event loop, which waits its turn
         while the loop is busy (a fan-out's sends); one step lets the query run meanwhile.
-        Text, integers and NULL come back exactly; a real number comes back to 15 significant
-        digits (SQLite's JSON), exact for every value written with at most 15 (anything typed
-        in), so use it for rows that are read, not for arithmetic on stored results.
+        Text, integers and NULL come back exactly. Name the columns holding real numbers in
+        `reals`: they travel as 17-digit text and come back exactly, infinities included (SQLite's
+        JSON has 15 digits and no infinity). BLOBs cannot be read this way. The rows come in the
+        order SQLite produces them, which an aggregate does not promise: sort them if it matters.
         """
         if self._sqlite is None:
             return [list(row) for row in await self.rows(text, parameters)]
-        wrapped = f"SELECT json_group_array(json_array({', '.join(columns)})) FROM ({text})"
+        values = ", ".join(
+            f"iif({column} IS NULL, NULL, printf('%!.17g', {column}))" if column in reals else column
+            for column in columns)
+        wrapped = f"SELECT json_group_array(json_array({values})) FROM ({text})"
         ((value,),) = await self._sqlite_rows(wrapped, tuple(parameters))
-        return loads_json(value)
+        rows = loads_json(value)
+        at = [n for n, column in enumerate(columns) if column in reals]
+        if at and rows:
+            for row in rows:
+                for n in at:
+                    if row[n] is not None:
+                        row[n] = float(row[n])
+        return rows
 
     async def many(self, text: str, rows: Sequence[Sequence[Any]]) -> None:
         """Execute one statement once per row of parameters (an executemany), returning nothing."""

@@ -154,3 +154,49 @@ async def add_person_in(bulk: Bulk) -> int:
         " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
         ("bo@example.com", "Bo", "UTC", "DE", False, True, bulk.time(NOW)), tuples=True)
     return person_id
+
+
+async def test_real_numbers_read_at_once_come_back_exactly_infinities_included(any_db: Database) -> None:
+    stored = [float("inf"), 1 / 3, 0.1 + 0.2, None, 123456789.12345679, float("-inf"), 20.0, 5e-324]
+    async with any_db.transaction() as session:
+        bulk = await Bulk.of(session)
+        await bulk.fetch("CREATE TEMPORARY TABLE numbers (n INTEGER PRIMARY KEY, x DOUBLE PRECISION)")
+        for n, value in enumerate(stored):
+            await bulk.fetch("INSERT INTO numbers (n, x) VALUES (?, ?)", (n, value))
+        rows = await bulk.rows_at_once(("n", "x"), "SELECT n, x FROM numbers ORDER BY n", reals=("x",))
+        await bulk.fetch("DROP TABLE numbers")
+    assert [x for _, x in rows] == stored
+
+
+async def _key_result(db: Database, owner_id: int, *, baseline: float, target: float, current: float | None) -> None:
+    from storage.models import KeyResult, Objective, Outcome
+
+    async with db.transaction() as session:
+        outcome = Outcome(key="o", title="O", period="2026-Q1")
+        session.add(outcome)
+        await session.flush()
+        objective = Objective(outcome_id=outcome.id, title="Objective", period="2026-Q1")
+        session.add(objective)
+        await session.flush()
+        session.add(KeyResult(key="kr", objective_id=objective.id, title="KR", owner_id=owner_id, baseline=baseline,
+                              target=target, current=current, direction="increase"))
+
+
+async def test_a_prompt_shows_key_result_values_exactly_as_stored(any_db: Database) -> None:
+    from cadences.people import load_key_results
+
+    person_id = await add_person(any_db, "ana@example.com")
+    await _key_result(any_db, person_id, baseline=1 / 3, target=0.1 + 0.2, current=None)
+    async with any_db.session() as session:
+        (key_result,) = (await load_key_results(session, [person_id]))[person_id]
+    assert (key_result["baseline"], key_result["target"], key_result["current"]) == (1 / 3, 0.1 + 0.2, None)
+
+
+async def test_a_key_result_with_an_unbounded_target_does_not_hold_its_owners_prompt_back(any_db: Database) -> None:
+    from tests.cadence_fixtures import planner
+
+    person_id = await add_person(any_db, "ana@example.com")
+    await _key_result(any_db, person_id, baseline=0.0, target=float("inf"), current=2.0)
+    plan = planner(any_db)
+    await plan.tick(utc(2026, 3, 1, 12))
+    assert (await plan.tick(NOW)).prompted == 1

@@ -133,6 +133,10 @@ BAD_FILES = {
         "line 25: baseline of key result 'broken-kr' must be a number, not 'thirty'",
     ),
     "non-numeric target": (("target: 2", "target: 2x"), "line 26: target of key result 'broken-kr' must be a number"),
+    "infinite target": (("target: 2", "target: .inf"),
+                        "line 26: target of key result 'broken-kr' must be a finite number, not inf"),
+    "not-a-number baseline": (("baseline: 1", "baseline: .nan"),
+                              "line 25: baseline of key result 'broken-kr' must be a finite number, not nan"),
     "baseline equals target": (
         ("target: 2", "target: 1"),
         "line 26: target of key result 'broken-kr' equals its baseline; a key result must move",

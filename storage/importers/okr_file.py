@@ -5,6 +5,7 @@ Only the file is looked at here; owners are matched against the database in okrs
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -127,6 +128,9 @@ class _Reader:
         value = mapping[key]
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.add(mapping.key_lines[key], f"{key} of {what} must be a number, not {value!r}")
+            return None
+        if not math.isfinite(value):  # YAML's .inf and .nan
+            self.add(mapping.key_lines[key], f"{key} of {what} must be a finite number, not {value!r}")
             return None
         return float(value)
 
