@@ -25,9 +25,9 @@ Statements are written with `?` placeholders; PostgreSQL gets `$1, $2, …`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
-import re
 from functools import lru_cache
 from operator import itemgetter
 from typing import Any
@@ -35,7 +35,7 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, Table
 
 from storage.db import SQLITE_WRITE, dumps_json
-from storage.driver import Driver
+from storage.driver import Driver, _numbered
 
 # Both drivers accept 32,767 parameters per statement; multi-row VALUES stay below it.
 MAX_PARAMETERS = 32_000
@@ -226,7 +226,7 @@ class Bulk(Driver):
                              for column, expression in assign.items())
             text = f"UPDATE {table} SET {sets} WHERE {table}.{key} = $1"
             if where:
-                text += " AND " + _number_from(where, len(columns) + 2)
+                text += " AND " + _numbered(where, len(columns) + 2)
             await self.connection.exec_driver_sql(text, [(*row, *parameters) for row in values])
             return
         names = ", ".join(f"column{n} AS {column}" for n, column in enumerate((key, *columns), start=1))
@@ -239,8 +239,3 @@ class Bulk(Driver):
                     f" WHERE {table}.{key} = v.{key}" + (f" AND {where}" if where else ""))
             await self.rows(text, [*(value for row in chunk for value in row), *parameters])
 
-
-def _number_from(text: str, first: int) -> str:
-    """`?` placeholders numbered `$first`, `$first+1`, … (PostgreSQL)."""
-    parts = text.split("?")
-    return "".join(part + (f"${first + n}" if n < len(parts) - 1 else "") for n, part in enumerate(parts))

@@ -55,11 +55,10 @@ async def claim_rows(
             tuples=tuples,
         )
     if not values and bulk.holds_sqlite_write_lock:  # BEGIN IMMEDIATE took the lock: reading is enough
+        text = f"SELECT {columns} FROM {name} WHERE id IN ({chosen})"
         if tuples:  # plain rows: read in one step (Driver.rows_at_once), as lists
-            return await bulk.rows_at_once(returning, f"SELECT {columns} FROM {name} WHERE id IN ({chosen})",
-                                           (*parameters, limit))
-        return await bulk.fetch(f"SELECT {columns} FROM {name} WHERE id IN ({chosen})", (*parameters, limit),
-                                tuples=tuples)
+            return await bulk.rows_at_once(returning, text, (*parameters, limit))
+        return await bulk.fetch(text, (*parameters, limit))
     return await bulk.fetch(
         f"UPDATE {name} SET {assignments or 'id = id'} WHERE id IN ({chosen}) RETURNING {columns}",
         (*(values or {}).values(), *parameters, limit),  # a no-op write still takes the write lock

@@ -34,9 +34,10 @@ UTC = timezone.utc
 
 
 @lru_cache(maxsize=256)
-def _numbered(text: str) -> str:
+def _numbered(text: str, first: int = 1) -> str:
+    """`?` placeholders as PostgreSQL's `$first`, `$first+1`, …"""
     parts = text.split("?")
-    return "".join(part + (f"${n}" if n < len(parts) else "") for n, part in enumerate(parts, start=1))
+    return "".join(part + (f"${n}" if n < first + len(parts) - 1 else "") for n, part in enumerate(parts, start=first))
 
 
 @lru_cache(maxsize=4096)  # a fan-out batch repeats a few instants (now, period ends) thousands of times
