@@ -70,7 +70,8 @@ async def send_prompts(router: Router) -> list:
         forms.append((person, intent.form))
         async with router.db.transaction() as session:
             key = f"demo:prompt:{intent.form.checkin_id}"
-            await enqueue_for_person(session, person, key=key, template="checkin_prompt", context=prompt_context(intent.form, person))
+            await enqueue_for_person(session, person, key=key, template="checkin_prompt", context=prompt_context(intent.form, person),
+                                     now=router.clock())
             await session.execute(
                 update(Delivery).where(Delivery.idempotency_key == key).values(status=DeliveryStatus.sent.value, sent_at=utcnow())
             )

@@ -11,19 +11,24 @@ and is recorded inside the transaction that stores the answers (storage.reposito
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from storage.db import Database
+from storage.models import utcnow
 from storage.repositories.inbound import forget, record_once
 
 
 class ProcessedEvents:
-    def __init__(self, db: Database, *, source: str) -> None:
+    def __init__(self, db: Database, *, source: str, clock: Callable[[], datetime] = utcnow) -> None:
         self.db = db
         self.source = source
+        self.clock = clock  # an edge of the one clock (docs/architecture.md): the adapters' receipt time
 
     async def claim(self, key: str) -> bool:
         """True the first time `key` is seen; False for a duplicate."""
         async with self.db.transaction() as session:
-            return await record_once(session, source=self.source, key=key)
+            return await record_once(session, source=self.source, key=key, now=self.clock())
 
     async def release(self, key: str) -> None:
         async with self.db.transaction() as session:

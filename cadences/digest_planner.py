@@ -112,13 +112,13 @@ async def queue_due_digests(
                 platform, address = person_target(digest.manager)
                 rows.append(delivery_row(key=digest_key(digest.manager.id, digest.period), template="digest",
                                          context=digest.context, platform=platform, address=address,
-                                         person_id=digest.manager.id, not_before=now))
+                                         person_id=digest.manager.id, now=now))
             sent = {d.manager.id for d in built}
             for item in batch:
                 if item.manager.id not in sent:
                     row = delivery_row(key=digest_key(item.manager.id, item.period), template="digest",
                                        context={}, platform="console", address=item.manager.email,
-                                       person_id=item.manager.id, not_before=now)
+                                       person_id=item.manager.id, now=now)
                     rows.append({**row, "status": DeliveryStatus.cancelled.value, "last_error": "empty digest: nothing to report"})
             await enqueue_rows(session, rows)
             queued += len(built)

@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cadences.bulk import Bulk
 
-from storage.models import Delivery, DeliveryStatus, Person, Team, utcnow
+from storage.models import Delivery, DeliveryStatus, Person, Team
 
 
 def person_target(person: Person) -> tuple[str, str]:
@@ -58,13 +58,15 @@ def delivery_row(
     context: Mapping[str, Any],
     platform: str,
     address: str,
+    now: datetime,
     person_id: int | None = None,
     team_id: int | None = None,
     not_before: datetime | None = None,
     replace_ref: str | None = None,
     win_id: int | None = None,
 ) -> dict[str, Any]:
-    now = utcnow()
+    """One outbox row, due at `not_before` or else at `now` (the caller's clock: a `tick --now`
+    in the past must find its own messages due)."""
     return {
         "idempotency_key": key,
         "person_id": person_id,
@@ -89,6 +91,7 @@ async def enqueue_for_person(
     key: str,
     template: str,
     context: Mapping[str, Any],
+    now: datetime,
     not_before: datetime | None = None,
     replace_ref: str | None = None,
 ) -> None:
@@ -104,6 +107,7 @@ async def enqueue_for_person(
                 platform=platform,
                 address=address,
                 person_id=person.id,
+                now=now,
                 not_before=not_before,
                 replace_ref=replace_ref,
             )
@@ -118,6 +122,7 @@ async def enqueue_for_team(
     key: str,
     template: str,
     context: Mapping[str, Any],
+    now: datetime,
     win_id: int | None = None,
 ) -> int:
     """Queue an announcement to each of the team's channels; returns how many channels.
@@ -133,6 +138,7 @@ async def enqueue_for_team(
                 platform=platform,
                 address=address,
                 team_id=team.id,
+                now=now,
                 win_id=win_id,
             )
             for platform, address in targets

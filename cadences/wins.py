@@ -46,13 +46,14 @@ async def win_context(session: AsyncSession, win: Win, author: Person) -> dict[s
     }
 
 
-async def ask_author_to_share(session: AsyncSession, win: Win, author: Person, *, reason: str = "command") -> None:
+async def ask_author_to_share(session: AsyncSession, win: Win, author: Person, *, now: datetime,
+                              reason: str = "command") -> None:
     """Send the author a `win_draft` with an approve button (once per win)."""
     context = {**await win_context(session, win, author), "reason": reason}
-    await enqueue_for_person(session, author, key=f"win_draft:{win.id}", template="win_draft", context=context)
+    await enqueue_for_person(session, author, key=f"win_draft:{win.id}", template="win_draft", context=context, now=now)
 
 
-async def _queue_announcement(session: AsyncSession, win: Win, author: Person) -> int:
+async def _queue_announcement(session: AsyncSession, win: Win, author: Person, *, now: datetime) -> int:
     """Queue the announcement of a shared win to the author's team channels; how many."""
     if not win.share or author.team_id is None:
         return 0
@@ -61,26 +62,26 @@ async def _queue_announcement(session: AsyncSession, win: Win, author: Person) -
         return 0
     context = {**await win_context(session, win, author), "team": team.name}
     return await enqueue_for_team(session, team, key=f"win:{win.id}", template=WIN_ANNOUNCEMENT, context=context,
-                                  win_id=win.id)
+                                  now=now, win_id=win.id)
 
 
-async def announce_win(session: AsyncSession, win: Win, author: Person) -> int:
+async def announce_win(session: AsyncSession, win: Win, author: Person, *, now: datetime) -> int:
     """Queue the announcement to the author's team channels; returns how many channels.
 
     Only for wins whose author consented (`share`). The outbox key `win:{id}` makes a second
     call harmless.
     """
-    channels = await _queue_announcement(session, win, author)
+    channels = await _queue_announcement(session, win, author, now=now)
     if channels:
         win.status = WinStatus.approved  # approved: the announcement is in the outbox (storage.models)
         session.add(win)
     return channels
 
 
-async def approve_win(session: AsyncSession, win: Win, author: Person) -> int:
+async def approve_win(session: AsyncSession, win: Win, author: Person, *, now: datetime) -> int:
     """The author said yes: share it and queue the announcement."""
     win.share = True
-    return await announce_win(session, win, author)
+    return await announce_win(session, win, author, now=now)
 
 
 async def _previous_values(session: AsyncSession, checkin: CheckIn, kr_ids: Iterable[int]) -> dict[int, float]:
@@ -111,7 +112,7 @@ async def after_checkin(session: AsyncSession, recorded: RecordedCheckIn, author
     checkin = recorded.checkin
     wins = [*recorded.earlier_wins, *recorded.new_wins]
     for win in wins:
-        if win.share and win.status != WinStatus.posted and await _queue_announcement(session, win, author):
+        if win.share and win.status != WinStatus.posted and await _queue_announcement(session, win, author, now=now):
             if win.status != WinStatus.approved:  # approved: the announcement is in the outbox (storage.models)
                 await session.execute(update(_WIN).where(_WIN.c.id == win.id).values(status=WinStatus.approved.value))
                 win.status = WinStatus.approved
@@ -132,7 +133,7 @@ async def after_checkin(session: AsyncSession, recorded: RecordedCheckIn, author
                   created_at=now)
         session.add(win)
         await session.flush()
-        await ask_author_to_share(session, win, author, reason="target_met")
+        await ask_author_to_share(session, win, author, now=now, reason="target_met")
 
 
 def _meets(kr: KeyResult, value: float) -> bool:

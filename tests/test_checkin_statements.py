@@ -97,7 +97,7 @@ async def test_a_checkin_is_stored_with_the_same_few_statements_however_many_ans
     async with db.transaction() as s:  # the weekly prompt went out on Slack, so it gets replaced
         checkin = await s.get(CheckIn, small.checkin_id)
         row = delivery_row(key=prompt_key(checkin.person_id, checkin.cadence_id, checkin.period), template="checkin_prompt",
-                           context={"checkin_id": checkin.id}, platform="slack", address="UALICE", person_id=ids["alice"])
+                           context={"checkin_id": checkin.id}, platform="slack", address="UALICE", person_id=ids["alice"], now=NOW)
         await enqueue_rows(s, [{**row, "status": "sent", "message_ref": "D1:1.1"}])
     with counting(db) as small_statements:
         reply = await chat.submit(ALICE, filled(small, blockers=1, wins=1), form=small)

@@ -107,10 +107,10 @@ async def test_messages_sent_while_away_show_once_on_start(db: Database) -> None
     sent = {"status": "sent", "sent_at": NOW}
     async with db.transaction() as s:
         await enqueue_rows(s, [
-            {**delivery_row(key="p1", template="checkin_done", context={"checkin_id": 1, "person": {"name": "Alice", "email": ALICE}, "period_label": "week 47 of 2026"}, platform="console", address=ALICE), **sent},
-            {**delivery_row(key="p2", template="digest_v9", context={}, platform="console", address=ALICE), **sent, "sent_at": NOW + timedelta(seconds=1)},
-            {**delivery_row(key="p3", template="checkin_done", context={}, platform="console", address=MAYA), **sent},
-            delivery_row(key="p4", template="checkin_done", context={}, platform="console", address=ALICE),
+            {**delivery_row(key="p1", template="checkin_done", context={"checkin_id": 1, "person": {"name": "Alice", "email": ALICE}, "period_label": "week 47 of 2026"}, platform="console", address=ALICE, now=NOW), **sent},
+            {**delivery_row(key="p2", template="digest_v9", context={}, platform="console", address=ALICE, now=NOW), **sent, "sent_at": NOW + timedelta(seconds=1)},
+            {**delivery_row(key="p3", template="checkin_done", context={}, platform="console", address=MAYA, now=NOW), **sent},
+            delivery_row(key="p4", template="checkin_done", context={}, platform="console", address=ALICE, now=NOW),
         ])
     first = await run_console(db, ["help"])
     assert first[1:3] == [

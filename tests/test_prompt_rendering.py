@@ -57,7 +57,7 @@ async def test_outbox_rows_written_in_bulk_read_back_unchanged_through_the_orm(a
         async with db.transaction() as session:
             person_id = (await session.exec(select(Person.id))).one()[0]
             rows = [delivery_row(key=f"k{n}", template="checkin_prompt", context={"checkin_id": n, "x": [1, "é"]},
-                                 platform="console", address="ana@example.com", person_id=person_id,
+                                 platform="console", address="ana@example.com", person_id=person_id, now=berlin_nine,
                                  not_before=berlin_nine + timedelta(minutes=n)) for n in range(3)]
             await enqueue_rows(session, [*rows, {**rows[0], "context": {"changed": True}}])  # same key: skipped
         async with db.session() as session:

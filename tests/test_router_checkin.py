@@ -183,7 +183,7 @@ async def test_answering_replaces_the_sent_prompt_and_reminder_with_a_done_note(
         ]
         await enqueue_rows(s, [
             {**delivery_row(key=key, template=template, context={"checkin_id": checkin_id}, platform="slack",
-                            address="UALICE", person_id=ids["alice"]), "status": "sent", "message_ref": ref}
+                            address="UALICE", person_id=ids["alice"], now=NOW), "status": "sent", "message_ref": ref}
             for key, template, ref in sent
         ])
     await chat.submit(ALICE, answers(ids))

@@ -40,7 +40,7 @@ async def queue_prompt(db: Database, person_id: int) -> None:
     async with db.transaction() as session:
         person = await session.get(Person, person_id)
         await enqueue_for_person(session, person, key=f"test:{person_id}:prompt", template="digest",
-                                 context={"n": person_id}, not_before=NOW)
+                                 context={"n": person_id}, now=NOW)
 
 
 async def link_to_slack(db: Database, person_id: int, slack_user_id: str) -> None:
@@ -107,7 +107,7 @@ async def test_a_team_channel_announcement_keeps_its_channel(db: Database) -> No
         team = Team(name="Platform", slack_channel_id="C0WINS")
         session.add(team)
         await session.flush()
-        await enqueue_for_team(session, team, key="win:1", template="digest", context={"n": 1})
+        await enqueue_for_team(session, team, key="win:1", template="digest", context={"n": 1}, now=NOW)
     console, slack = RecordingPlatform(), SlackPlatform()
     assert (await slack_sender(db, console, slack).run_once(utc(2030, 1, 1))).sent == 1
     assert slack.addresses == ["C0WINS"]

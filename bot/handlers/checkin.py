@@ -209,6 +209,7 @@ async def _replace_prompts(ctx: Context, session: AsyncSession, checkin: CheckIn
                 platform=platform,
                 address=address,
                 person_id=checkin.person_id,
+                now=ctx.now,
                 replace_ref=message_ref,
             )
             for prompt_id, platform, address, message_ref in prompts

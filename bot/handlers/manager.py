@@ -66,7 +66,8 @@ async def _act_on_blocker(ctx: Context, raw: str, action: str) -> list[Intent]:
         context = {"blocker": await _blocker_view(session, blocker), "manager": {"name": ctx.person.name}}
         if action == "details_requested":
             key = f"blocker:{blocker.id}:details:{ctx.person.id}:{ctx.now.date().isoformat()}"
-            await enqueue_for_person(session, author, key=key, template="blocker_details_requested", context=context)
+            await enqueue_for_person(session, author, key=key, template="blocker_details_requested", context=context,
+                                     now=ctx.now)
         else:
             if action == "acknowledged":
                 blocker.status, blocker.acknowledged_at = BlockerStatus.acknowledged, ctx.now
@@ -74,7 +75,7 @@ async def _act_on_blocker(ctx: Context, raw: str, action: str) -> list[Intent]:
                 blocker.status, blocker.resolved_at = BlockerStatus.resolved, ctx.now
             session.add(blocker)
             await enqueue_for_person(session, author, key=f"blocker:{blocker.id}:{action}", template="blocker_acknowledged",
-                                     context={**context, "action": action})
+                                     context={**context, "action": action}, now=ctx.now)
         return _done(action, id=blocker.id, person=author.name)
 
 
@@ -111,7 +112,7 @@ async def approve(ctx: Context, raw: str) -> list[Intent]:
             return _not_found("win", raw)
         if win.share and win.status in (WinStatus.approved, WinStatus.posted):
             return _done("already_done", what="win", id=win.id, state="shared")
-        channels = await approve_win(session, win, ctx.person)
+        channels = await approve_win(session, win, ctx.person, now=ctx.now)
         return _done("win_approved" if channels else "win_no_channel", id=win.id)
 
 

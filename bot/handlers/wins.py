@@ -45,5 +45,5 @@ async def share_win(ctx: Context, args: str) -> list[Intent]:
                                                           "use one of those or leave the tag out"})]
             key_result_id = match.id
         win = await record_win(session, ctx.person, text, ctx.now, key_result_id=key_result_id)
-        await ask_author_to_share(session, win, ctx.person)  # manager loop: a draft with an approve button
+        await ask_author_to_share(session, win, ctx.person, now=ctx.now)  # manager loop: a draft with an approve button
     return [Reply("win_recorded", {"person": person_view(ctx.person), "win": win_view(win)})]

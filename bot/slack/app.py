@@ -85,7 +85,7 @@ class SlackBot:
         self.messages = SlackMessages()
         self.platform = SlackPlatform(self.client, messages=self.messages)
         self.intents = IntentRenderer(self.client, self.messages)
-        self.processed = ProcessedEvents(db, source="slack")
+        self.processed = ProcessedEvents(db, source="slack", clock=clock)
         # Submissions wait here (FIFO) with a time limit; a few at a time overlap their reads,
         # while their writes take turns in Database.transaction() (SQLite has one writer).
         self._submissions = asyncio.Semaphore(4 if db.is_sqlite else 32)

@@ -14,12 +14,12 @@ from sqlalchemy import delete
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.driver import Batch, Driver
-from storage.models import ProcessedEvent, utcnow
+from storage.models import ProcessedEvent
 
 KEY_LENGTH = 200  # ProcessedEvent.event_key
 
 
-async def record_once(session: AsyncSession, *, source: str, key: str, now: datetime | None = None) -> bool:
+async def record_once(session: AsyncSession, *, source: str, key: str, now: datetime) -> bool:
     """True the first time `key` is recorded; False when it was recorded before (a retry).
     Concurrent copies: the second waits for the first's transaction (the unique key) and
     then sees it. One statement (storage.driver)."""
@@ -30,13 +30,13 @@ async def record_once(session: AsyncSession, *, source: str, key: str, now: date
     return bool(batch.rows(recorded))
 
 
-def record_once_in(batch: Batch, *, source: str, key: str, now: datetime | None = None) -> int:
+def record_once_in(batch: Batch, *, source: str, key: str, now: datetime) -> int:
     """`record_once` as a statement of `batch`: after the run, `batch.rows(index)` is empty
     when the key had been recorded before."""
     return batch.add(
         "INSERT INTO processed_event (source, event_key, received_at) VALUES (?, ?, ?)"
         " ON CONFLICT (event_key) DO NOTHING RETURNING id",
-        (source, key[:KEY_LENGTH], batch.driver.time(now or utcnow())),
+        (source, key[:KEY_LENGTH], batch.driver.time(now)),
     )
 
 
