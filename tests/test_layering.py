@@ -1,4 +1,4 @@
-"""The dependency direction of DESIGN.md, checked on the source."""
+"""The dependency direction of docs/architecture.md, checked on the source."""
 
 from __future__ import annotations
 
