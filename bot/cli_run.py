@@ -26,14 +26,13 @@ def tick(
     now: Annotated[Optional[str], typer.Option(help="Pretend it is this moment (ISO 8601, UTC if no offset).")] = None,
 ) -> None:
     """Run one scheduler pass (plan due prompts, send due messages), print counts, exit."""
-    from bot.process import settle_heap
+    from bot.process import one_shot_tick_settings
     from bot.server import outbound_platforms
     from bot.ticker import Ticker
 
     moment = parse_now(now)
     runtime = open_runtime(config)
     upgrade_database(runtime)
-    settle_heap()
 
     async def once():
         try:
@@ -42,7 +41,9 @@ def tick(
         finally:
             await runtime.close()
 
-    for line in run_async(once()).lines():
+    with one_shot_tick_settings():  # this process serves no requests (bot/process.py)
+        result = run_async(once())
+    for line in result.lines():
         typer.echo(line)
 
 
@@ -77,13 +78,11 @@ def serve(
     """Run the HTTP server (webhooks, /healthz, /readyz, /metrics) and the every-minute scheduler."""
     from aiohttp import web
 
-    from bot.process import settle_heap
     from bot.server import build_web_app, platform_mounts
 
     runtime = open_runtime(config)
     upgrade_database(runtime)
     web_app = build_web_app(runtime, mounts=platform_mounts(runtime))
-    settle_heap()
 
     async def close(_app) -> None:
         await runtime.close()

@@ -15,7 +15,6 @@ from bot.config import AppConfig
 from bot.console.platform import ConsolePlatform
 from bot.notifiers import PlatformNotifier
 from bot.platform import ChatPlatform
-from bot.process import fan_out_collections
 from cadences.digest_planner import DigestPlanner
 from cadences.housekeeping import prune_processed_events
 from cadences.planner import Planner, PlannerSettings, PlanResult
@@ -70,10 +69,10 @@ class Ticker:
         if self.team_channels:
             async with self.db.transaction() as session:
                 await sync_team_channels(session, self.team_channels)
-        with fan_out_collections():
-            plan = await self.planner.tick(now)
-            await self.digests.tick(now)
-            send = await self.sender.run_once(now)
+        # No interpreter-wide settings here: `serve` answers requests during a tick (bot/process.py).
+        plan = await self.planner.tick(now)
+        await self.digests.tick(now)
+        send = await self.sender.run_once(now)
         if self.next_prune_at is None or now >= self.next_prune_at:
             self.next_prune_at = now + PRUNE_EVERY
             await prune_processed_events(self.db, now)
