@@ -1,0 +1,158 @@
+"""The outbox's statements: claiming due deliveries, their leases, recording what sending did.
+
+cadences/sender.py, send_results.py and delivery_targets.py decide; these functions read and
+write. Statements run in the caller's transaction (`Database.transaction()`); times are
+aware datetimes and JSON columns come back parsed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.bulk import Bulk
+from storage.claims import claim_rows
+from storage.models import CheckInStatus, Delivery, DeliveryStatus, WinStatus
+
+DELIVERY = Delivery.__table__
+_D = DELIVERY.c
+_SENT, _SENDING = DeliveryStatus.sent.value, DeliveryStatus.sending.value  # enum .value is slow per row
+_CLOSED_CHECKIN = (CheckInStatus.answered.value, CheckInStatus.missed.value, CheckInStatus.skipped.value)
+_OUTCOME_SET = {
+    "status": "v.status", "attempts": "v.attempts", "sent_at": "v.sent_at", "message_ref": "v.message_ref",
+    "last_error": "v.last_error", "claimed_until": "NULL", "next_attempt_at": "COALESCE(v.next_at, delivery.next_attempt_at)",
+}
+CLAIMED_COLUMNS = ("id", "idempotency_key", "platform", "address", "template", "context", "person_id",
+                   "replaces_ref", "attempts")
+
+
+async def insert_deliveries(session: AsyncSession, rows: Sequence[Mapping[str, Any]], *, returning: bool = False) -> list:
+    """Insert many deliveries at once; rows whose idempotency key exists are skipped.
+
+    With `returning`, the (id, idempotency_key) of each row actually inserted.
+    """
+    if not rows:
+        return []
+    bulk = await Bulk.of(session)
+    return await bulk.insert(DELIVERY, rows, conflict_on=("idempotency_key",),
+                             returning=("id", "idempotency_key") if returning else ())
+
+
+async def reclaim_expired_deliveries(session: AsyncSession, now: datetime) -> int:
+    """Rows left `sending` past their lease go back to `pending`; how many."""
+    found = await session.exec(
+        update(DELIVERY)
+        .where(_D.status == _SENDING, _D.claimed_until < now)
+        .values(status=DeliveryStatus.pending.value, claimed_until=None)
+        .returning(_D.id)
+    )
+    return len(found.all())
+
+
+async def claim_due_deliveries(session: AsyncSession, now: datetime, lease_until: datetime, limit: int) -> list[tuple]:
+    """Claim up to `limit` pending deliveries due at `now` (status `sending` until `lease_until`);
+    their CLAIMED_COLUMNS, the context parsed."""
+    bulk = await Bulk.of(session)
+    rows = await claim_rows(
+        bulk, DELIVERY, where="status = ? AND next_attempt_at <= ?",
+        parameters=(DeliveryStatus.pending.value, bulk.time(now)), order_by="next_attempt_at", limit=limit,
+        values={"status": _SENDING, "claimed_until": bulk.time(lease_until)}, returning=CLAIMED_COLUMNS,
+    )
+    read_json = bulk.read_json
+    return [(*row[:5], read_json(row[5]) or {}, *row[6:]) for row in rows]
+
+
+async def cancel_for_closed_checkins(session: AsyncSession, deliveries_by_checkin: Mapping[int, int], reason: str) -> list[int]:
+    """Cancel the deliveries (values) whose check-in (keys) is already closed; their ids."""
+    if not deliveries_by_checkin:
+        return []
+    bulk = await Bulk.of(session)
+    matching, ids = bulk.ids_in("id", deliveries_by_checkin)
+    closed = await bulk.fetch(f"SELECT id FROM checkin WHERE {matching} AND status IN (?, ?, ?)", (ids, *_CLOSED_CHECKIN))
+    if not closed:
+        return []
+    cancel = [deliveries_by_checkin[checkin_id] for checkin_id, in closed]
+    matching, ids = bulk.ids_in("id", cancel)
+    await bulk.fetch(
+        f"UPDATE delivery SET status = ?, claimed_until = NULL, last_error = ? WHERE {matching}",
+        (DeliveryStatus.cancelled.value, reason, ids),
+    )
+    return cancel
+
+
+async def renew_lease(session: AsyncSession, delivery_ids: Iterable[int], *, held_until: datetime, renewed: datetime) -> None:
+    """Extend to `renewed` the lease of these rows still `sending` under the lease `held_until`."""
+    bulk = await Bulk.of(session)
+    matching, ids = bulk.ids_in("id", delivery_ids)
+    await bulk.fetch(
+        f"UPDATE delivery SET claimed_until = ? WHERE {matching} AND status = ? AND claimed_until = ?",
+        (bulk.time(renewed), ids, _SENDING, bulk.time(held_until)),
+    )
+
+
+async def write_send_outcomes(
+    session: AsyncSession, updates: list[tuple], unreachable: Mapping[int, str], lease_until: datetime,
+    announced: Sequence[int] = (),
+) -> None:
+    """Write what sending did, only where a row is still `sending` under `lease_until`.
+
+    `updates`: (status, attempts, sent_at, message ref, error, next attempt, delivery id);
+    `unreachable`: person id → reason (the person is marked, their pending rows cancelled);
+    `announced`: deliveries that sent a win's announcement, whose wins become posted (only
+    where the delivery is now recorded as sent, i.e. under this lease).
+    """
+    bulk = await Bulk.of(session)
+    time_, lease = bulk.time, bulk.time(lease_until)
+    await bulk.update_values(
+        "delivery", "id", ("status", "attempts", "sent_at", "message_ref", "last_error", "next_at"),
+        [(delivery_id, status, attempts, time_(sent_at), ref, error, time_(next_at))
+         for status, attempts, sent_at, ref, error, next_at, delivery_id in updates],
+        assign=_OUTCOME_SET, where="delivery.claimed_until = ? AND delivery.status = ?", parameters=(lease, _SENDING),
+    )
+    if announced:  # one statement for all of them
+        matching, ids = bulk.ids_in("d.id", announced)
+        await bulk.fetch(
+            "UPDATE win SET status = ? WHERE status = ? AND id IN"
+            f" (SELECT d.win_id FROM delivery AS d WHERE {matching} AND d.status = ? AND d.win_id IS NOT NULL)",
+            (WinStatus.posted.value, WinStatus.approved.value, ids, _SENT),
+        )
+    for person_id, reason in unreachable.items():
+        await bulk.fetch("UPDATE person SET unreachable_reason = ? WHERE id = ?", (reason, person_id))
+        await bulk.fetch(
+            "UPDATE delivery SET status = ?, last_error = ? WHERE person_id = ? AND status = ?",
+            (DeliveryStatus.cancelled.value, f"person unreachable: {reason}"[:500], person_id,
+             DeliveryStatus.pending.value),
+        )
+
+
+async def current_identities(session: AsyncSession, delivery_ids: Iterable[int]) -> list[tuple[int, str | None, dict | None]]:
+    """For direct-message deliveries: (delivery id, the person's Slack id, their Teams reference) now."""
+    bulk = await Bulk.of(session)
+    matching, ids = bulk.ids_in("d.id", delivery_ids)
+    rows = await bulk.fetch(
+        "SELECT d.id, p.slack_user_id, p.teams_conversation_ref FROM delivery d JOIN person p ON p.id = d.person_id"
+        f" WHERE {matching} AND d.team_id IS NULL", (ids,),
+    )
+    return [(delivery_id, slack_user_id, bulk.read_json(teams_ref)) for delivery_id, slack_user_id, teams_ref in rows]
+
+
+async def readdress(session: AsyncSession, moves: Iterable[tuple[int, str, str]]) -> None:
+    """Record where deliveries go now: (delivery id, platform, address)."""
+    bulk = await Bulk.of(session)
+    await bulk.many("UPDATE delivery SET platform = ?, address = ? WHERE id = ?",
+                    [(platform, address, delivery_id) for delivery_id, platform, address in moves])
+
+
+async def delete_processed_events_before(session: AsyncSession, before: datetime, *, limit: int) -> int:
+    """Delete up to `limit` of the oldest processed-event records received before `before`; how many."""
+    bulk = await Bulk.of(session)
+    gone = await bulk.fetch(
+        "DELETE FROM processed_event WHERE id IN (SELECT id FROM (SELECT id, received_at FROM processed_event"
+        " ORDER BY id LIMIT ?) oldest WHERE received_at < ?) RETURNING id",
+        (limit, bulk.time(before)),
+    )
+    return len(gone)
