@@ -34,11 +34,11 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from sqlalchemy import text
 
 from bot.platform import ChatPlatform
 from bot.runtime import Runtime
 from bot.ticker import Ticker, default_platforms, read_status
+from storage.repositories.outbox_rows import database_answers
 
 log = logging.getLogger(__name__)
 Mount = Callable[[web.Application, Runtime], "ChatPlatform | None"]
@@ -216,7 +216,7 @@ def _readyz(runtime: Runtime):
     async def readyz(_request: web.Request) -> web.Response:
         try:
             async with runtime.db.session() as session:
-                await session.execute(text("SELECT 1"))
+                await database_answers(session)
         except Exception as exc:
             log.warning("database not reachable: %s", type(exc).__name__)
             return web.json_response({"status": "database unreachable"}, status=503)

@@ -8,15 +8,15 @@ aware datetimes and JSON columns come back parsed.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import func, literal, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.bulk import Bulk
 from storage.claims import claim_rows
-from storage.models import CheckInStatus, Delivery, DeliveryStatus, WinStatus
+from storage.models import CheckInStatus, Delivery, DeliveryStatus, PromptSchedule, WinStatus
 
 DELIVERY = Delivery.__table__
 _D = DELIVERY.c
@@ -156,3 +156,24 @@ async def delete_processed_events_before(session: AsyncSession, before: datetime
         (limit, bulk.time(before)),
     )
     return len(gone)
+
+
+async def outbox_counts(session: AsyncSession, now: datetime) -> tuple[int, int, dict[str, int], datetime | None]:
+    """For `outcomebot status`: prompts due, deliveries due, deliveries by status, the next prompt time."""
+    schedule = PromptSchedule.__table__.c
+    due_prompts = (await session.execute(select(func.count()).where(schedule.next_prompt_at <= now))).scalar_one()
+    due_deliveries = (await session.execute(select(func.count()).where(
+        _D.status == DeliveryStatus.pending.value, _D.next_attempt_at <= now))).scalar_one()
+    by_status = dict((await session.execute(select(_D.status, func.count()).group_by(_D.status))).all())
+    next_at = (await session.execute(
+        select(func.min(schedule.next_prompt_at)).where(schedule.next_prompt_at > now))).scalar()
+    if isinstance(next_at, str):  # SQLite aggregates lose the column type
+        next_at = datetime.fromisoformat(next_at)
+    if next_at is not None and next_at.tzinfo is None:
+        next_at = next_at.replace(tzinfo=timezone.utc)
+    return due_prompts, due_deliveries, by_status, next_at
+
+
+async def database_answers(session: AsyncSession) -> None:
+    """One trivial statement: raises when the database cannot be reached (readiness checks)."""
+    await session.execute(select(literal(1)))
