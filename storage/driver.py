@@ -14,12 +14,14 @@ per statement; docs/architecture.md, "Decisions", says what that cost and why it
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
 
+from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import Executable
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import dumps_json, loads_json
@@ -130,39 +132,45 @@ class Driver:
 
 
 class Batch:
-    """Statements that do not depend on each other's results, sent together.
+    """Statements that do not depend on each other's results, queued and then run in order.
 
-    They run one after the other, in the order they were added, and the batch stops at the
-    first failure, which is raised (no later statement is sent: on SQLite, a failure such as
-    SQLITE_FULL or SQLITE_IOERR may have rolled the transaction back already, and a later
-    statement would run outside it); the caller's transaction then rolls the rest back.
+    They run one after the other on the session's connection, in the order they were added,
+    and the batch stops at the first failure, which is raised (no later statement is sent:
+    on SQLite, a failure such as SQLITE_FULL or SQLITE_IOERR may have rolled the transaction
+    back already, and a later statement would run outside it); the caller's transaction then
+    rolls the rest back. Statements are SQLAlchemy Core constructs or `text()` with named
+    parameters; their rows are read by column name.
 
         batch = driver.batch()
-        inserted = batch.add("INSERT … RETURNING id", (…,))
-        batch.add("UPDATE …", (…,))
+        inserted = batch.add(text("INSERT … RETURNING id"), {…})
+        batch.add(update(…))
         await batch.run()
         ids = batch.rows(inserted)
     """
 
     def __init__(self, driver: Driver) -> None:
         self.driver = driver
-        self._statements: list[tuple[str, tuple]] = []
-        self._results: list[list[tuple]] | None = None
+        self._statements: list[tuple[Executable, Mapping[str, Any]]] = []
+        self._results: list[list[Row]] | None = None
 
-    def add(self, text: str, parameters: Sequence[Any] = ()) -> int:
+    def add(self, statement: Executable, parameters: Mapping[str, Any] | None = None) -> int:
         """Queue a statement; its index, for `rows` after `run`."""
         if self._results is not None:
             raise RuntimeError("this batch has run already")
-        self._statements.append((text, tuple(parameters)))
+        self._statements.append((statement, parameters or {}))
         return len(self._statements) - 1
 
     def __len__(self) -> int:
         return len(self._statements)
 
     async def run(self) -> None:
-        self._results = [await self.driver.rows(text, parameters) for text, parameters in self._statements]
+        connection, results = self.driver.connection, []
+        for statement, parameters in self._statements:
+            result = await connection.execute(statement, parameters)
+            results.append(list(result.all()) if result.returns_rows else [])
+        self._results = results
 
-    def rows(self, index: int) -> list[tuple]:
+    def rows(self, index: int) -> list[Row]:
         if self._results is None:
             raise RuntimeError("run the batch first")
         return self._results[index]
