@@ -204,15 +204,25 @@ class Planner:
                 session, (row[1] for row in due), working_days=self.settings.working_days,
                 since=now.date() - timedelta(days=1),
             )
-            # One statement at a time: an AsyncSession serves one statement at a time.
-            key_results = await load_key_results(session, people)
-            handed_over = await self._decide_and_write(
-                session, due, people, rules, now, result, lease_until, key_results)
+            # The key results are read on a session of their own (an AsyncSession serves one
+            # statement at a time), so SQLite reads them while this transaction decides and writes.
+            key_results = asyncio.create_task(self._key_results(people))
+            try:
+                handed_over = await self._decide_and_write(
+                    session, due, people, rules, now, result, lease_until, key_results)
+            finally:
+                if not key_results.done():  # the batch failed: the read stops with it
+                    key_results.cancel()
+                await asyncio.gather(key_results, return_exceptions=True)
         return result, handed_over, lease_until
+
+    async def _key_results(self, people: dict) -> dict:
+        async with self.db.session() as session:
+            return await load_key_results(session, people)
 
     async def _decide_and_write(
         self, session: AsyncSession, due: list, people: dict, rules: dict[int, CadenceRule],
-        now: datetime, result: "_BatchResult", lease_until: datetime | None, key_results: dict,
+        now: datetime, result: "_BatchResult", lease_until: datetime | None, key_results: asyncio.Task,
     ) -> list[OutboundMessage]:
         plan = _BatchPlan()
         outcomes: dict[tuple, _Outcome] = {}  # people alike in zone and calendar share one
@@ -295,11 +305,12 @@ class _BatchPlan:
 
     async def write(
         self, session: AsyncSession, now: datetime, rules, people, result: PlanResult, *,
-        lease_until: datetime | None, key_results: dict,
+        lease_until: datetime | None, key_results: asyncio.Task,
     ) -> list[OutboundMessage]:
         """Write the batch; with `lease_until`, the prompts are written claimed and returned.
 
-        `key_results`: the batch's people's key results by owner (cadences.people).
+        `key_results`: the task reading the batch's people's key results by owner
+        (cadences.people), awaited once the check-ins are written.
         """
         await rows_.delete_schedules(session, self.gone)
         await cm.insert_checkins(session, self.quiet_checkins)
@@ -320,7 +331,7 @@ class _BatchPlan:
             created += promoted
         result.prompted += len(created)
         return await cm.enqueue_prompts(
-            session, created, people=people, rules=rules, key_results=key_results, now=now,
+            session, created, people=people, rules=rules, key_results=await key_results, now=now,
             lease_until=lease_until)
 
 

@@ -166,13 +166,29 @@ class Bulk(Driver):
         """INSERT encoded rows (`encode`'s tuples) ON CONFLICT (conflict_on) DO NOTHING; the id the
         database gave each row, or None where a row with its key was there already.
 
-        RETURNING id and the key columns, matched back to the rows by key.
+        In a SQLite write transaction (Database.transaction(), which holds the one writer lock)
+        the rows go as multi-row VALUES without RETURNING, and the ids SQLite gave them are read
+        back in one step: every row above the highest id before the insert is one of them (no
+        other writer can insert meanwhile). RETURNING would cost a step, and a turn of the GIL,
+        per row (see Driver.rows_at_once). Elsewhere: RETURNING id and the key columns.
         """
         if not values:
             return []
         key_at = [columns.index(name) for name in conflict_on]
-        rows = await self.insert_values(table, columns, values, conflict_on=conflict_on,
-                                        returning=("id", *conflict_on), tuples=True)
+        if self.holds_sqlite_write_lock:
+            ((before,),) = await self.rows(f"SELECT coalesce(max(id), 0) FROM {table.name}")
+            head = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES "
+            tail = f" ON CONFLICT ({', '.join(conflict_on)}) DO NOTHING"
+            one = "(" + ", ".join("?" * len(columns)) + ")"
+            per_statement = max(1, MAX_PARAMETERS // len(columns))
+            for start in range(0, len(values), per_statement):
+                chunk = values[start : start + per_statement]
+                await self.rows(head + ", ".join([one] * len(chunk)) + tail, [value for row in chunk for value in row])
+            rows = await self.rows_at_once(("id", *conflict_on),
+                                           f"SELECT id, {', '.join(conflict_on)} FROM {table.name} WHERE id > ?", (before,))
+        else:
+            rows = await self.insert_values(table, columns, values, conflict_on=conflict_on,
+                                            returning=("id", *conflict_on), tuples=True)
         ids = {tuple(row[1:]): row[0] for row in rows}
         # a key given twice is inserted once: its first row gets the id
         return [ids.pop(tuple(row[n] for n in key_at), None) for row in values]

@@ -11,12 +11,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import func, literal, select, update
+from sqlalchemy import bindparam, delete, func, literal, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.bulk import Bulk
 from storage.claims import claim_rows
-from storage.models import CheckInStatus, Delivery, DeliveryStatus, PromptSchedule, WinStatus
+from storage.models import CheckIn, CheckInStatus, Delivery, DeliveryStatus, Person, ProcessedEvent, PromptSchedule, WinStatus
 
 DELIVERY = Delivery.__table__
 _D = DELIVERY.c
@@ -70,28 +70,21 @@ async def cancel_for_closed_checkins(session: AsyncSession, deliveries_by_checki
     """Cancel the deliveries (values) whose check-in (keys) is already closed; their ids."""
     if not deliveries_by_checkin:
         return []
-    bulk = await Bulk.of(session)
-    matching, ids = bulk.ids_in("id", deliveries_by_checkin)
-    closed = await bulk.fetch(f"SELECT id FROM checkin WHERE {matching} AND status IN (?, ?, ?)", (ids, *_CLOSED_CHECKIN))
+    checkin = CheckIn.__table__.c
+    closed = (await session.execute(select(checkin.id).where(
+        checkin.id.in_(list(deliveries_by_checkin)), checkin.status.in_(_CLOSED_CHECKIN)))).scalars().all()
     if not closed:
         return []
-    cancel = [deliveries_by_checkin[checkin_id] for checkin_id, in closed]
-    matching, ids = bulk.ids_in("id", cancel)
-    await bulk.fetch(
-        f"UPDATE delivery SET status = ?, claimed_until = NULL, last_error = ? WHERE {matching}",
-        (DeliveryStatus.cancelled.value, reason, ids),
-    )
+    cancel = [deliveries_by_checkin[checkin_id] for checkin_id in closed]
+    await session.execute(update(DELIVERY).where(_D.id.in_(cancel)).values(
+        status=DeliveryStatus.cancelled.value, claimed_until=None, last_error=reason))
     return cancel
 
 
 async def renew_lease(session: AsyncSession, delivery_ids: Iterable[int], *, held_until: datetime, renewed: datetime) -> None:
     """Extend to `renewed` the lease of these rows still `sending` under the lease `held_until`."""
-    bulk = await Bulk.of(session)
-    matching, ids = bulk.ids_in("id", delivery_ids)
-    await bulk.fetch(
-        f"UPDATE delivery SET claimed_until = ? WHERE {matching} AND status = ? AND claimed_until = ?",
-        (bulk.time(renewed), ids, _SENDING, bulk.time(held_until)),
-    )
+    await session.execute(update(DELIVERY).where(
+        _D.id.in_(list(delivery_ids)), _D.status == _SENDING, _D.claimed_until == held_until).values(claimed_until=renewed))
 
 
 async def write_send_outcomes(
@@ -120,42 +113,42 @@ async def write_send_outcomes(
             f" (SELECT d.win_id FROM delivery AS d WHERE {matching} AND d.status = ? AND d.win_id IS NOT NULL)",
             (WinStatus.posted.value, WinStatus.approved.value, ids, _SENT),
         )
+    person = Person.__table__.c
     for person_id, reason in unreachable.items():
-        await bulk.fetch("UPDATE person SET unreachable_reason = ? WHERE id = ?", (reason, person_id))
-        await bulk.fetch(
-            "UPDATE delivery SET status = ?, last_error = ? WHERE person_id = ? AND status = ?",
-            (DeliveryStatus.cancelled.value, f"person unreachable: {reason}"[:500], person_id,
-             DeliveryStatus.pending.value),
-        )
+        await session.execute(update(Person.__table__).where(person.id == person_id).values(unreachable_reason=reason))
+        await session.execute(update(DELIVERY).where(_D.person_id == person_id, _D.status == DeliveryStatus.pending.value)
+                              .values(status=DeliveryStatus.cancelled.value, last_error=f"person unreachable: {reason}"[:500]))
 
 
 async def current_identities(session: AsyncSession, delivery_ids: Iterable[int]) -> list[tuple[int, str | None, dict | None]]:
     """For direct-message deliveries: (delivery id, the person's Slack id, their Teams reference) now."""
-    bulk = await Bulk.of(session)
-    matching, ids = bulk.ids_in("d.id", delivery_ids)
-    rows = await bulk.fetch(
-        "SELECT d.id, p.slack_user_id, p.teams_conversation_ref FROM delivery d JOIN person p ON p.id = d.person_id"
-        f" WHERE {matching} AND d.team_id IS NULL", (ids,),
+    person = Person.__table__.c
+    rows = await session.execute(
+        select(_D.id, person.slack_user_id, person.teams_conversation_ref)
+        .join_from(DELIVERY, Person.__table__, person.id == _D.person_id)
+        .where(_D.id.in_(list(delivery_ids)), _D.team_id.is_(None))
     )
-    return [(delivery_id, slack_user_id, bulk.read_json(teams_ref)) for delivery_id, slack_user_id, teams_ref in rows]
+    return [(row.id, row.slack_user_id, row.teams_conversation_ref) for row in rows]
 
 
 async def readdress(session: AsyncSession, moves: Iterable[tuple[int, str, str]]) -> None:
     """Record where deliveries go now: (delivery id, platform, address)."""
-    bulk = await Bulk.of(session)
-    await bulk.many("UPDATE delivery SET platform = ?, address = ? WHERE id = ?",
-                    [(platform, address, delivery_id) for delivery_id, platform, address in moves])
+    moves = [{"b_id": delivery_id, "b_platform": platform, "b_address": address} for delivery_id, platform, address in moves]
+    if moves:
+        await session.execute(update(DELIVERY).where(_D.id == bindparam("b_id"))
+                              .values(platform=bindparam("b_platform"), address=bindparam("b_address")), moves)
 
 
 async def delete_processed_events_before(session: AsyncSession, before: datetime, *, limit: int) -> int:
     """Delete up to `limit` of the oldest processed-event records received before `before`; how many."""
-    bulk = await Bulk.of(session)
-    gone = await bulk.fetch(
-        "DELETE FROM processed_event WHERE id IN (SELECT id FROM (SELECT id, received_at FROM processed_event"
-        " ORDER BY id LIMIT ?) oldest WHERE received_at < ?) RETURNING id",
-        (limit, bulk.time(before)),
+    event = ProcessedEvent.__table__.c
+    oldest = select(event.id, event.received_at).order_by(event.id).limit(limit).subquery("oldest")
+    gone = await session.execute(
+        delete(ProcessedEvent.__table__)
+        .where(event.id.in_(select(oldest.c.id).where(oldest.c.received_at < before)))
+        .returning(event.id)
     )
-    return len(gone)
+    return len(gone.all())
 
 
 async def outbox_counts(session: AsyncSession, now: datetime) -> tuple[int, int, dict[str, int], datetime | None]:

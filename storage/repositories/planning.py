@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.bulk import Bulk
 from storage.claims import claim_rows
-from storage.models import Cadence, CheckIn, CheckInStatus, Delivery, Person, PromptSchedule
+from storage.models import Cadence, CheckIn, CheckInStatus, Delivery, LeavePeriod, Person, PromptSchedule
 
 SCHEDULE = PromptSchedule.__table__
 CHECKIN = CheckIn.__table__
@@ -85,9 +85,7 @@ async def claim_due_schedules(session: AsyncSession, now: datetime, limit: int) 
 
 async def delete_schedules(session: AsyncSession, ids: Sequence[int]) -> None:
     if ids:
-        bulk = await Bulk.of(session)
-        matching, parameter = bulk.ids_in("id", ids)
-        await bulk.fetch(f"DELETE FROM prompt_schedule WHERE {matching}", (parameter,))
+        await session.exec(delete(SCHEDULE).where(_S.id.in_(list(ids))))
 
 
 async def move_schedules(session: AsyncSession, schedules: Sequence[tuple[int, str, datetime]]) -> None:
@@ -214,13 +212,10 @@ async def step_checkins(session: AsyncSession, changes: Iterable[tuple[int, str,
 
 async def leave_of(session: AsyncSession, person_ids: Sequence[int], *, since: date) -> list[tuple[int, date, date]]:
     """(person id, first day, last day) of leave ending on or after `since`."""
-    bulk = await Bulk.of(session)
-    matching, parameter = bulk.ids_in("person_id", person_ids)
-    rows = await bulk.fetch(
-        f"SELECT person_id, starts_on, ends_on FROM leave_period WHERE {matching} AND ends_on >= ?",
-        (parameter, bulk.day(since)), tuples=True,
-    )
-    return [(person_id, bulk.read_day(starts_on), bulk.read_day(ends_on)) for person_id, starts_on, ends_on in rows]
+    leave = LeavePeriod.__table__.c
+    rows = await session.execute(select(leave.person_id, leave.starts_on, leave.ends_on)
+                                 .where(leave.person_id.in_(list(person_ids)), leave.ends_on >= since))
+    return [(row.person_id, row.starts_on, row.ends_on) for row in rows]
 
 
 async def people_facts(session: AsyncSession, person_ids: Sequence[int]) -> list[tuple]:
