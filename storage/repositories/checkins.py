@@ -27,7 +27,6 @@ from storage.models import (
     Cadence,
     CheckIn,
     CheckInStatus,
-    Delivery,
     Direction,
     KeyResult,
     Objective,
@@ -482,13 +481,13 @@ def sent_prompt_refs(batch: Batch, keys: Iterable[str]) -> int:
     """Add to `batch` the lookup of the prompts and reminders among these outbox keys that
     went out with a platform message ref, oldest first (one indexed lookup); after the run,
     `batch.rows(index)` are their (id, platform, address, message ref)."""
-    delivery = Delivery.__table__.c
+    keys = list(keys) or [""]
+    names = ", ".join(f":key_{n}" for n in range(len(keys)))
     return batch.add(
-        select(delivery.id, delivery.platform, delivery.address, delivery.message_ref)
-        .where(delivery.idempotency_key.in_(list(keys) or [""]),
-               delivery.template.in_(("checkin_prompt", "checkin_reminder")),  # deliveries.PROMPT_TEMPLATES
-               delivery.message_ref.is_not(None))
-        .order_by(delivery.id)
+        text(f"SELECT id, platform, address, message_ref FROM delivery WHERE idempotency_key IN ({names})"
+             " AND template IN ('checkin_prompt', 'checkin_reminder')"  # deliveries.PROMPT_TEMPLATES
+             " AND message_ref IS NOT NULL ORDER BY id"),
+        {f"key_{n}": key for n, key in enumerate(keys)},
     )
 
 
