@@ -1,10 +1,11 @@
 """A session's connection spoken to with plain SQL strings and plain tuples.
 
 For the hot paths (a check-in submission is acked only after its commit; a fan-out writes
-thousands of rows a batch): statements are SQL text run through SQLAlchemy's public
-`AsyncConnection.exec_driver_sql`, inside the session's own transaction, so SQLAlchemy's
-events (statement counters, tracing), error wrapping (`IntegrityError`, …; parameters hidden
-when the engine hides them) and connection handling all apply. Rows come back as tuples.
+thousands of rows a batch), inside the session's own transaction. `Driver` runs SQL text
+through SQLAlchemy's public `AsyncConnection.exec_driver_sql`, so SQLAlchemy's events
+(statement counters, tracing), error wrapping (`IntegrityError`, …; parameters hidden when
+the engine hides them) and connection handling all apply; rows come back as tuples. `Batch`
+runs a submission's Core / `text()` statements (see its docstring for SQLite).
 
 Statements are written with `?` placeholders (PostgreSQL gets `$1, $2, …`) and values are
 passed the way the columns store them (`time`, `json`); `read_time`, `read_json` turn them
@@ -153,7 +154,9 @@ class Batch:
     on SQLite, a failure such as SQLITE_FULL or SQLITE_IOERR may have rolled the transaction
     back already, and a later statement would run outside it); the caller's transaction then
     rolls the rest back. Statements are SQLAlchemy Core constructs or `text()` with named
-    parameters; their rows are read by column name.
+    parameters (without expanding `IN` lists: name each value); their rows come back as
+    Row objects on PostgreSQL and plain tuples on SQLite, in the statement's column order.
+    On SQLite they bypass SQLAlchemy's cursor (and so its cursor events): see `run`.
 
         batch = driver.batch()
         inserted = batch.add(text("INSERT … RETURNING id"), {…})
