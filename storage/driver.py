@@ -136,14 +136,24 @@ class Driver:
 
 def _compiled_for_sqlite(statement: Executable, parameters: Mapping[str, Any], dialect: Any) -> tuple[str, list]:
     """The SQL of `statement` for SQLite and its positional values, each encoded by its type."""
+    sql, names, required, encoders = _compiled(statement, dialect)
+    if required <= parameters.keys():
+        values = [parameters[name] for name in names]
+    else:  # values given in the statement itself
+        named = statement.compile(dialect=dialect).construct_params(parameters)
+        values = [named[name] for name in names]
+    for n, encode in encoders:
+        values[n] = encode(values[n])
+    return sql, values
+
+
+@lru_cache(maxsize=1024)  # statements are built once per shape (storage.repositories.checkins._sql)
+def _compiled(statement: Executable, dialect: Any) -> tuple[str, tuple[str, ...], frozenset[str], tuple[tuple[int, Any], ...]]:
     compiled = statement.compile(dialect=dialect)
-    named = compiled.construct_params(parameters)
-    values = []
-    for name in compiled.positiontup:
-        value = named[name]
-        encode = compiled.binds[name].type.bind_processor(dialect)
-        values.append(encode(value) if encode is not None else value)
-    return compiled.string, values
+    names = tuple(compiled.positiontup)
+    encoders = tuple((n, encode) for n, name in enumerate(names)
+                     if (encode := compiled.binds[name].type.bind_processor(dialect)) is not None)
+    return compiled.string, names, frozenset(names), encoders
 
 
 class Batch:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import TextClause, bindparam, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import set_committed_value
@@ -254,6 +255,13 @@ _TIME = _CHECKIN.c.answered_at.type
 _JSON = _CHECKIN.c.reflections.type
 
 
+@lru_cache(maxsize=1024)  # the same few shapes (number of answers) again and again: compiled once
+def _sql(sql: str, *, times: tuple[str, ...] = (), json: tuple[str, ...] = ()) -> TextClause:
+    """`text(sql)` with the parameters named in `times` and `json` bound with those column types."""
+    return text(sql).bindparams(*(bindparam(name, type_=_TIME) for name in times),
+                                *(bindparam(name, type_=_JSON) for name in json))
+
+
 async def checkin_for_answers(
     session: AsyncSession, checkin_id: int, *, on: Callable[[str], date]
 ) -> AnswerTarget | None:
@@ -335,19 +343,18 @@ async def record_checkin(
                                      [(a.key_result_id, a.value, a.confidence, a.note) for a in kr_answers],
                                      shared=("checkin_id", "now"))
         batch.add(
-            text("INSERT INTO kr_update (key_result_id, value, confidence, note, checkin_id, created_at)"
+            _sql("INSERT INTO kr_update (key_result_id, value, confidence, note, checkin_id, created_at)"
                  f" VALUES {values} ON CONFLICT (checkin_id, key_result_id) DO UPDATE"
-                 " SET value = excluded.value, confidence = excluded.confidence, note = excluded.note"
-                 ).bindparams(bindparam("now", type_=_TIME)),
+                 " SET value = excluded.value, confidence = excluded.confidence, note = excluded.note", times=("now",)),
             {**parameters, "checkin_id": row.id, "now": now},
         )
         values, parameters = _values(("id", "value", "confidence"),
                                      [(a.key_result_id, a.value, a.confidence) for a in kr_answers],
                                      ("INTEGER", "DOUBLE PRECISION", "INTEGER"))
         batch.add(
-            text(f"WITH v (id, value, confidence) AS (VALUES {values}) UPDATE key_result"
+            _sql(f"WITH v (id, value, confidence) AS (VALUES {values}) UPDATE key_result"
                  " SET current = v.value, confidence = v.confidence, updated_at = :now"
-                 " FROM v WHERE key_result.id = v.id").bindparams(bindparam("now", type_=_TIME)),
+                 " FROM v WHERE key_result.id = v.id", times=("now",)),
             {**parameters, "now": now},
         )
         for a in kr_answers:
@@ -367,7 +374,8 @@ async def record_checkin(
                                      [(b.person_id, b.checkin_id, b.key_result_id, b.text, b.status) for b in blocker_rows],
                                      shared=("now",))
         batch.add(
-            text(f"INSERT INTO blocker (person_id, checkin_id, key_result_id, text, status, created_at) VALUES {values}").bindparams(bindparam("now", type_=_TIME)),
+            _sql(f"INSERT INTO blocker (person_id, checkin_id, key_result_id, text, status, created_at) VALUES {values}",
+                 times=("now",)),
             {**parameters, "now": now},
         )
     if blocker_edits:
@@ -376,7 +384,7 @@ async def record_checkin(
         values, parameters = _values(("id", "text", "kr"), [(b.id, b.text, b.key_result_id) for b in blocker_edits],
                                      ("INTEGER", "VARCHAR", "INTEGER"))
         batch.add(
-            text(f"WITH v (id, text, key_result_id) AS (VALUES {values}) UPDATE blocker SET text = v.text,"
+            _sql(f"WITH v (id, text, key_result_id) AS (VALUES {values}) UPDATE blocker SET text = v.text,"
                  " key_result_id = v.key_result_id, status = :open, acknowledged_at = NULL, resolved_at = NULL"
                  " FROM v WHERE blocker.id = v.id"),
             {**parameters, "open": BlockerStatus.open.value},
@@ -398,18 +406,16 @@ async def record_checkin(
                                        w["status"]) for w in win_rows],
                                      shared=("now",))
         inserted = batch.add(
-            text("INSERT INTO win (person_id, checkin_id, key_result_id, text, share, status, created_at)"
-                 f" VALUES {values} RETURNING text, id"
-                 ).bindparams(bindparam("now", type_=_TIME)),
+            _sql("INSERT INTO win (person_id, checkin_id, key_result_id, text, share, status, created_at)"
+                 f" VALUES {values} RETURNING text, id", times=("now",)),
             {**parameters, "now": now},
         )
 
     reflections = {**(row.reflections or {}), **dict(answers.reflections)}
     answered_at = row.answered_at or now
     batch.add(
-        text("UPDATE checkin SET reflections = :reflections, status = :status, answered_at = :answered_at,"
-             " next_action_at = NULL WHERE id = :id"
-             ).bindparams(bindparam("reflections", type_=_JSON), bindparam("answered_at", type_=_TIME)),
+        _sql("UPDATE checkin SET reflections = :reflections, status = :status, answered_at = :answered_at,"
+             " next_action_at = NULL WHERE id = :id", times=("answered_at",), json=("reflections",)),
         {"reflections": reflections, "status": CheckInStatus.answered.value, "answered_at": answered_at, "id": row.id},
     )
     await batch.run()
@@ -484,7 +490,7 @@ def sent_prompt_refs(batch: Batch, keys: Iterable[str]) -> int:
     keys = list(keys) or [""]
     names = ", ".join(f":key_{n}" for n in range(len(keys)))
     return batch.add(
-        text(f"SELECT id, platform, address, message_ref FROM delivery WHERE idempotency_key IN ({names})"
+        _sql(f"SELECT id, platform, address, message_ref FROM delivery WHERE idempotency_key IN ({names})"
              " AND template IN ('checkin_prompt', 'checkin_reminder')"  # deliveries.PROMPT_TEMPLATES
              " AND message_ref IS NOT NULL ORDER BY id"),
         {f"key_{n}": key for n, key in enumerate(keys)},

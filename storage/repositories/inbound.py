@@ -17,7 +17,10 @@ from storage.driver import Batch, Driver
 from storage.models import ProcessedEvent
 
 KEY_LENGTH = 200  # ProcessedEvent.event_key
-_TIME = ProcessedEvent.__table__.c.received_at.type
+_RECORD_ONCE = text(
+    "INSERT INTO processed_event (source, event_key, received_at) VALUES (:source, :key, :now)"
+    " ON CONFLICT (event_key) DO NOTHING RETURNING id"
+).bindparams(bindparam("now", type_=ProcessedEvent.__table__.c.received_at.type))
 
 
 async def record_once(session: AsyncSession, *, source: str, key: str, now: datetime) -> bool:
@@ -35,8 +38,7 @@ def record_once_in(batch: Batch, *, source: str, key: str, now: datetime) -> int
     """`record_once` as a statement of `batch`: after the run, `batch.rows(index)` is empty
     when the key had been recorded before."""
     return batch.add(
-        text("INSERT INTO processed_event (source, event_key, received_at) VALUES (:source, :key, :now)"
-             " ON CONFLICT (event_key) DO NOTHING RETURNING id").bindparams(bindparam("now", type_=_TIME)),
+        _RECORD_ONCE,
         {"source": source, "key": key[:KEY_LENGTH], "now": now},
     )
 
