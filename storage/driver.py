@@ -16,7 +16,8 @@ per statement; docs/architecture.md, "Decisions", says what that cost and why it
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections import namedtuple
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
@@ -136,7 +137,7 @@ class Driver:
 
 def _compiled_for_sqlite(statement: Executable, parameters: Mapping[str, Any], dialect: Any) -> tuple[str, list]:
     """The SQL of `statement` for SQLite and its positional values, each encoded by its type."""
-    sql, names, required, encoders = _compiled(statement, dialect)
+    sql, names, required, encoders, _ = _compiled(statement, dialect)
     if required <= parameters.keys():
         values = [parameters[name] for name in names]
     else:  # values given in the statement itself
@@ -148,12 +149,32 @@ def _compiled_for_sqlite(statement: Executable, parameters: Mapping[str, Any], d
 
 
 @lru_cache(maxsize=1024)  # statements are built once per shape (storage.repositories.checkins._sql)
-def _compiled(statement: Executable, dialect: Any) -> tuple[str, tuple[str, ...], frozenset[str], tuple[tuple[int, Any], ...]]:
+def _compiled(statement: Executable, dialect: Any) -> tuple:
+    """SQL, parameter names in order, their set, (position, encoder) pairs, and a row reader
+    (for statements whose columns SQLAlchemy knows: named rows, each value decoded by its type)."""
     compiled = statement.compile(dialect=dialect)
     names = tuple(compiled.positiontup)
     encoders = tuple((n, encode) for n, name in enumerate(names)
-                     if (encode := compiled.binds[name].type.bind_processor(dialect)) is not None)
-    return compiled.string, names, frozenset(names), encoders
+                     if (encode := compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None)
+    return compiled.string, names, frozenset(names), encoders, _row_reader(statement, dialect)
+
+
+def _row_reader(statement: Executable, dialect: Any) -> Callable[[tuple], tuple] | None:
+    columns = getattr(statement, "selected_columns", None)
+    if columns is None:
+        return None
+    row_type = namedtuple("Row", columns.keys(), rename=True)  # type: ignore[misc]
+    decoders = tuple((n, decode) for n, column in enumerate(columns)
+                     if (decode := column.type.dialect_impl(dialect).result_processor(dialect, None)) is not None)
+
+    def read(row: tuple) -> tuple:
+        if decoders:
+            row = list(row)
+            for n, decode in decoders:
+                row[n] = decode(row[n])
+        return row_type(*row)
+
+    return read
 
 
 class Batch:
@@ -164,8 +185,9 @@ class Batch:
     on SQLite, a failure such as SQLITE_FULL or SQLITE_IOERR may have rolled the transaction
     back already, and a later statement would run outside it); the caller's transaction then
     rolls the rest back. Statements are SQLAlchemy Core constructs or `text()` with named
-    parameters (without expanding `IN` lists: name each value); their rows come back as
-    Row objects on PostgreSQL and plain tuples on SQLite, in the statement's column order.
+    parameters (without expanding `IN` lists: name each value); rows of a Core select (or
+    `text().columns()`) are read by column name on both databases, other rows as tuples in
+    the statement's column order on SQLite.
     On SQLite they bypass SQLAlchemy's cursor (and so its cursor events): see `run`.
 
         batch = driver.batch()
@@ -209,9 +231,11 @@ class Batch:
         for statement, parameters in self._statements:
             text, values = _compiled_for_sqlite(statement, parameters, dialect)
             try:
-                results.append(list(await sqlite.execute_fetchall(text, values)))
+                rows = await sqlite.execute_fetchall(text, values)
             except sqlite3.Error as error:
                 raise DBAPIError.instance(text, values, error, sqlite3.Error, hide_parameters=hide) from error
+            read = _compiled(statement, dialect)[4]
+            results.append([read(row) for row in rows] if read is not None else list(rows))
         self._results = results
 
     def rows(self, index: int) -> list[Row]:

@@ -269,8 +269,10 @@ async def checkin_for_answers(
     locked for this transaction (PostgreSQL `FOR UPDATE`; on SQLite `Database.transaction()`
     holds the write lock already). `on(period)` is the day whose OKR period counts (see
     `okrs.current_only`): key results are ordered as `okrs.key_results_of` orders them."""
-    connection = await session.connection()
-    rows = (await connection.execute(_ANSWER_TARGET, {"checkin_id": checkin_id})).all()
+    batch = (await Driver.of(session)).batch()  # on SQLite one call to the driver's thread
+    read = batch.add(_ANSWER_TARGET, {"checkin_id": checkin_id})
+    await batch.run()
+    rows = batch.rows(read)
     if not rows:
         return None
     first = rows[0]
