@@ -184,6 +184,10 @@ class Bulk(Driver):
             for start in range(0, len(values), per_statement):
                 chunk = values[start : start + per_statement]
                 await self.rows(head + ", ".join([one] * len(chunk)) + tail, [value for row in chunk for value in row])
+            new_ids = [id_ for (id_,) in await self.rows_at_once(
+                ("id",), f"SELECT id FROM {table.name} WHERE id > ? ORDER BY id", (before,))]
+            if len(new_ids) == len(values):  # every row went in, in the order of its VALUES
+                return sorted(new_ids)
             rows = await self.rows_at_once(("id", *conflict_on),
                                            f"SELECT id, {', '.join(conflict_on)} FROM {table.name} WHERE id > ?", (before,))
         else:
