@@ -96,6 +96,19 @@ class Channels(BaseModel):
     teams: dict[str, TeamChannels] = Field(default_factory=dict)
 
 
+class TeamsSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # Entra ID tenants whose people may use a multi-tenant bot (TEAMS_APP_TENANT_ID counts too);
+    # activities from any other tenant are refused. See SECURITY.md.
+    allowed_tenants: tuple[str, ...] = ()
+
+    @field_validator("allowed_tenants", mode="before")
+    @classmethod
+    def _tenants(cls, value: Any) -> tuple[str, ...]:
+        return tuple(str(tenant).strip().lower() for tenant in value or () if str(tenant).strip())
+
+
 def _default_cadences() -> tuple[CadenceRule, ...]:
     return (
         CadenceRule(name="weekly", every="week", on="monday", at="09:00"),
@@ -142,6 +155,7 @@ class AppConfig(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     slack_api_url: str | None = None
     teams_allow_unauthenticated: bool = False
+    teams: TeamsSettings = Field(default_factory=TeamsSettings)
     # Not from the file: where the file is, so the SQLite default sits next to it.
     config_dir: Path = Field(default=Path("."), exclude=True)
 

@@ -23,6 +23,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.files import create_owner_only
+
 DEFAULT_DB_NAME = "outcomebot.db"
 
 
@@ -115,6 +117,7 @@ class Database:
 
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = async_url(url)
+        create_owner_only(self.url)
         self.engine = make_engine(self.url, echo=echo)
         self.sessions = make_sessionmaker(self.engine)
         if self.is_sqlite:

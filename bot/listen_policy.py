@@ -1,0 +1,30 @@
+"""Where `serve` may listen: the unauthenticated Teams mode is for the Bot Framework Emulator on
+this machine only, so with it the server refuses any address but loopback."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from bot.config import AppConfig, Secrets
+
+LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
+
+
+def is_loopback(host: str) -> bool:
+    name = host.strip().strip("[]").lower()
+    if name in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def listen_refusal(host: str, config: AppConfig, secrets: Secrets) -> str | None:
+    """Why `serve --host HOST` must not start with this configuration; None when it may."""
+    unauthenticated_teams = config.teams_allow_unauthenticated and not secrets.teams_enabled
+    if unauthenticated_teams and not is_loopback(host):
+        return (f"Refusing to listen on {host}: teams_allow_unauthenticated lets anyone who can reach "
+                "/api/messages act as anyone, so it works only with --host 127.0.0.1 (the Bot Framework "
+                "Emulator on this machine). For a real Teams bot set TEAMS_APP_ID and TEAMS_APP_PASSWORD instead.")
+    return None
