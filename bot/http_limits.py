@@ -31,7 +31,19 @@ MAX_BODY_BYTES = 512 * 1024
 MAX_UNVERIFIED = 64
 BODY_SECONDS = 10.0
 HEADER_SECONDS = 15.0
+LINGER_SECONDS = 1.0
 _CHUNK = 64 * 1024
+
+
+class Refused(Exception):
+    """The request is not served; answer with `response` (the connection is closed after a
+    body that was not read to its end)."""
+
+    def __init__(self, status: int, text: str, *, close: bool, headers: dict[str, str] | None = None) -> None:
+        super().__init__(text)
+        self.response = web.Response(status=status, text=text, headers=headers)
+        if close:
+            self.response.force_close()
 
 
 @dataclass
@@ -43,9 +55,9 @@ class UnverifiedRequests:
 
     @asynccontextmanager
     async def admitted(self) -> AsyncIterator[None]:
-        """A slot for reading and checking one request; 503 when none is free."""
+        """A slot for reading and checking one request; Refused (503) when none is free."""
         if self.in_flight >= self.max_unverified:
-            raise web.HTTPServiceUnavailable(text="busy; retry shortly", headers={"Retry-After": "1"})
+            raise Refused(503, "busy; retry shortly", close=True, headers={"Retry-After": "1"})
         self.in_flight += 1
         try:
             yield
@@ -53,7 +65,7 @@ class UnverifiedRequests:
             self.in_flight -= 1
 
     async def read_body(self, request: web.Request) -> bytes:
-        """The whole body, within the size and time limits (413 / 408 otherwise)."""
+        """The whole body, within the size and time limits; Refused (413 / 408) otherwise."""
         if request.content_length is not None and request.content_length > self.max_body_bytes:
             raise _too_large(self.max_body_bytes)
         chunks: list[bytes] = []
@@ -66,16 +78,12 @@ class UnverifiedRequests:
                         raise _too_large(self.max_body_bytes)
                     chunks.append(chunk)
         except TimeoutError:
-            refusal = web.HTTPRequestTimeout(text="the request body did not arrive in time")
-            refusal.force_close()  # never wait for the rest of a trickled body
-            raise refusal from None
+            raise Refused(408, "the request body did not arrive in time", close=True) from None
         return b"".join(chunks)
 
 
-def _too_large(limit: int) -> web.HTTPRequestEntityTooLarge:
-    refusal = web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=limit + 1, text="request body too large")
-    refusal.force_close()  # the rest of the body is not read
-    return refusal
+def _too_large(limit: int) -> Refused:
+    return Refused(413, f"request body too large (at most {limit} bytes)", close=True)
 
 
 UNVERIFIED_KEY = web.AppKey("unverified_requests", UnverifiedRequests)
@@ -93,8 +101,10 @@ def limits_of(request: web.Request) -> UnverifiedRequests:
 
 
 def server_settings(*, header_seconds: float = HEADER_SECONDS) -> dict[str, Any]:
-    """Keyword arguments for `web.run_app` / aiohttp's server: a connection that has not sent
-    a request's headers within `header_seconds` (from opening, or since its last request) is
-    closed. aiohttp documents `keepalive_timeout` as the idle timeout; a connection still
-    waiting for its headers is idle to it."""
-    return {"keepalive_timeout": header_seconds}
+    """Keyword arguments for `web.run_app` / aiohttp's server (its request handler's settings):
+    a connection that has not sent a request's headers within `header_seconds` (from opening,
+    or since its last request) is closed — `keepalive_timeout` is aiohttp's idle timeout, and a
+    connection still waiting for headers is idle to it; and after a refused body the server
+    drains what is still coming for at most `LINGER_SECONDS` (aiohttp's `lingering_time`,
+    10 s by default) before closing."""
+    return {"keepalive_timeout": header_seconds, "lingering_time": LINGER_SECONDS}

@@ -101,6 +101,8 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         engine = create_async_engine(url, echo=echo, hide_parameters=True, connect_args={"timeout": 30}, pool_size=5,
                                      max_overflow=5, pool_reset_on_return=None, json_serializer=dumps_json,
                                      json_deserializer=loads_json)
+        # Before SQLite opens (and so creates) the file: owner-only (storage/files.py).
+        event.listen(engine.sync_engine, "do_connect", lambda *_args: create_owner_only(url))
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
@@ -117,7 +119,6 @@ class Database:
 
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = async_url(url)
-        create_owner_only(self.url)
         self.engine = make_engine(self.url, echo=echo)
         self.sessions = make_sessionmaker(self.engine)
         if self.is_sqlite:

@@ -60,14 +60,17 @@ def events_handler(bot: SlackBot):
 
     async def handle(request: web.Request) -> web.Response:
         limits = http_limits.limits_of(request)
-        async with limits.admitted():  # bounded until the signature is checked (bot/http_limits.py)
-            raw = await limits.read_body(request)
-            try:
-                body = raw.decode(request.charset or "utf-8")
-            except (UnicodeDecodeError, LookupError):  # Slack sends UTF-8; not this, or an unknown charset
-                return web.Response(status=401, text="")
-            if not _signed(verifier, body, request):
-                return web.Response(status=401, text="")
+        try:
+            async with limits.admitted():  # bounded until the signature is checked (bot/http_limits.py)
+                raw = await limits.read_body(request)
+        except http_limits.Refused as refused:
+            return refused.response
+        try:
+            body = raw.decode(request.charset or "utf-8")
+        except (UnicodeDecodeError, LookupError):  # Slack sends UTF-8; not this, or an unknown charset
+            return web.Response(status=401, text="")
+        if not _signed(verifier, body, request):
+            return web.Response(status=401, text="")
         try:
             response = await bot.app.async_dispatch(bolt_request(body, request))
         except Exception as exc:  # a payload Bolt cannot read: never a 500 for a signed request

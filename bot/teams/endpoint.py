@@ -86,18 +86,18 @@ class TeamsEndpoint:
         if "application/json" not in request.headers.get("Content-Type", ""):
             return web.json_response({"error": "send the activity as application/json"}, status=415)
         limits = http_limits.limits_of(request)
-        async with limits.admitted():  # bounded until the token is checked (bot/http_limits.py)
-            try:
-                body = json.loads(await limits.read_body(request))
-            except (json.JSONDecodeError, UnicodeDecodeError):
-                return web.json_response({"error": "the body is not valid JSON"}, status=400)
-            try:
-                authenticated = await self.authenticator.authenticate(envelope(body), header)
-            except NotAuthorized as exc:
-                return _unauthorized(str(exc))
-            except SigningKeysUnavailable as exc:
-                log.warning("Teams: could not fetch Bot Framework signing keys (%s)", exc)
-                return web.json_response({"error": "cannot check the token right now; retry later"}, status=503)
+        try:
+            async with limits.admitted():  # bounded until the token is checked (bot/http_limits.py)
+                body, authenticated = await self.read_and_authenticate(limits, request, header)
+        except http_limits.Refused as refused:
+            return refused.response
+        except NotAuthorized as exc:
+            return _unauthorized(str(exc))
+        except SigningKeysUnavailable as exc:
+            log.warning("Teams: could not fetch Bot Framework signing keys (%s)", exc)
+            return web.json_response({"error": "cannot check the token right now; retry later"}, status=503)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return web.json_response({"error": "the body is not valid JSON"}, status=400)
         try:
             activity = activity_from(body)
         except MalformedActivity as exc:
@@ -106,6 +106,11 @@ class TeamsEndpoint:
         if invoke:
             return invoke_response(invoke.status, invoke.body)
         return web.Response(status=201)
+
+    async def read_and_authenticate(self, limits, request: web.Request, header: str | None):
+        """The JSON body (within bot/http_limits.py's bounds) and whose token it carries."""
+        body = json.loads(await limits.read_body(request))
+        return body, await self.authenticator.authenticate(envelope(body), header)
 
 
 def invoke_response(status: int, body: Any) -> web.Response:
