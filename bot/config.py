@@ -9,10 +9,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from bot.loopback import is_loopback
 from cadences.settings import (
     WEEKDAYS,
     CadenceRule,
@@ -158,6 +160,21 @@ class AppConfig(BaseSettings):
     teams: TeamsSettings = Field(default_factory=TeamsSettings)
     # Not from the file: where the file is, so the SQLite default sits next to it.
     config_dir: Path = Field(default=Path("."), exclude=True)
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _slack_api_url(cls, value: str | None) -> str | None:
+        """The bot token travels with every call: only https, or http to this machine (tests, a
+        local proxy)."""
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme == "https" and parts.hostname:
+            return value
+        if parts.scheme == "http" and parts.hostname and is_loopback(parts.hostname):
+            return value
+        raise ValueError(f"{value!r} must be an https:// URL (plain http:// only to this machine, "
+                         "e.g. http://127.0.0.1:8080/api/): the bot token is sent with every call")
 
     @model_validator(mode="after")
     def _unique_cadences(self) -> "AppConfig":

@@ -3,21 +3,8 @@ this machine only, so with it the server refuses any address but loopback."""
 
 from __future__ import annotations
 
-import ipaddress
-
 from bot.config import AppConfig, Secrets
-
-LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
-
-
-def is_loopback(host: str) -> bool:
-    name = host.strip().strip("[]").lower()
-    if name in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
+from bot.loopback import is_loopback
 
 
 def listen_refusal(host: str, config: AppConfig, secrets: Secrets) -> str | None:

@@ -10,7 +10,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.listen_policy import is_loopback
+from bot.loopback import is_loopback
 from bot.runtime import Runtime
 from bot.server import build_web_app, platform_mounts
 from tests import teams_activities as act

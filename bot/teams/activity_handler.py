@@ -208,7 +208,8 @@ class OutcomeTeamsBot(TeamsActivityHandler):
                 await self.say(turn_context, event, self.cards.checkin_form(intent.form), public=False)
             elif isinstance(intent, Reply):
                 if submitted_card and intent.template == "checkin_recorded":
-                    await self.show(turn_context, self.cards.render("checkin_done", done_context(event)), replace=submitted_card)
+                    done = self.cards.render("checkin_done", done_context(intent.context))
+                    await self.show(turn_context, done, replace=submitted_card)
                 await self.say(turn_context, event, self.cards.render(intent.template, intent.context), public=intent.public)
 
     async def show(self, turn_context: TurnContext, card: dict, *, replace: str | None = None) -> None:
@@ -252,12 +253,13 @@ def tenant_allowed(activity, allowed: frozenset[str]) -> bool:
     return not allowed or activity_tenant(activity) in allowed
 
 
-def done_context(event: FormSubmitted) -> dict[str, Any]:
-    state = event.state
+def done_context(recorded: dict[str, Any]) -> dict[str, Any]:
+    """The "checked in" card's words, from the check-in as stored (the router's reply), never
+    from the submitted card's values, which the client controls."""
     return {
-        "checkin_id": state.get("checkin_id", ""),
-        "person": {"name": state.get("person_name", ""), "email": ""},
-        "period_label": state.get("period_label", ""),
+        "checkin_id": recorded.get("checkin_id", ""),
+        "person": {"name": (recorded.get("person") or {}).get("name", ""), "email": ""},
+        "period_label": recorded.get("period_label", ""),
     }
 
 
