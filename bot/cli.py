@@ -16,6 +16,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from bot.config import ConfigError, config_path, load_config
 from bot.logging_setup import apply_configured_level, configure_logging
 from storage import migrate
+from storage.files import make_owner_only_directories
 
 app = typer.Typer(
     name="outcomebot",
@@ -90,7 +91,7 @@ def init(
     if path.exists() and not force:
         typer.echo(f"{path} already exists; keeping it (use --force to overwrite).")
     else:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_owner_only_directories(path.parent)  # the database goes next to app.yaml
         path.write_text((Path(__file__).parent / "starter_app.yaml").read_text(encoding="utf-8"), encoding="utf-8")
         typer.echo(f"Wrote {path}")
     runtime = open_runtime(path, required=True)

@@ -29,9 +29,7 @@ async def test_the_sqlite_database_its_wal_and_shm_and_a_directory_created_for_i
     tmp_path: Path, permissive_umask
 ) -> None:
     folder = tmp_path / "data" / "bot"
-    config = tmp_path / "app.yaml"
-    config.write_text(f"database_url: sqlite:///{folder / 'outcomebot.db'}\n", encoding="utf-8")
-    result = CliRunner().invoke(app, ["db", "upgrade", "--config", str(config)])
+    result = CliRunner().invoke(app, ["init", "--config", str(folder / "app.yaml")])
     assert result.exit_code == 0, result.output
     db = Database(f"sqlite:///{folder / 'outcomebot.db'}")
     try:
