@@ -21,7 +21,7 @@ from tests import teams_activities as act
 from tests.slack_harness import SlackRig, rig  # noqa: F401  (fixture)
 from tests.teams_harness import running_teams
 
-SMALL = dict(max_unverified=2, max_body_bytes=64 * 1024, body_seconds=0.5)
+SMALL = dict(max_unverified=2, max_body_bytes=64 * 1024, body_seconds=2.0)
 
 
 @asynccontextmanager
@@ -77,8 +77,11 @@ async def test_a_body_larger_than_any_real_payload_is_refused_with_413_signed_or
 
 async def test_beyond_the_unverified_requests_being_read_others_get_503_until_those_time_out(rig: SlackRig) -> None:
     async with slack_server(rig) as client:
+        limits = client.app[http_limits.UNVERIFIED_KEY]
         stalled = [await open_stalled_body(client) for _ in range(SMALL["max_unverified"])]
-        await asyncio.sleep(0.1)
+        async with asyncio.timeout(10):
+            while limits.in_flight < SMALL["max_unverified"]:  # both are being read now
+                await asyncio.sleep(0.01)
         busy = await client.post(SLACK_EVENTS_PATH, data=b"{}", headers={"Content-Type": "application/json"})
         assert busy.status == 503 and busy.headers["Retry-After"] == "1"
         for reader, writer in stalled:  # the trickled bodies are given up on: 408, connection closed
