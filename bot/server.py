@@ -36,6 +36,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from sqlalchemy import text
 
+from bot import api
 from bot.platform import ChatPlatform
 from bot.runtime import Runtime
 from bot.ticker import Ticker, default_platforms, read_status
@@ -120,6 +121,7 @@ def build_web_app(
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz(runtime))
     app.router.add_get("/metrics", _metrics(metrics))
+    api.mount(app, runtime.db)  # /api/v1/ (bot/api)
     if scheduler:
         app.on_startup.append(_start_scheduler(runtime, ticker, metrics, tick_seconds))
         # on_shutdown runs before every on_cleanup hook: the tick finishes before platforms

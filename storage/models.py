@@ -286,3 +286,7 @@ class ProcessedEvent(SQLModel, table=True):
     source: str = Field(max_length=16)
     event_key: str = Field(max_length=200, unique=True)
     received_at: datetime = Field(default_factory=utcnow)
+
+
+# The API's and pull sources' tables live in their own module; importing it registers them.
+from storage import api_tables  # noqa: E402,F401
