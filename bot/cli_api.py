@@ -88,3 +88,31 @@ def token_revoke(
 
     _run(config, work)
     typer.echo(f"Token {name.strip()!r} is revoked.")
+
+
+async def source_status(db) -> list[str]:
+    """`outcomebot status` lines: each pull source's last success and last error."""
+    from cadences.sources.runner import status_lines
+    from storage.repositories.sources import all_sources
+
+    async with db.session() as session:
+        return status_lines(await all_sources(session))
+
+
+@sources_app.command("check")
+def sources_check(config: ConfigOption = None) -> None:
+    """Fetch every pull source once and print what each returned, storing nothing."""
+    import os
+
+    from cadences.sources.runner import SourceRunner
+
+    async def work(runtime):
+        return await SourceRunner(runtime.db, os.environ).check_all(_now())
+
+    results = _run(config, work)
+    if not results:
+        typer.echo("No key result has a source yet; add `source:` to one in okrs.yaml and import it.")
+    for result in results:
+        typer.echo(result.line())
+    if any(result.error for result in results):
+        raise typer.Exit(1)

@@ -52,6 +52,7 @@ def status(
     now: Annotated[Optional[str], typer.Option(help="Count what is due at this moment (ISO 8601).")] = None,
 ) -> None:
     """Show due prompts and deliveries, sent/failed/unreachable counts and the next prompt time."""
+    from bot.cli_api import source_status
     from bot.ticker import read_status
 
     moment = parse_now(now)
@@ -60,11 +61,11 @@ def status(
 
     async def read():
         try:
-            return await read_status(runtime.db, moment)
+            return (await read_status(runtime.db, moment)).lines() + await source_status(runtime.db)
         finally:
             await runtime.close()
 
-    for line in run_async(read()).lines():
+    for line in run_async(read()):
         typer.echo(line)
 
 
