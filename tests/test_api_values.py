@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlmodel import select
 
 from bot.checkin_form import KRField
@@ -164,3 +166,31 @@ async def test_the_owner_sees_the_api_value_pre_filled_with_its_source_next_chec
     assert field.current == 11 and field.current_source == "github"
     view = validate_view(checkin_view(form, SlackMessages()))
     assert "Last value 11 (from github)" in str(view)
+
+
+async def test_concurrent_posts_and_their_retries_are_each_recorded_once(db: Database) -> None:
+    async with api_client(db) as api:
+        keys = ["deploys-per-week", "restore-minutes", "p95-latency"]
+        responses = await asyncio.gather(*(
+            api.post_value(keys[n % 25 % 3], {"value": 100 + n % 25, "at": f"2026-11-29T10:{n % 25:02d}:00Z"}, idem=f"c-{n % 25}")
+            for n in range(50)))
+        bodies = [await response.json() for response in responses]
+    assert sorted(r.status for r in responses) == [200] * 25 + [201] * 25
+    assert len({body["id"] for body in bodies}) == 25
+    assert len(await _values(db)) == 25
+    deploys = await _kr(db, "deploys-per-week")
+    newest = max((v for v in await _values(db) if v.key_result_id == deploys.id), key=lambda v: v.at)
+    assert deploys.current == newest.value and deploys.updated_at == newest.at
+
+
+async def test_a_retry_is_recorded_once_on_postgresql_too(pg_url: str) -> None:
+    db = Database(pg_url)
+    try:
+        async with api_client(db) as api:
+            first = await api.post_value("deploys-per-week", {"value": 7}, idem="pg")
+            again = await api.post_value("deploys-per-week", {"value": 7}, idem="pg")
+            assert (first.status, again.status) == (201, 200)
+        assert [v.value for v in await _values(db)] == [7.0]
+        assert (await _kr(db, "deploys-per-week")).current == 7
+    finally:
+        await db.dispose()

@@ -14,13 +14,13 @@ from pydantic import BaseModel, ValidationError
 from bot.api import models
 from bot.api.auth import STALE_USE_KEY, caller_of
 from bot.api.problems import Problem, field_error, from_validation
+from bot.api.value_writer import ValueWriter
 from bot.api.views import history_point_out, key_result_brief, key_result_out
 from storage.api_tables import IDEMPOTENCY_KEY_MAX
 from storage.db import Database
 from storage.repositories.key_result_catalog import all_key_results
 from storage.repositories.okrs import outcomes_with_progress
-from storage.repositories.tokens import record_use
-from storage.repositories.values import current_sources, key_result_by_key, key_result_history, record_value, value_problem
+from storage.repositories.values import NewValue, current_sources, key_result_by_key, key_result_history
 
 JSON_TYPE = "application/json"
 
@@ -71,6 +71,7 @@ def idempotency_key(request: web.Request) -> str:
 class Handlers:
     def __init__(self, db: Database, clock: Callable[[], datetime]) -> None:
         self.db, self.clock = db, clock
+        self.values = ValueWriter(db, clock)
 
     async def post_value(self, request: web.Request) -> web.Response:
         key = request.match_info["key"]
@@ -78,19 +79,15 @@ class Handlers:
         idem = idempotency_key(request)
         body: models.ValueIn = await read_body(request, models.ValueIn)  # type: ignore[assignment]
         now = self.clock()
-        at = body.at or now
-        async with self.db.transaction() as session:
-            kr = await key_result_by_key(session, key)
-            if kr is None:
-                raise Problem(404, f"there is no key result {key!r}; GET /api/v1/key-results lists them",
-                              errors=[field_error("key", "unknown key result", where="path")])
-            problem = value_problem(kr, body.value)
-            if problem:
-                raise Problem(422, f"value refused: {problem}", errors=[field_error("value", problem)])
-            recorded = await record_value(session, kr, value=body.value, at=at, source=body.source, note=body.note,
-                                          idempotency_key=f"api:{caller.token_id}:{idem}", now=now)
-            if request.get(STALE_USE_KEY):
-                await record_use(session, caller.token_id, now)
+        outcome = await self.values.write(
+            NewValue(key, body.value, body.at or now, body.source, body.note, f"api:{caller.token_id}:{idem}"),
+            note_use_of=caller.token_id if request.get(STALE_USE_KEY) else None)
+        kr, recorded = outcome.key_result, outcome.recorded
+        if kr is None:
+            raise Problem(404, f"there is no key result {key!r}; GET /api/v1/key-results lists them",
+                          errors=[field_error("key", "unknown key result", where="path")])
+        if recorded is None:
+            raise Problem(422, f"value refused: {outcome.refused}", errors=[field_error("value", outcome.refused or "")])
         row = recorded.row
         if not recorded.created and (row.key_result_id != kr.id or row.value != body.value or row.source != body.source
                                      or row.note != body.note or (body.at is not None and row.at != body.at)):

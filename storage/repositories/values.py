@@ -63,30 +63,91 @@ async def key_result_by_key(session: AsyncSession, key: str) -> KeyResult | None
     return (await session.exec(select(KeyResult).where(KeyResult.key == key))).first()
 
 
-def _insert_ignoring_duplicates(session: AsyncSession, values: dict):
-    table = KeyResultValue.__table__  # type: ignore[attr-defined]
-    dialect = session.get_bind().dialect.name
-    builder = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return builder(table).values(**values).on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(table.c.id)
-
-
 async def record_value(
     session: AsyncSession, kr: KeyResult, *, value: float, at: datetime, source: str, note: str = "",
-    idempotency_key: str | None, now: datetime,
+    idempotency_key: str, now: datetime,
 ) -> RecordedValue:
-    """Add a value to the key result's history (call inside a transaction; the caller checked
+    """Add one value to the key result's history (call inside a transaction; the caller checked
     `value_problem`). With an idempotency key already used, the earlier row is returned."""
-    fields = {"key_result_id": kr.id, "value": float(value), "at": at, "source": source, "note": note,
-              "idempotency_key": idempotency_key, "recorded_at": now}
-    new_id = (await session.execute(_insert_ignoring_duplicates(session, fields))).scalar()
-    if new_id is None:
-        earlier = (await session.exec(select(KeyResultValue).where(KeyResultValue.idempotency_key == idempotency_key))).one()
-        return RecordedValue(earlier, created=False)
+    outcome = (await record_values(session, [NewValue(kr.key, value, at, source, note, idempotency_key)], now))[0]
+    if outcome.recorded is None:
+        raise ValueError(outcome.refused or f"key result {kr.key} no longer exists")
+    return outcome.recorded
+
+
+@dataclass(frozen=True, slots=True)
+class NewValue:
+    """One value to record in a batch (`record_values`)."""
+
+    key: str  # the key result's key
+    value: float
+    at: datetime
+    source: str
+    note: str
+    idempotency_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class BatchOutcome:
+    """What became of one `NewValue`: recorded (or an earlier row, on a retry), else why not."""
+
+    key_result: KeyResult | None
+    recorded: RecordedValue | None = None
+    refused: str | None = None  # why the key result cannot take the value; None when unknown or recorded
+
+
+async def record_values(session: AsyncSession, values: list[NewValue], now: datetime) -> list[BatchOutcome]:
+    """Record many values in a constant handful of statements (call inside a transaction).
+
+    Unknown keys and values a key result cannot take are answered per value and change
+    nothing; a repeated idempotency key (earlier, or twice in this batch) gives the row
+    recorded first. Each key result takes its newest value as current.
+    """
+    keys = {item.key for item in values}
+    krs = {kr.key: kr for kr in (await session.exec(select(KeyResult).where(KeyResult.key.in_(keys)))).all()}  # type: ignore[attr-defined]
+    outcomes: list[BatchOutcome | None] = [None] * len(values)
+    rows: list[dict] = []
+    for n, item in enumerate(values):
+        kr = krs.get(item.key)
+        problem = value_problem(kr, item.value) if kr is not None else None
+        if kr is None or problem:
+            outcomes[n] = BatchOutcome(kr, refused=problem)
+        else:
+            rows.append({"key_result_id": kr.id, "value": float(item.value), "at": item.at, "source": item.source,
+                         "note": item.note, "idempotency_key": item.idempotency_key, "recorded_at": now})
+    created: dict[str, int] = {}
+    if rows:
+        table = KeyResultValue.__table__  # type: ignore[attr-defined]
+        builder = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        statement = (builder(table).values(rows).on_conflict_do_nothing(index_elements=["idempotency_key"])
+                     .returning(table.c.id, table.c.idempotency_key))
+        created = {key: new_id for new_id, key in (await session.execute(statement)).all()}
+    earlier_keys = [row["idempotency_key"] for row in rows if row["idempotency_key"] not in created]
+    first: dict[str, KeyResultValue] = {}
+    if earlier_keys:
+        found = await session.exec(select(KeyResultValue).where(KeyResultValue.idempotency_key.in_(earlier_keys)))  # type: ignore[attr-defined]
+        first = {row.idempotency_key: row for row in found.all()}  # type: ignore[misc]
+    by_id = {kr.id: kr for kr in krs.values()}
+    pending = iter(rows)
+    for n, outcome in enumerate(outcomes):
+        if outcome is not None:
+            continue
+        fields = next(pending)
+        key = fields["idempotency_key"]
+        kr = by_id[fields["key_result_id"]]
+        if key in first:  # recorded earlier, or by a first use of the key in this batch
+            outcomes[n] = BatchOutcome(kr, RecordedValue(first[key], created=False))
+            continue
+        first[key] = KeyResultValue(id=created[key], **fields)
+        _maybe_current(kr, fields["value"], fields["at"])
+        outcomes[n] = BatchOutcome(kr, RecordedValue(first[key], created=True))
+    return outcomes  # type: ignore[return-value]
+
+
+def _maybe_current(kr: KeyResult, value: float, at: datetime) -> None:
     updated = _aware(kr.updated_at)
     if updated is None or at >= updated:
-        kr.current, kr.updated_at = float(value), at
-        session.add(kr)
-    return RecordedValue(KeyResultValue(id=new_id, **fields), created=True)
+        kr.current, kr.updated_at = value, at
 
 
 async def key_result_history(session: AsyncSession, key_result_id: int) -> list[HistoryPoint]:
