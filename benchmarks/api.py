@@ -79,6 +79,13 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used (/proc/PID/stat), to tell the server's own
+    cost from the waiting a loaded machine adds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def current_rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -86,7 +93,7 @@ def current_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-async def post_values(base: str, secret: str, count: int, concurrency: int) -> None:
+async def post_values(base: str, secret: str, count: int, concurrency: int, pid: int) -> None:
     latencies: list[float] = []
     failures = 0
     gate = asyncio.Semaphore(concurrency)
@@ -106,9 +113,9 @@ async def post_values(base: str, secret: str, count: int, concurrency: int) -> N
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as http:
         await asyncio.gather(*(one(http, 10_000_000 + n) for n in range(100)))  # warm-up
         latencies.clear()
-        started = time.perf_counter()
+        started, cpu_before = time.perf_counter(), cpu_seconds(pid)
         await asyncio.gather(*(one(http, n) for n in range(count)))
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, cpu_seconds(pid) - cpu_before
     latencies.sort()
 
     def pct(p: float) -> str:
@@ -116,6 +123,8 @@ async def post_values(base: str, secret: str, count: int, concurrency: int) -> N
 
     print(f"POST values: {count} in {elapsed:.1f} s = {count / elapsed:.0f} values/s, {concurrency} in flight; "
           f"p50 {pct(0.5)}, p99 {pct(0.99)}, max {latencies[-1] * 1000:.1f} ms" + (f"; {failures} not 201" if failures else ""))
+    print(f"    server CPU {cpu:.1f} s = {cpu / count * 1000:.2f} ms per value (≈ {count / cpu:.0f} values per CPU-second); "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
 
 async def export(base: str, secret: str, pid: int, limit: int | None) -> None:
@@ -167,7 +176,7 @@ async def main(args: argparse.Namespace) -> None:
         ready = (await asyncio.wait_for(server.stdout.readline(), 60)).split()  # type: ignore[union-attr]
         base = f"http://127.0.0.1:{int(ready[1])}"
         print(f"server RSS at start {current_rss_mb(server.pid):.0f} MB")
-        await post_values(base, secret, args.values, args.concurrency)
+        await post_values(base, secret, args.values, args.concurrency, server.pid)
         print(f"server RSS after the POSTs {current_rss_mb(server.pid):.0f} MB, peak {peak_rss_mb(server.pid):.0f} MB")
         await export(base, secret, server.pid, args.checkins // 10)
         await export(base, secret, server.pid, None)

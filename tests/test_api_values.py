@@ -83,6 +83,11 @@ async def test_wrong_missing_and_revoked_tokens_get_401_and_change_nothing(db: D
                                                                        "Authorization": "Bearer obt_nope"})
         async with db.transaction() as session:
             await revoke_token(session, "key-results:write-token", NOW)
+        wrong_and_bad_body = await api.client.post(url, json={"value": "x"}, headers={
+            "Idempotency-Key": "a", "Authorization": "Bearer obt_nope"})
+        assert wrong_and_bad_body.status == 401  # a stranger learns nothing about the request
+        read_only_bad_body = await api.post_value("deploys-per-week", {"value": "x"}, scope="key-results:read")
+        assert read_only_bad_body.status == 403
         revoked = await api.post_value("deploys-per-week", {"value": 1})
         for response in (missing, wrong, revoked):
             assert response.status == 401 and response.content_type == PROBLEM

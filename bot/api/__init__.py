@@ -35,7 +35,8 @@ def build_api(db: Database, *, clock: Callable[[], datetime] = _real_clock) -> w
     by_name = {"openapi": openapi, "post-value": handlers.post_value, "get-values": handlers.get_values,
                "key-results": handlers.list_key_results, "outcomes": handlers.outcomes,
                "check-ins": export_handler(db)}
-    api = web.Application(middlewares=[auth_middleware(db, {e.name: e.scope for e in ENDPOINTS}, clock)])
+    scopes = {e.name: e.scope for e in ENDPOINTS}
+    api = web.Application(middlewares=[auth_middleware(db, scopes, clock, checked_on_write={"post-value"})])
     for endpoint in ENDPOINTS:
         api.router.add_route(endpoint.method, endpoint.path, by_name[endpoint.name], name=endpoint.name)
     return api

@@ -12,9 +12,9 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from bot.api import models
-from bot.api.auth import STALE_USE_KEY, caller_of
+from bot.api.auth import SECRET_KEY, caller_of, check_token, missing_scope, unknown_token
 from bot.api.problems import Problem, field_error, from_validation
-from bot.api.value_writer import ValueWriter
+from bot.api.value_writer import PostedValue, ValueWriter
 from bot.api.views import history_point_out, key_result_brief, key_result_out
 from storage.api_tables import IDEMPOTENCY_KEY_MAX
 from storage.db import Database
@@ -23,6 +23,7 @@ from storage.repositories.okrs import outcomes_with_progress
 from storage.repositories.values import NewValue, current_sources, key_result_by_key, key_result_history
 
 JSON_TYPE = "application/json"
+POST_VALUE_SCOPE = "key-results:write"
 
 
 @dataclass(frozen=True)
@@ -75,19 +76,26 @@ class Handlers:
 
     async def post_value(self, request: web.Request) -> web.Response:
         key = request.match_info["key"]
-        caller = caller_of(request)
-        idem = idempotency_key(request)
-        body: models.ValueIn = await read_body(request, models.ValueIn)  # type: ignore[assignment]
+        try:
+            idem = idempotency_key(request)
+            body: models.ValueIn = await read_body(request, models.ValueIn)  # type: ignore[assignment]
+        except Problem:
+            await check_token(request, self.db, POST_VALUE_SCOPE, self.clock)  # a stranger hears 401 first
+            raise
         now = self.clock()
-        outcome = await self.values.write(
-            NewValue(key, body.value, body.at or now, body.source, body.note, f"api:{caller.token_id}:{idem}"),
-            note_use_of=caller.token_id if request.get(STALE_USE_KEY) else None)
-        kr, recorded = outcome.key_result, outcome.recorded
+        outcome = await self.values.write(PostedValue(
+            request[SECRET_KEY], POST_VALUE_SCOPE, idem, NewValue(key, body.value, body.at or now, body.source, body.note, "")))
+        if outcome.caller is None:
+            raise unknown_token()
+        if not outcome.allowed or outcome.result is None:
+            raise missing_scope(outcome.caller, POST_VALUE_SCOPE)
+        kr, recorded = outcome.result.key_result, outcome.result.recorded
         if kr is None:
             raise Problem(404, f"there is no key result {key!r}; GET /api/v1/key-results lists them",
                           errors=[field_error("key", "unknown key result", where="path")])
         if recorded is None:
-            raise Problem(422, f"value refused: {outcome.refused}", errors=[field_error("value", outcome.refused or "")])
+            refused = outcome.result.refused or ""
+            raise Problem(422, f"value refused: {refused}", errors=[field_error("value", refused)])
         row = recorded.row
         if not recorded.created and (row.key_result_id != kr.id or row.value != body.value or row.source != body.source
                                      or row.note != body.note or (body.at is not None and row.at != body.at)):
@@ -134,7 +142,7 @@ class Handlers:
 
 ENDPOINTS = (
     Endpoint("openapi", "GET", "/openapi.json", None, "This OpenAPI 3.1 document", {200: None}),
-    Endpoint("post-value", "POST", "/key-results/{key}/values", "key-results:write",
+    Endpoint("post-value", "POST", "/key-results/{key}/values", POST_VALUE_SCOPE,
              "Record a key result's value from another tool (a retry with the same Idempotency-Key records it once)",
              {201: models.ValueOut, 200: models.ValueOut}, body=models.ValueIn,
              headers={"Idempotency-Key": "Any unique string per value (a UUID); a retry reuses it."}),

@@ -119,9 +119,11 @@ async def record_values(session: AsyncSession, values: list[NewValue], now: date
     if rows:
         table = KeyResultValue.__table__  # type: ignore[attr-defined]
         builder = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        statement = (builder(table).values(rows).on_conflict_do_nothing(index_elements=["idempotency_key"])
+        # Parameters given as a list: SQLAlchemy's "insertmanyvalues" sends them as multi-row
+        # INSERTs from one cached compiled statement, whatever the group's size.
+        statement = (builder(table).on_conflict_do_nothing(index_elements=["idempotency_key"])
                      .returning(table.c.id, table.c.idempotency_key))
-        created = {key: new_id for new_id, key in (await session.execute(statement)).all()}
+        created = {key: new_id for new_id, key in (await session.execute(statement, rows)).all()}
     earlier_keys = [row["idempotency_key"] for row in rows if row["idempotency_key"] not in created]
     first: dict[str, KeyResultValue] = {}
     if earlier_keys:
