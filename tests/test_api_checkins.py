@@ -63,7 +63,8 @@ async def test_cursor_paging_walks_all_ten_thousand_check_ins_once_in_order(db: 
     assert [line["id"] for line in everything] == ids
 
 
-async def test_ndjson_keeps_check_in_text_for_the_admin_scope_only(db: Database) -> None:
+async def test_ndjson_keeps_check_in_text_for_the_admin_scope_only(any_db: Database) -> None:
+    db = any_db
     async with api_client(db) as api:
         await many_checkins(db)
         read = _lines(await (await api.client.get("/api/v1/check-ins?limit=2", headers=api.auth("key-results:read"))).read())

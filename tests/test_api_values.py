@@ -144,6 +144,8 @@ async def test_values_the_key_result_cannot_take_are_refused_and_unknown_keys_ar
         unknown = await api.post_value("no-such-kr", {"value": 1}, idem="u")
         assert unknown.status == 404 and (await unknown.json())["errors"][0]["field"] == "key"
         assert (await api.client.get("/api/v1/nothing-here", headers=api.auth())).status == 404
+        wrong_method = await api.client.delete("/api/v1/key-results", headers=api.auth())
+        assert wrong_method.status == 405 and wrong_method.content_type == PROBLEM
     assert await _values(db) == []
 
 

@@ -102,8 +102,9 @@ async def _states(db: Database) -> dict[str, KeyResultSource]:
         return {item.key_result.key: item.source for item in await all_sources(session)}
 
 
-async def test_every_kind_of_source_puts_its_value_into_the_history_with_its_source(db: Database, services, warehouse) -> None:
+async def test_every_kind_of_source_puts_its_value_into_the_history_with_its_source(any_db: Database, services, warehouse) -> None:
     fake, base = services
+    db = any_db
     await _setup(db)
     results = await SourceRunner(db, environment(base, warehouse)).run_due(NOW)
     assert sorted(r.line() for r in results) == sorted([
