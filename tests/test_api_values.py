@@ -121,6 +121,8 @@ async def test_bad_bodies_get_a_problem_naming_the_field(db: Database) -> None:
             assert problem["errors"][0]["field"] == field and problem["errors"][0]["pointer"] == f"#/{field}"
         naive = await api.post_value("deploys-per-week", {"value": 1, "at": "2026-11-29T18:00:00"}, idem="naive")
         assert (await naive.json())["errors"][0]["field"] == "at"
+        future = await api.post_value("deploys-per-week", {"value": 1, "at": "2026-12-30T09:00:00Z"}, idem="future")
+        assert future.status == 422 and (await future.json())["errors"][0]["field"] == "at"
         missing = await api.post_value("deploys-per-week", {}, idem="missing")
         assert (await missing.json())["errors"][0]["field"] == "value"
         not_json = await api.client.post("/api/v1/key-results/deploys-per-week/values", data=b"{oops",

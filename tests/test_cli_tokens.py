@@ -65,5 +65,7 @@ def test_token_mistakes_get_a_clear_message(config_file: Path) -> None:
     assert unknown.exit_code == 1 and "token list" in unknown.output
     bad_scope = outcomebot(config_file, "token", "create", "x", "--scope", "everything")
     assert bad_scope.exit_code == 2 and "Traceback" not in bad_scope.output
+    too_long = outcomebot(config_file, "token", "create", "x" * 121, "--scope", "admin")
+    assert too_long.exit_code == 1 and "at most 120 characters" in too_long.output
     empty = outcomebot(config_file, "token", "list")
     assert "sync  key-results:write" in empty.output

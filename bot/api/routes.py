@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import orjson
 from aiohttp import web
@@ -24,6 +24,7 @@ from storage.repositories.values import NewValue, current_sources, key_result_by
 
 JSON_TYPE = "application/json"
 POST_VALUE_SCOPE = "key-results:write"
+FUTURE_TOLERANCE = timedelta(minutes=5)  # clocks of other tools drift a little
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,11 @@ class Handlers:
             await check_token(request, self.db, POST_VALUE_SCOPE, self.clock)  # a stranger hears 401 first
             raise
         now = self.clock()
+        if body.at is not None and body.at > now + FUTURE_TOLERANCE:
+            # A value dated ahead would stay "newest" and hide every real value until then.
+            await check_token(request, self.db, POST_VALUE_SCOPE, self.clock)
+            raise Problem(422, f"at {body.at.isoformat()} is in the future; send when the value was true",
+                          errors=[field_error("at", "must not be more than 5 minutes ahead of the server's clock")])
         outcome = await self.values.write(PostedValue(
             request[SECRET_KEY], POST_VALUE_SCOPE, idem, NewValue(key, body.value, body.at or now, body.source, body.note, "")))
         if outcome.caller is None:

@@ -16,6 +16,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.api_tables import ApiToken
+from storage.models import NAME_MAX
 
 SCOPES = ("key-results:read", "key-results:write", "admin")
 SECRET_PREFIX = "obt_"
@@ -49,6 +50,8 @@ async def create_token(session: AsyncSession, name: str, scope: str, now: dateti
     name = name.strip()
     if not name:
         raise TokenError("a token needs a name, e.g. `outcomebot token create jira-sync --scope key-results:write`")
+    if len(name) > NAME_MAX:
+        raise TokenError(f"a token name can be at most {NAME_MAX} characters; this one has {len(name)}")
     if scope not in SCOPES:
         raise TokenError(f"scope {scope!r} is not one of {', '.join(SCOPES)}")
     if (await session.exec(select(ApiToken).where(ApiToken.name == name))).first() is not None:
