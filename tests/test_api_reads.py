@@ -3,6 +3,7 @@ document (valid, and what the server accepts)."""
 
 from __future__ import annotations
 
+from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 from sqlmodel import select
 
@@ -74,6 +75,11 @@ async def test_the_outcome_tree_nests_objectives_and_key_results_with_progress(d
     assert 0 < reliability["progress"] < 1
 
 
+def conforms(document: dict, schema: dict, instance: object) -> None:
+    """`instance` matches `schema` (a $ref into the document's components) — the server says what it documents."""
+    Draft202012Validator({**schema, "components": document["components"]}).validate(instance)
+
+
 async def test_the_openapi_document_is_valid_openapi_3_1_and_its_example_request_is_accepted(db: Database) -> None:
     async with api_client(db) as api:
         response = await api.client.get("/api/v1/openapi.json")
@@ -87,8 +93,12 @@ async def test_the_openapi_document_is_valid_openapi_3_1_and_its_example_request
         sent = await api.client.post(url, json=example, headers=api.auth(**{"Idempotency-Key": params["Idempotency-Key"]["example"]}))
         assert sent.status == 201
         body = await sent.json()
-        schema_name = operation["responses"]["201"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
-        assert set(body) == set(document["components"]["schemas"][schema_name]["properties"])
+        conforms(document, operation["responses"]["201"]["content"]["application/json"]["schema"], body)
+        listing = document["paths"]["/api/v1/key-results"]["get"]["responses"]["200"]["content"]["application/json"]
+        conforms(document, listing["schema"], await (await api.client.get("/api/v1/key-results", headers=api.auth())).json())
+        refused = await api.client.post(url, json={"value": "x"}, headers=api.auth(**{"Idempotency-Key": "bad"}))
+        problem = operation["responses"]["422"]["content"]["application/problem+json"]["schema"]
+        conforms(document, problem, await refused.json())
         ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
         assert document["components"]["schemas"][ref]["additionalProperties"] is False
         assert set(document["paths"]) == {"/api/v1/openapi.json", "/api/v1/key-results/{key}/values",
