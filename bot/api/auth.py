@@ -23,7 +23,6 @@ from storage.repositories.tokens import Caller, find_caller, last_use_is_stale, 
 
 log = logging.getLogger(__name__)
 CALLER_KEY = web.RequestKey("outcomebot.api.caller", Caller)
-STALE_USE_KEY = web.RequestKey("outcomebot.api.stale_use", bool)
 SECRET_KEY = web.RequestKey("outcomebot.api.secret", str)
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="outcomebot"'}
 
@@ -62,8 +61,7 @@ async def check_token(request: web.Request, db: Database, needed: str, clock: Ca
         raise missing_scope(caller, needed)
     request[CALLER_KEY] = caller
     now = clock()
-    request[STALE_USE_KEY] = last_use_is_stale(last_used, now)
-    if request[STALE_USE_KEY] and request.method == "GET":
+    if last_use_is_stale(last_used, now):
         async with db.transaction() as session:
             await record_use(session, caller.token_id, now)
     return caller
