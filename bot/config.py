@@ -96,6 +96,12 @@ class Channels(BaseModel):
     teams: dict[str, TeamChannels] = Field(default_factory=dict)
 
 
+class Web(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    public_url: str | None = None  # https://outcomebot.example.com: the base of links the bot sends
+
+
 def _default_cadences() -> tuple[CadenceRule, ...]:
     return (
         CadenceRule(name="weekly", every="week", on="monday", at="09:00"),
@@ -141,6 +147,10 @@ class AppConfig(BaseSettings):
     database_url: str | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     slack_api_url: str | None = None
+    web: Web = Field(default_factory=Web)
+    log_format: Literal["text", "json"] = "text"
+    shutdown_grace_seconds: float = Field(default=20, ge=0)  # SIGTERM: in-flight sends get this long
+    teams_login_url: str | None = None  # Entra ID's token service (default Microsoft's; tests point elsewhere)
     teams_allow_unauthenticated: bool = False
     # Not from the file: where the file is, so the SQLite default sits next to it.
     config_dir: Path = Field(default=Path("."), exclude=True)

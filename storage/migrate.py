@@ -29,3 +29,17 @@ def current_heads() -> tuple[str, ...]:
     from alembic.script import ScriptDirectory
 
     return tuple(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
+
+
+async def applied_revisions(engine) -> set[str]:
+    """The revisions the database at `engine` (an AsyncEngine) is at; empty before the first upgrade."""
+    from alembic.runtime.migration import MigrationContext
+
+    async with engine.connect() as connection:
+        heads = await connection.run_sync(lambda sync: MigrationContext.configure(sync).get_current_heads())
+    return set(heads)
+
+
+async def migrations_behind(engine) -> set[str]:
+    """The code's head revisions the database has not reached yet (empty: up to date)."""
+    return set(current_heads()) - await applied_revisions(engine)
