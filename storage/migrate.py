@@ -43,3 +43,22 @@ async def applied_revisions(engine) -> set[str]:
 async def migrations_behind(engine) -> set[str]:
     """The code's head revisions the database has not reached yet (empty: up to date)."""
     return set(current_heads()) - await applied_revisions(engine)
+
+
+def downgrade(database_url: str, revision: str) -> None:
+    command.downgrade(alembic_config(database_url), revision)
+
+
+def known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    return {script.revision for script in ScriptDirectory.from_config(alembic_config("sqlite://")).walk_revisions()}
+
+
+def is_ancestor(applied: set[str], revision: str) -> bool:
+    """True when every applied revision comes before `revision` (so upgrading reaches it)."""
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    below = {script.revision for script in scripts.iterate_revisions(revision, "base")}
+    return applied <= below
