@@ -90,4 +90,5 @@ def serve(
 
     web_app.on_cleanup.append(close)
     typer.echo(f"Serving on http://{host}:{port} (health: /healthz, metrics: /metrics)")
-    web.run_app(web_app, host=host, port=port, print=None)
+    # Requests in progress at SIGTERM get the same grace period as the tick (aiohttp's default is 60 s).
+    web.run_app(web_app, host=host, port=port, print=None, shutdown_timeout=runtime.config.shutdown_grace_seconds)

@@ -47,7 +47,7 @@ TICKER_KEY = web.AppKey("ticker", Ticker)
 SCHEDULER_KEY = web.AppKey("scheduler", AsyncIOScheduler)
 METRICS_KEY = web.AppKey("metrics", object)
 RUNNING_KEY = web.AppKey("running_jobs", set)
-SHUTDOWN_GRACE_SECONDS = 30
+GRACE_KEY = web.AppKey("shutdown_grace_seconds", float)
 
 
 class Metrics:
@@ -117,6 +117,7 @@ def build_web_app(
     ticker = Ticker(runtime.config, runtime.db, chosen)
     app[TICKER_KEY] = ticker
     app[METRICS_KEY] = metrics
+    app[GRACE_KEY] = runtime.config.shutdown_grace_seconds
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz(runtime))
     app.router.add_get("/metrics", _metrics(metrics))
@@ -164,6 +165,8 @@ def _start_scheduler(runtime: Runtime, ticker: Ticker, metrics: Metrics, tick_se
                 running.add(task)
                 try:
                     await job(*args)
+                except asyncio.CancelledError:
+                    pass  # only a shutdown past its grace period cancels a job; it says so itself
                 finally:
                     running.discard(task)
 
@@ -188,7 +191,8 @@ async def _plan_everyone(ticker: Ticker) -> None:
 
 
 async def _stop_scheduler(app: web.Application) -> None:
-    """Let a tick in progress finish (its claims are leased), then stop the scheduler.
+    """Take no new work; let a tick in progress finish within the grace period, else stop it
+    and release what it claimed (the rows go back to `pending` for the next process at once).
 
     APScheduler's `shutdown` cancels running coroutine jobs (and logs that as an ERROR), so
     the scheduler is paused first — no new job starts — and shut down only once idle.
@@ -197,13 +201,25 @@ async def _stop_scheduler(app: web.Application) -> None:
     if scheduler is None or not scheduler.running:
         return
     scheduler.pause()
+    app[TICKER_KEY].sender.stopping = True  # sends under way finish; no new batch starts
     await asyncio.sleep(0)  # a job submitted just before the pause starts and registers itself
     running = app.get(RUNNING_KEY) or set()
+    grace = app[GRACE_KEY]
     if running:
-        _done, pending = await asyncio.wait(set(running), timeout=SHUTDOWN_GRACE_SECONDS)
+        _done, pending = await asyncio.wait(set(running), timeout=grace)
         if pending:
-            log.warning("a tick still running after %ss is cancelled; its leased messages are retried later",
-                        SHUTDOWN_GRACE_SECONDS)
+            log.warning("a tick still running after the %gs grace period is stopped; the messages it had not "
+                        "sent go back to the queue", grace)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+    try:
+        released = await app[TICKER_KEY].sender.release_held()
+    except Exception:  # the database is away: the leases expire on their own
+        log.warning("could not release claimed messages at shutdown; they are retried when their lease expires")
+    else:
+        if released:
+            log.info("released %d claimed messages at shutdown", released)
     scheduler.shutdown(wait=False)
     await asyncio.sleep(0)  # AsyncIOScheduler.shutdown runs on the next loop iteration
 

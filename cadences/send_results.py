@@ -64,8 +64,11 @@ class BatchResults:
         self.announced: list[int] = []  # the deliveries among `updates` that sent a win's announcement
         self.lock = asyncio.Lock()
         self.last_flush = time.monotonic()
+        self.recorded = 0  # outcomes added; fewer than len(ids) when the batch stopped early
 
     def _hold(self, lease_until: datetime) -> None:
+        if getattr(self, "lease_until", None) not in (None, lease_until):
+            self.sender.held_leases.discard(self.lease_until)
         self.lease_until = lease_until
         # On the sender's clock: the last moment a send can start and still end within the lease.
         left = (lease_until - self.now).total_seconds()  # a short lease (tests) keeps half of itself
@@ -88,6 +91,7 @@ class BatchResults:
         """Record an outcome; True when the caller should flush now."""
         attempts = row.attempts + 1
         delivery_id = row.message.delivery_id
+        self.recorded += 1
         if isinstance(outcome, Sent):
             change = (_SENT, attempts, at, outcome.message_ref, None, None, delivery_id)
             self.result.sent += 1
@@ -124,6 +128,22 @@ class BatchResults:
                 return
             async with self.sender.db.transaction() as session:
                 await _write_outcomes(await Bulk.of(session), updates, unreachable, self.lease_until, announced)
+
+
+    async def release(self) -> None:
+        """Once the batch is over: rows it never got to (a shutdown, an error, too little lease
+        left) go back to `pending` now instead of waiting for their lease to run out."""
+        async with self.lock:
+            if self.recorded < len(self.ids):
+                async with self.sender.db.transaction() as session:
+                    bulk = await Bulk.of(session)
+                    matching, ids = bulk.ids_in("id", self.ids)
+                    await bulk.fetch(
+                        f"UPDATE delivery SET status = ?, claimed_until = NULL WHERE {matching} AND status = ?"
+                        " AND claimed_until = ?",
+                        (DeliveryStatus.pending.value, ids, _SENDING, bulk.time(self.lease_until)),
+                    )
+            self.sender.held_leases.discard(self.lease_until)
 
 
 async def _write_outcomes(
