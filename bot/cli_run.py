@@ -20,6 +20,10 @@ def parse_now(value: str | None) -> datetime:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
+# aiohttp's default access line plus the request id the response carries (bot/logs.py).
+ACCESS_LOG_FORMAT = '%a %t "%r" %s %b "%{Referer}i" "%{User-Agent}i" request_id=%{X-Request-Id}o'
+
+
 @app.command()
 def tick(
     config: ConfigOption = None,
@@ -30,8 +34,11 @@ def tick(
     from bot.server import outbound_platforms
     from bot.ticker import Ticker
 
+    from bot.logs import configure_logging
+
     moment = parse_now(now)
     runtime = open_runtime(config)
+    configure_logging(runtime.config.log_format)
     upgrade_database(runtime)
     settle_heap()
 
@@ -80,7 +87,10 @@ def serve(
     from bot.process import settle_heap
     from bot.server import build_web_app, platform_mounts
 
+    from bot.logs import configure_logging
+
     runtime = open_runtime(config)
+    configure_logging(runtime.config.log_format)
     upgrade_database(runtime)
     web_app = build_web_app(runtime, mounts=platform_mounts(runtime))
     settle_heap()
@@ -91,4 +101,5 @@ def serve(
     web_app.on_cleanup.append(close)
     typer.echo(f"Serving on http://{host}:{port} (health: /healthz, metrics: /metrics)")
     # Requests in progress at SIGTERM get the same grace period as the tick (aiohttp's default is 60 s).
-    web.run_app(web_app, host=host, port=port, print=None, shutdown_timeout=runtime.config.shutdown_grace_seconds)
+    web.run_app(web_app, host=host, port=port, print=None, shutdown_timeout=runtime.config.shutdown_grace_seconds,
+                access_log_format=ACCESS_LOG_FORMAT)

@@ -1,7 +1,8 @@
 """The one aiohttp application `outcomebot serve` runs: health, metrics, platform webhooks, scheduler.
 
-Routes: `GET /healthz` (the process is up), `GET /readyz` (the database answers),
-`GET /metrics` (Prometheus text), plus whatever the chat platforms mount.
+Routes: `GET /healthz` (the process is up), `GET /readyz` (the database answers and its
+migrations are current), `GET /metrics` (Prometheus text, bot/metrics.py), plus whatever the
+chat platforms mount. Every request gets a request id for its logs (bot/logs.py).
 
 Platform hook — kept tiny on purpose. A platform package (`bot.slack`, `bot.teams`) exposes
 
@@ -33,12 +34,14 @@ from aiohttp import web
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from sqlalchemy import text
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from bot.metrics import Metrics, observe_requests
 from bot.platform import ChatPlatform
 from bot.runtime import Runtime
 from bot.ticker import Ticker, default_platforms, read_status
+from storage.migrate import migrations_behind
+from storage.repositories.outbox_stats import outbox_backlog
 
 log = logging.getLogger(__name__)
 Mount = Callable[[web.Application, Runtime], "ChatPlatform | None"]
@@ -48,20 +51,6 @@ SCHEDULER_KEY = web.AppKey("scheduler", AsyncIOScheduler)
 METRICS_KEY = web.AppKey("metrics", object)
 RUNNING_KEY = web.AppKey("running_jobs", set)
 GRACE_KEY = web.AppKey("shutdown_grace_seconds", float)
-
-
-class Metrics:
-    """Counters for the outbox and the tick, in a registry of their own (one per app)."""
-
-    def __init__(self) -> None:
-        self.registry = CollectorRegistry()
-        self.sent = Counter("outcomebot_deliveries_sent", "Messages delivered", registry=self.registry)
-        self.failed = Counter("outcomebot_deliveries_failed", "Messages given up on", registry=self.registry)
-        self.retried = Counter("outcomebot_deliveries_retried", "Sends to be retried", registry=self.registry)
-        self.unreachable = Counter("outcomebot_deliveries_unreachable", "People unreachable", registry=self.registry)
-        self.prompted = Counter("outcomebot_prompts", "Check-in prompts queued", registry=self.registry)
-        self.tick_seconds = Histogram("outcomebot_tick_seconds", "Duration of a scheduler tick", registry=self.registry)
-        self.due = Gauge("outcomebot_due", "Prompts and messages due after the last tick", registry=self.registry)
 
 
 def platform_mounts(runtime: Runtime) -> list[Mount]:
@@ -105,7 +94,8 @@ def build_web_app(
     runtime: Runtime, *, platforms: Mapping[str, ChatPlatform] | None = None, mounts: Iterable[Mount] = (),
     extra_routes: Iterable[Route] = (), tick_seconds: float = 60, scheduler: bool = True,
 ) -> web.Application:
-    app = web.Application()
+    metrics = Metrics()
+    app = web.Application(middlewares=[observe_requests(metrics)])
     chosen = dict(platforms) if platforms is not None else default_platforms()
     for mount in mounts:
         platform = mount(app, runtime)
@@ -113,7 +103,6 @@ def build_web_app(
             chosen[platform.name] = platform
     for method, path, handler in extra_routes:
         app.router.add_route(method, path, handler)
-    metrics = Metrics()
     ticker = Ticker(runtime.config, runtime.db, chosen)
     app[TICKER_KEY] = ticker
     app[METRICS_KEY] = metrics
@@ -147,6 +136,13 @@ async def run_tick(runtime: Runtime, ticker: Ticker, metrics: Metrics, now: date
     metrics.unreachable.inc(result.send.unreachable)
     metrics.prompted.inc(result.plan.prompted)
     metrics.due.set(status.due_prompts + status.due_deliveries)
+    for (platform, outcome), count in result.send.by_platform.items():
+        metrics.deliveries.labels(platform=platform, outcome=outcome).inc(count)
+    try:
+        async with runtime.db.session() as session:
+            metrics.record_outbox(*await outbox_backlog(session, now), now)
+    except Exception:
+        log.warning("reading the outbox backlog for /metrics failed", exc_info=True)
 
 
 def _start_scheduler(runtime: Runtime, ticker: Ticker, metrics: Metrics, tick_seconds: float):
@@ -229,13 +225,16 @@ async def _healthz(_request: web.Request) -> web.Response:
 
 
 def _readyz(runtime: Runtime):
+    """Ready when the database answers and has every migration this release needs."""
     async def readyz(_request: web.Request) -> web.Response:
         try:
-            async with runtime.db.session() as session:
-                await session.execute(text("SELECT 1"))
+            behind = await migrations_behind(runtime.db.engine)
         except Exception as exc:
             log.warning("database not reachable: %s", type(exc).__name__)
             return web.json_response({"status": "database unreachable"}, status=503)
+        if behind:
+            return web.json_response({"status": "migrations behind: run `outcomebot db upgrade`",
+                                      "missing": sorted(behind)}, status=503)
         return web.json_response({"status": "ready"})
 
     return readyz

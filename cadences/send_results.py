@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -39,6 +40,8 @@ class SendResult:
     unreachable: int = 0
     cancelled: int = 0
     reclaimed: int = 0
+    # (platform, outcome) → count; outcome is sent, retried, failed or unreachable
+    by_platform: Counter[tuple[str, str]] = field(default_factory=Counter)
 
     def add(self, other: "SendResult") -> None:
         for name in self.__dataclass_fields__:
@@ -95,6 +98,7 @@ class BatchResults:
         if isinstance(outcome, Sent):
             change = (_SENT, attempts, at, outcome.message_ref, None, None, delivery_id)
             self.result.sent += 1
+            outcome_name = "sent"
             if row.message.template == WIN_ANNOUNCEMENT:
                 self.announced.append(delivery_id)
         elif isinstance(outcome, Unreachable):
@@ -102,16 +106,20 @@ class BatchResults:
             if row.message.person_id is not None:
                 self.unreachable[row.message.person_id] = outcome.reason[:200]
             self.result.unreachable += 1
+            outcome_name = "unreachable"
         elif isinstance(outcome, RetryLater) and attempts < self.sender.policy.max_attempts:
             delay = self.sender.backoff(attempts, outcome.retry_after)
             change = (DeliveryStatus.pending.value, attempts, None, None, outcome.reason[:500],
                       at + timedelta(seconds=delay), delivery_id)
             self.result.retried += 1
+            outcome_name = "retried"
         else:
             reason = getattr(outcome, "reason", str(outcome))
             change = (DeliveryStatus.failed.value, attempts, None, None,
                       f"after {attempts} attempt(s): {reason}"[:500], None, delivery_id)
             self.result.failed += 1
+            outcome_name = "failed"
+        self.result.by_platform[(row.message.platform, outcome_name)] += 1
         self.updates.append(change)
         waiting = len(self.updates)
         return not self.lock.locked() and (waiting >= 20 * FLUSH_EVERY or (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from alembic import command
@@ -25,6 +26,7 @@ def upgrade(database_url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(database_url), revision)
 
 
+@functools.cache  # the migration scripts do not change while a process runs; /readyz asks often
 def current_heads() -> tuple[str, ...]:
     from alembic.script import ScriptDirectory
 
