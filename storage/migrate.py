@@ -43,18 +43,37 @@ async def applied_revisions(engine) -> set[str]:
 
 
 async def migrations_behind(engine) -> set[str]:
-    """The code's head revisions the database has not reached yet (empty: up to date)."""
-    return set(current_heads()) - await applied_revisions(engine)
+    """The code's head revisions the database has not reached yet (empty: up to date, or ahead).
+
+    A database a newer release already migrated holds revisions this code does not know: it
+    counts as ready, because every migration stays compatible with the release before it (the
+    rolling upgrade in docs/deploy.md runs the new release's `db upgrade` while old replicas serve).
+    """
+    applied = await applied_revisions(engine)
+    if applied - known_revisions():
+        return set()
+    return set(current_heads()) - reached(applied)
+
+
+def reached(applied: set[str]) -> set[str]:
+    """The applied revisions and every revision before them."""
+    from alembic.script import ScriptDirectory
+
+    if not applied:
+        return set()
+    scripts = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return {script.revision for script in scripts.iterate_revisions(tuple(applied), "base")}
 
 
 def downgrade(database_url: str, revision: str) -> None:
     command.downgrade(alembic_config(database_url), revision)
 
 
-def known_revisions() -> set[str]:
+@functools.cache
+def known_revisions() -> frozenset[str]:
     from alembic.script import ScriptDirectory
 
-    return {script.revision for script in ScriptDirectory.from_config(alembic_config("sqlite://")).walk_revisions()}
+    return frozenset(script.revision for script in ScriptDirectory.from_config(alembic_config("sqlite://")).walk_revisions())
 
 
 def is_ancestor(applied: set[str], revision: str) -> bool:
