@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -40,12 +40,16 @@ class SendResult:
     unreachable: int = 0
     cancelled: int = 0
     reclaimed: int = 0
-    # (platform, outcome) → count; outcome is sent, retried, failed or unreachable
-    by_platform: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+    def __post_init__(self) -> None:
+        # (platform, outcome) → count, outcome one of sent, retried, failed, unreachable (for
+        # /metrics); an attribute rather than a field, so the counts above stay plain numbers.
+        self.by_platform: Counter[tuple[str, str]] = Counter()
 
     def add(self, other: "SendResult") -> None:
         for name in self.__dataclass_fields__:
             setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.by_platform.update(other.by_platform)
 
 
 class Claimed(NamedTuple):

@@ -276,3 +276,21 @@ async def test_a_public_url_that_answers_healthz_passes_and_one_that_does_not_is
         await runner_.cleanup()
     found = await findings(write_config(tmp_path, org, f"web: {{public_url: 'http://127.0.0.1:{port}'}}\n"))
     assert not found["public URL"].ok and "did not answer" in found["public URL"].detail
+
+
+async def test_people_reachable_on_either_platform_are_not_listed_on_either_database(any_db: Database) -> None:
+    from sqlmodel import select
+
+    from storage.models import Person
+    from storage.repositories.setup_facts import people_without_chat_identity
+
+    await make_org(any_db)
+    async with any_db.transaction() as session:
+        bob = (await session.exec(select(Person).where(Person.email == "bob@x.com"))).one()
+        bob.teams_conversation_ref = {"conversation": {"id": "a:bob"}}
+        session.add(bob)
+    async with any_db.session() as session:
+        both = await people_without_chat_identity(session, slack=True, teams=True)
+        slack_only = await people_without_chat_identity(session, slack=True, teams=False)
+    assert both == ["ada@x.com", "cora@x.com", "ivan@x.com", "oscar@x.com", "sam@x.com"]
+    assert slack_only == ["ada@x.com", "bob@x.com", "cora@x.com", "ivan@x.com", "oscar@x.com", "sam@x.com"]
