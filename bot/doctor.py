@@ -94,9 +94,9 @@ async def diagnose(config: Path | None) -> AsyncIterator[Finding]:
 
 def _platforms(runtime: Runtime) -> list[str]:
     secrets = runtime.secrets
-    wanted = secrets.slack_enabled or secrets.slack_signing_secret is not None or secrets.slack_app_token is not None
+    slack = secrets.slack_enabled or secrets.slack_signing_secret is not None or secrets.slack_app_token is not None
     teams = secrets.teams_enabled or secrets.teams_app_password is not None or secrets.teams_app_tenant_id is not None
-    return [name for name, on in (("slack", wanted), ("teams", teams)) if on]
+    return [name for name, on in (("slack", slack), ("teams", teams)) if on]
 
 
 async def _database(runtime: Runtime) -> Finding:

@@ -20,7 +20,6 @@ python=${PYTHON:-python3}
 # Fail the build now, not at the first start, if the package or its migrations are incomplete.
 "$venv_dir/bin/outcomebot" --help >/dev/null
 "$venv_dir/bin/python" -c "from storage.migrate import current_heads; assert current_heads(), 'no migrations installed'"
-"$venv_dir/bin/python" -m compileall -q "$venv_dir/lib" >/dev/null
 
 if [ -n "$state_dir" ]; then
     mkdir -p "$state_dir"
