@@ -94,7 +94,8 @@ def export_everything(out: Path | None, force: bool, config: Path | None) -> Non
         partial.replace(target)
     except (SQLAlchemyError, OSError, ValueError) as exc:
         raise fail(f"Nothing was exported: {_reason(exc)}") from None
-    typer.echo(f"Wrote {target} ({sum(manifest.tables.values()):,} rows). Read it back with `outcomebot import {target}`.")
+    rows = sum(manifest.tables.values())
+    typer.echo(f"Wrote {target} ({rows:,} rows). Read it back with `outcomebot import {target}`.")
 
 
 def _reason(exc: Exception) -> str:

@@ -71,7 +71,8 @@ def import_command(
 def export_command(
     what: Annotated[
         Optional[ExportWhat],
-        typer.Argument(help="Print only this to stdout: people, okrs, or all (every table, JSON lines).", show_default=False)
+        typer.Argument(help="Print only this to stdout: people, okrs, or all (every table, JSON lines).",
+                       show_default=False)
     ] = None,
     out: Annotated[
         Optional[Path], typer.Option("--out", "-o", help="Write people.csv and okrs.yaml into this folder.")

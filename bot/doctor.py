@@ -105,7 +105,8 @@ async def _database(runtime: Runtime) -> Finding:
     if runtime.db.is_sqlite:
         database = make_url(url).database or ""
         if database and database != ":memory:" and not Path(database).exists():
-            return problem("database", f"{shown} does not exist yet", "run `outcomebot db upgrade` (or `outcomebot init`)")
+            return problem("database", f"{shown} does not exist yet",
+                           "run `outcomebot db upgrade` (or `outcomebot init`)")
     try:
         behind = await migrate.migrations_behind(runtime.db.engine)
     except (SQLAlchemyError, OSError) as exc:

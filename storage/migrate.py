@@ -73,7 +73,8 @@ def downgrade(database_url: str, revision: str) -> None:
 def known_revisions() -> frozenset[str]:
     from alembic.script import ScriptDirectory
 
-    return frozenset(script.revision for script in ScriptDirectory.from_config(alembic_config("sqlite://")).walk_revisions())
+    scripts = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return frozenset(script.revision for script in scripts.walk_revisions())
 
 
 def is_ancestor(applied: set[str], revision: str) -> bool:

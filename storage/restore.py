@@ -173,8 +173,8 @@ async def _advance_sequences(connection: AsyncConnection, tables) -> None:
         sequence = (await connection.execute(text("SELECT pg_get_serial_sequence(:table, 'id')"),
                                              {"table": table.name})).scalar()
         if sequence:
-            await connection.execute(text(f'SELECT setval(:sequence, coalesce((SELECT max(id) FROM "{table.name}"), 0) + 1, false)'),
-                                     {"sequence": sequence})
+            largest = f'coalesce((SELECT max(id) FROM "{table.name}"), 0) + 1'
+            await connection.execute(text(f"SELECT setval(:sequence, {largest}, false)"), {"sequence": sequence})
 
 
 def shown(url: str) -> str:

@@ -42,9 +42,10 @@ async def checks(runtime, session) -> list[Finding]:
         if secrets.slack_app_token is not None:
             findings.append(await _socket_mode(client, secrets.slack_app_token.get_secret_value()))
         elif secrets.slack_signing_secret is None:
-            findings.append(problem("Slack signing secret", "neither SLACK_SIGNING_SECRET (HTTP mode) nor SLACK_APP_TOKEN "
-                                    "(Socket Mode) is set, so every request from Slack would be refused",
-                                    "set SLACK_SIGNING_SECRET from *Basic Information → App Credentials*"))
+            findings.append(problem(
+                "Slack signing secret", "neither SLACK_SIGNING_SECRET (HTTP mode) nor SLACK_APP_TOKEN (Socket Mode) "
+                "is set, so every request from Slack would be refused",
+                "set SLACK_SIGNING_SECRET from *Basic Information → App Credentials*"))
         else:
             findings.append(ok("Slack signing secret", "set (HTTP mode: Slack posts to /slack/events)"))
         if token.ok:
@@ -91,8 +92,8 @@ async def _channel(client: AsyncWebClient, team: str, channel: str) -> Finding:
         error = _error(exc)
         if error == "channel_not_found":
             return problem(check, f"{channel} does not exist or the bot cannot see it",
-                           f"put the channel's id (from its *About* tab) under channels.teams.{team}.slack in app.yaml; "
-                           "for a private channel invite the bot first")
+                           f"put the channel's id (from its *About* tab) under channels.teams.{team}.slack in "
+                           "app.yaml; for a private channel invite the bot first")
         if error == "missing_scope":
             return problem(check, f"cannot look up {channel}: the token lacks channels:read", REINSTALL)
         return problem(check, f"cannot look up {channel}: {error}", "run `outcomebot doctor` again; if it persists, "
@@ -102,7 +103,8 @@ async def _channel(client: AsyncWebClient, team: str, channel: str) -> Finding:
     info = response.get("channel") or {}
     name = f"#{info.get('name')}" if info.get("name") else channel
     if info.get("is_archived"):
-        return problem(check, f"{name} is archived", f"unarchive it or choose another under channels.teams.{team}.slack")
+        return problem(check, f"{name} is archived",
+                       f"unarchive it or choose another under channels.teams.{team}.slack")
     if not info.get("is_member"):
         return problem(check, f"{name} exists but the bot is not in it", f"in {name} type `/invite @OutcomeBot`")
     return ok(check, f"{name} exists and the bot is in it")

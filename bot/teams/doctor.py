@@ -93,5 +93,6 @@ async def _channel(client: aiohttp.ClientSession, token: str | None, team: str, 
     if status in (403, 404):
         return problem(check, f"{channel} is gone or the bot was removed from its team (HTTP {status})", install)
     if status != 200:
-        return problem(check, f"the Bot Framework answered HTTP {status} for {channel}", "run `outcomebot doctor` again later")
+        return problem(check, f"the Bot Framework answered HTTP {status} for {channel}",
+                       "run `outcomebot doctor` again later")
     return ok(check, f"{channel} exists and the bot is in its team")
