@@ -109,3 +109,12 @@ def test_the_proxy_passes_the_bots_endpoints_with_the_servers_limits(name: str) 
     assert {"/slack/events", "/api/messages", "/healthz", "/dash/*", "/api/v1/*"} <= set(routed)
     assert "/metrics" not in routed  # scraped on the private port only
     assert re.search(r"max_size 1MiB", caddyfile) and "response_header_timeout 30s" in caddyfile
+
+
+def test_the_nginx_example_passes_the_same_endpoints_with_the_same_limits() -> None:
+    nginx = (DEPLOY / "nginx.conf").read_text(encoding="utf-8")
+    locations = re.findall(r"^\s*location (.+?) \{", nginx, flags=re.MULTILINE)
+    webhooks = next(location for location in locations if "slack/events" in location)
+    assert all(name in webhooks for name in ("slack/events", "api/messages", "healthz", "readyz"))
+    assert {"/dash/", "/api/v1/", "/"} <= set(locations) and "metrics" not in " ".join(locations)
+    assert "client_max_body_size 1m;" in nginx and nginx.count("proxy_read_timeout 30s;") == 3

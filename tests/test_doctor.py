@@ -294,3 +294,9 @@ async def test_people_reachable_on_either_platform_are_not_listed_on_either_data
         slack_only = await people_without_chat_identity(session, slack=True, teams=False)
     assert both == ["ada@x.com", "cora@x.com", "ivan@x.com", "oscar@x.com", "sam@x.com"]
     assert slack_only == ["ada@x.com", "bob@x.com", "cora@x.com", "ivan@x.com", "oscar@x.com", "sam@x.com"]
+
+
+async def test_a_teams_password_without_an_app_id_is_a_problem(tmp_path, org, clean_environment) -> None:
+    clean_environment.setenv("TEAMS_APP_PASSWORD", "s3cret")
+    found = await findings(write_config(tmp_path, org))
+    assert not found["Teams app id"].ok and "Microsoft App ID" in found["Teams app id"].fix
