@@ -27,7 +27,10 @@ class RequestIdFilter(logging.Filter):
     """Adds `request_id` (None outside a request) to every record."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = REQUEST_ID.get()
+        request_id = REQUEST_ID.get()
+        if request_id is None:  # aiohttp's access line is written after the request: take it from the response
+            request_id = (getattr(record, "response_header", None) or {}).get("X-Request-Id")
+        record.request_id = request_id
         return True
 
 

@@ -144,3 +144,11 @@ async def test_a_replica_of_the_previous_release_stays_ready_after_the_new_relea
     async with TestClient(TestServer(app)) as client:
         assert (await client.get("/readyz")).status == 200
     await runtime.close()
+
+
+def test_the_access_log_line_of_a_request_carries_its_request_id() -> None:
+    from bot.logs import RequestIdFilter
+
+    record = logging.LogRecord("aiohttp.access", logging.INFO, __file__, 1, "GET /healthz 200", (), None)
+    record.response_header = {"X-Request-Id": "lb-77"}  # as aiohttp's access logger passes it
+    assert RequestIdFilter().filter(record) and record.request_id == "lb-77"
