@@ -118,3 +118,19 @@ def test_the_nginx_example_passes_the_same_endpoints_with_the_same_limits() -> N
     assert all(name in webhooks for name in ("slack/events", "api/messages", "healthz", "readyz"))
     assert {"/dash/", "/api/v1/", "/"} <= set(locations) and "metrics" not in " ".join(locations)
     assert "client_max_body_size 1m;" in nginx and nginx.count("proxy_read_timeout 30s;") == 3
+
+
+def test_the_nightly_backup_timer_runs_outcomebot_backup_and_passes_systemd_analyze(installed: Path,
+                                                                                  tmp_path: Path) -> None:
+    service = (DEPLOY / "outcomebot-backup.service").read_text(encoding="utf-8")
+    assert "outcomebot backup --force" in service and "StateDirectory=outcomebot" in service
+    assert "OnCalendar=" in (DEPLOY / "outcomebot-backup.timer").read_text(encoding="utf-8")
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        pytest.skip("systemd-analyze is not installed (apt-get install systemd) — the units were checked as text only")
+    (tmp_path / "outcomebot-backup.service").write_text(service.replace("/opt/outcomebot", str(installed / "venv")),
+                                                        encoding="utf-8")
+    shutil.copy(DEPLOY / "outcomebot-backup.timer", tmp_path)
+    result = _run(analyze, "verify", tmp_path / "outcomebot-backup.service", tmp_path / "outcomebot-backup.timer",
+                  timeout=120)
+    assert result.returncode == 0 and not result.stderr.strip(), result.stderr
