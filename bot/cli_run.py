@@ -30,15 +30,14 @@ def tick(
     now: Annotated[Optional[str], typer.Option(help="Pretend it is this moment (ISO 8601, UTC if no offset).")] = None,
 ) -> None:
     """Run one scheduler pass (plan due prompts, send due messages), print counts, exit."""
+    from bot.logs import use_log_format
     from bot.process import settle_heap
     from bot.server import outbound_platforms
     from bot.ticker import Ticker
 
-    from bot.logs import configure_logging
-
     moment = parse_now(now)
     runtime = open_runtime(config)
-    configure_logging(runtime.config.log_format)
+    use_log_format(runtime.config.log_format)
     upgrade_database(runtime)
     settle_heap()
 
@@ -59,6 +58,7 @@ def status(
     now: Annotated[Optional[str], typer.Option(help="Count what is due at this moment (ISO 8601).")] = None,
 ) -> None:
     """Show due prompts and deliveries, sent/failed/unreachable counts and the next prompt time."""
+    from bot.identity_status import identity_conflict_lines
     from bot.ticker import read_status
 
     moment = parse_now(now)
@@ -67,11 +67,11 @@ def status(
 
     async def read():
         try:
-            return await read_status(runtime.db, moment)
+            return (await read_status(runtime.db, moment)).lines() + await identity_conflict_lines(runtime.db)
         finally:
             await runtime.close()
 
-    for line in run_async(read()).lines():
+    for line in run_async(read()):
         typer.echo(line)
 
 
@@ -84,15 +84,22 @@ def serve(
     """Run the HTTP server (webhooks, /healthz, /readyz, /metrics) and the every-minute scheduler."""
     from aiohttp import web
 
+    from bot.http_limits import server_settings
+    from bot.listen_policy import listen_refusal
+    from bot.logs import use_log_format
     from bot.process import settle_heap
     from bot.server import build_web_app, platform_mounts
 
-    from bot.logs import configure_logging
-
     runtime = open_runtime(config)
-    configure_logging(runtime.config.log_format)
+    use_log_format(runtime.config.log_format)
+    refusal = listen_refusal(host, runtime.config, runtime.secrets)
+    if refusal:
+        raise fail(refusal)
     upgrade_database(runtime)
-    web_app = build_web_app(runtime, mounts=platform_mounts(runtime))
+    try:
+        web_app = build_web_app(runtime, mounts=platform_mounts(runtime))
+    except ValueError as exc:  # a platform's settings cannot work (e.g. Teams without a tenant)
+        raise fail(str(exc)) from None
     settle_heap()
 
     async def close(_app) -> None:
@@ -101,5 +108,5 @@ def serve(
     web_app.on_cleanup.append(close)
     typer.echo(f"Serving on http://{host}:{port} (health: /healthz, metrics: /metrics)")
     # Requests in progress at SIGTERM get the same grace period as the tick (aiohttp's default is 60 s).
-    web.run_app(web_app, host=host, port=port, print=None, shutdown_timeout=runtime.config.shutdown_grace_seconds,
-                access_log_format=ACCESS_LOG_FORMAT)
+    web.run_app(web_app, host=host, port=port, print=None, **server_settings(),
+                shutdown_timeout=runtime.config.shutdown_grace_seconds, access_log_format=ACCESS_LOG_FORMAT)

@@ -34,7 +34,7 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
-def configure_logging(log_format: str, handlers: list[logging.Handler] | None = None) -> None:
+def use_log_format(log_format: str, handlers: list[logging.Handler] | None = None) -> None:
     """Switch the root handlers (or `handlers`) to `log_format` ("text" keeps the CLI's format)."""
     if handlers is None:
         root = logging.getLogger()

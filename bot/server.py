@@ -36,6 +36,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from bot import http_limits
 from bot.metrics import Metrics, observe_requests
 from bot.platform import ChatPlatform
 from bot.runtime import Runtime
@@ -95,7 +96,8 @@ def build_web_app(
     extra_routes: Iterable[Route] = (), tick_seconds: float = 60, scheduler: bool = True,
 ) -> web.Application:
     metrics = Metrics()
-    app = web.Application(middlewares=[observe_requests(metrics)])
+    app = web.Application(client_max_size=http_limits.MAX_BODY_BYTES, middlewares=[observe_requests(metrics)])
+    http_limits.install(app)
     chosen = dict(platforms) if platforms is not None else default_platforms()
     for mount in mounts:
         platform = mount(app, runtime)

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.http_limits import MAX_BODY_BYTES
+
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
 
@@ -108,7 +110,7 @@ def test_the_proxy_passes_the_bots_endpoints_with_the_servers_limits(name: str) 
     routed = re.search(r"@bot path (.+)", caddyfile).group(1).split()
     assert {"/slack/events", "/api/messages", "/healthz", "/dash/*", "/api/v1/*"} <= set(routed)
     assert "/metrics" not in routed  # scraped on the private port only
-    assert re.search(r"max_size 1MiB", caddyfile) and "response_header_timeout 30s" in caddyfile
+    assert f"max_size {MAX_BODY_BYTES // 1024}KiB" in caddyfile and "response_header_timeout 30s" in caddyfile
 
 
 def test_the_nginx_example_passes_the_same_endpoints_with_the_same_limits() -> None:
@@ -117,7 +119,7 @@ def test_the_nginx_example_passes_the_same_endpoints_with_the_same_limits() -> N
     webhooks = next(location for location in locations if "slack/events" in location)
     assert all(name in webhooks for name in ("slack/events", "api/messages", "healthz", "readyz"))
     assert {"/dash/", "/api/v1/", "/"} <= set(locations) and "metrics" not in " ".join(locations)
-    assert "client_max_body_size 1m;" in nginx and nginx.count("proxy_read_timeout 30s;") == 3
+    assert f"client_max_body_size {MAX_BODY_BYTES // 1024}k;" in nginx and nginx.count("proxy_read_timeout 30s;") == 3
 
 
 def test_the_nightly_backup_timer_runs_outcomebot_backup_and_passes_systemd_analyze(installed: Path,

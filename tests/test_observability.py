@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.config import Secrets, load_config
-from bot.logs import configure_logging
+from bot.logs import use_log_format
 from bot.runtime import Runtime
 from bot.server import METRICS_KEY, TICKER_KEY, build_web_app, run_tick
 from cadences.notifier import RetryLater
@@ -94,7 +94,7 @@ async def test_every_request_is_timed_per_endpoint_and_answers_with_its_request_
 async def test_json_logs_carry_the_request_id_of_the_request_being_handled(tmp_path, sqlite_url):
     out = io.StringIO()
     handler = logging.StreamHandler(out)
-    configure_logging("json", [handler])
+    use_log_format("json", [handler])
     logger = logging.getLogger("outcomebot.test.requests")
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
