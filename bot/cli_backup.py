@@ -77,7 +77,7 @@ def restore_into(file: Path, config: Path | None) -> None:
 
 def export_everything(out: Path | None, force: bool, config: Path | None) -> None:
     """`export all`: every table as JSON lines, to stdout or to DIR/outcomebot-all.jsonl."""
-    from storage.backup import export_all
+    from storage.backup import export_all, new_owner_only_file
 
     url = _database_url(config)
     target = out / ALL_FILE if out else None
@@ -89,6 +89,7 @@ def export_everything(out: Path | None, force: bool, config: Path | None) -> Non
             return
         out.mkdir(parents=True, exist_ok=True)  # type: ignore[union-attr]
         partial = target.with_name(target.name + ".partial")
+        new_owner_only_file(partial)
         with partial.open("w", encoding="utf-8") as handle:
             manifest = run_async(export_all(url, handle))
         partial.replace(target)

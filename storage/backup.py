@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import os
 import sqlite3
 import tempfile
 from pathlib import Path
@@ -24,6 +25,14 @@ from sqlalchemy.engine import make_url
 from storage import migrate
 from storage.archive import Manifest, write_lines
 from storage.db import is_sqlite, make_engine
+from storage.files import OWNER_ONLY_FILE
+
+
+def new_owner_only_file(path: Path) -> None:
+    """An empty file only its owner may read: backups hold everything people wrote."""
+    path.unlink(missing_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, OWNER_ONLY_FILE))
+    os.chmod(path, OWNER_ONLY_FILE)  # whatever the umask
 
 
 def sqlite_file(url: str) -> Path:
@@ -51,6 +60,7 @@ async def export_all(url: str, out: IO[str]) -> Manifest:
     if is_sqlite(url):
         with tempfile.TemporaryDirectory(prefix="outcomebot-export-") as folder:
             copy = Path(folder) / "snapshot.db"
+            new_owner_only_file(copy)
             await asyncio.to_thread(snapshot_sqlite, sqlite_file(url), copy)
             return await _export(f"sqlite:///{copy}", out)
     return await _export(url, out)
@@ -69,7 +79,7 @@ async def backup(url: str, target: Path) -> str:
 
     The file appears under its name only once complete (written beside it, then renamed)."""
     partial = target.with_name(target.name + ".partial")
-    partial.unlink(missing_ok=True)
+    new_owner_only_file(partial)
     try:
         if is_sqlite(url):
             await asyncio.to_thread(snapshot_sqlite, sqlite_file(url), partial)

@@ -66,6 +66,7 @@ def test_a_sqlite_backup_restores_every_row(tmp_path: Path, sqlite_url: str) -> 
     result = runner.invoke(app, ["backup", str(backup), "--config", str(source)])
     assert result.exit_code == 0, result.output
     assert backup.read_bytes().startswith(b"SQLite format 3\x00")
+    assert backup.stat().st_mode & 0o777 == 0o600  # it holds everything people wrote
     target_url, target = empty_sqlite(tmp_path, "new")
     result = runner.invoke(app, ["restore", str(backup), "--config", str(target)])
     assert result.exit_code == 0, result.output
@@ -79,6 +80,7 @@ def test_export_all_then_import_gives_back_every_row(tmp_path: Path, any_db_url:
     result = runner.invoke(app, ["export", "all", "--out", str(tmp_path / "out"), "--config", str(source)])
     assert result.exit_code == 0, result.output
     exported = tmp_path / "out" / "outcomebot-all.jsonl"
+    assert exported.stat().st_mode & 0o777 == 0o600
     lines = exported.read_text(encoding="utf-8").splitlines()
     header = json.loads(lines[0])
     assert header["format"] == "outcomebot-all" and header["revision"] == list(migrate.current_heads())
