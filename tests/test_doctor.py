@@ -241,6 +241,8 @@ async def test_teams_without_a_tenant_or_password_is_a_problem(tmp_path, org, te
     found = await findings(write_config(tmp_path, org))
     assert not found["Teams tenant"].ok and "TEAMS_APP_TENANT_ID" in found["Teams tenant"].fix
     assert found["Teams token"].ok  # multi-tenant apps get their token from botframework.com
+    found = await findings(write_config(tmp_path, org, f"teams: {{allowed_tenants: ['{TENANT}']}}\n"))
+    assert found["Teams tenant"].ok and TENANT in found["Teams tenant"].detail
     clean_environment.delenv("TEAMS_APP_PASSWORD")
     found = await findings(write_config(tmp_path, org))
     assert "TEAMS_APP_PASSWORD is not set" in found["Teams token"].detail

@@ -36,9 +36,17 @@ async def checks(runtime, session) -> list[Finding]:
         return [problem("Teams app id", "TEAMS_APP_PASSWORD or TEAMS_APP_TENANT_ID is set but TEAMS_APP_ID is not",
                         "set TEAMS_APP_ID to the Azure Bot's *Microsoft App ID*")]
     tenant = secrets.teams_app_tenant_id
-    findings.append(ok("Teams tenant", f"single-tenant, tenant {tenant}") if tenant else problem(
-        "Teams tenant", "TEAMS_APP_TENANT_ID is not set (multi-tenant); Azure no longer creates multi-tenant bots",
-        "set TEAMS_APP_TENANT_ID to the *Directory (tenant) ID* of the app registration (docs/deploy.md, Teams)"))
+    allowed = runtime.config.teams.allowed_tenants
+    if tenant:
+        findings.append(ok("Teams tenant", f"single-tenant, tenant {tenant}"))
+    elif allowed:
+        findings.append(ok("Teams tenant", f"multi-tenant, serving tenants {', '.join(allowed)}"))
+    else:
+        findings.append(problem(
+            "Teams tenant", "neither TEAMS_APP_TENANT_ID nor teams.allowed_tenants is set, so `serve` would "
+            "refuse to start Teams",
+            "set TEAMS_APP_TENANT_ID to the *Directory (tenant) ID* of the app registration (a single-tenant bot, "
+            "docs/deploy.md), or list your tenant ids under `teams: {allowed_tenants: [...]}` in app.yaml"))
     if secrets.teams_app_password is None:
         findings.append(problem("Teams token", "TEAMS_APP_PASSWORD is not set", SECRET))
         return findings
