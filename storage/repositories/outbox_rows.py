@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, literal, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.bulk import Bulk
@@ -85,6 +85,13 @@ async def renew_lease(session: AsyncSession, delivery_ids: Iterable[int], *, hel
     """Extend to `renewed` the lease of these rows still `sending` under the lease `held_until`."""
     await session.execute(update(DELIVERY).where(
         _D.id.in_(list(delivery_ids)), _D.status == _SENDING, _D.claimed_until == held_until).values(claimed_until=renewed))
+
+
+async def release_unsent(session: AsyncSession, delivery_ids: Iterable[int], *, held_until: datetime) -> None:
+    """These rows, if still `sending` under the lease `held_until`, go back to `pending` now."""
+    await session.execute(update(DELIVERY).where(
+        _D.id.in_(list(delivery_ids)), _D.status == _SENDING, _D.claimed_until == held_until,
+    ).values(status=DeliveryStatus.pending.value, claimed_until=None))
 
 
 async def write_send_outcomes(
@@ -165,8 +172,3 @@ async def outbox_counts(session: AsyncSession, now: datetime) -> tuple[int, int,
     if next_at is not None and next_at.tzinfo is None:
         next_at = next_at.replace(tzinfo=timezone.utc)
     return due_prompts, due_deliveries, by_status, next_at
-
-
-async def database_answers(session: AsyncSession) -> None:
-    """One trivial statement: raises when the database cannot be reached (readiness checks)."""
-    await session.execute(select(literal(1)))
