@@ -42,6 +42,7 @@ from storage.repositories.outbox_rows import (
     cancel_for_closed_checkins,
     claim_due_deliveries,
     reclaim_expired_deliveries,
+    release_leases,
 )
 
 log = logging.getLogger(__name__)
@@ -166,12 +167,7 @@ class DeliverySender:
         if not leases:
             return 0
         async with self.db.transaction() as session:
-            found = await session.exec(
-                update(DELIVERY)
-                .where(_D.status == DeliveryStatus.sending.value, _D.claimed_until.in_(leases))
-                .values(status=DeliveryStatus.pending.value, claimed_until=None)
-            )
-            return found.rowcount or 0
+            return await release_leases(session, leases)
 
     async def send_claimed(
         self, messages: list[OutboundMessage], *, now: datetime, started: float, lease_until: datetime

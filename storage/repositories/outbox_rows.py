@@ -94,6 +94,15 @@ async def release_unsent(session: AsyncSession, delivery_ids: Iterable[int], *, 
     ).values(status=DeliveryStatus.pending.value, claimed_until=None))
 
 
+async def release_leases(session: AsyncSession, leases: Sequence[datetime]) -> int:
+    """Rows still `sending` under any of these leases go back to `pending` (shutdown); how many."""
+    found = await session.execute(
+        update(DELIVERY).where(_D.status == _SENDING, _D.claimed_until.in_(list(leases)))
+        .values(status=DeliveryStatus.pending.value, claimed_until=None)
+    )
+    return found.rowcount or 0
+
+
 async def write_send_outcomes(
     session: AsyncSession, updates: list[tuple], unreachable: Mapping[int, str], lease_until: datetime,
     announced: Sequence[int] = (),
