@@ -21,6 +21,7 @@ from storage.models import (
     Blocker,
     BlockerStatus,
     CheckIn,
+    CheckInStatus,
     KeyResult,
     KRUpdate,
     LeavePeriod,
@@ -112,6 +113,8 @@ class CheckInRow:
     status: str
     prompted_at: datetime | None
     answered_at: datetime | None
+    skip_reason: str | None = None
+    period_ends_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,9 +213,11 @@ async def load_batch(
     history_start = now - HISTORY_WINDOW
 
     rows = await session.exec(
-        select(CheckIn.id, CheckIn.person_id, CheckIn.period, CheckIn.status, CheckIn.prompted_at, CheckIn.answered_at)
+        select(CheckIn.id, CheckIn.person_id, CheckIn.period, CheckIn.status, CheckIn.prompted_at, CheckIn.answered_at,
+               CheckIn.skip_reason, CheckIn.period_ends_at)
         .where(CheckIn.person_id.in_(reports))
-        .where(or_(CheckIn.answered_at >= history_start, CheckIn.prompted_at >= period_start))
+        .where(or_(CheckIn.answered_at >= history_start, CheckIn.prompted_at >= period_start,
+                   (CheckIn.status == CheckInStatus.skipped.value) & (CheckIn.period_ends_at >= period_start)))
     )
     facts.checkins = [CheckInRow(*row) for row in rows]
 

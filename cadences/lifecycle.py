@@ -2,7 +2,8 @@
 
 Each prompted CheckIn carries `next_action_at` (indexed): its next reminder, or the end of its
 period. A tick reads only rows whose moment has come, in batches. Reminders follow
-`reminders: {after_hours, max}`, land on a working day at the same local time, and are never
+`reminders: {after_hours, max}` (a snoozed prompt, `snoozed_until`, comes back once as one
+of them, even past the limit), land on a working day at the same local time, and are never
 sent after the period ended; an ended period turns the check-in `missed` without a message.
 """
 
@@ -49,7 +50,7 @@ async def _advance_batch(
     due = await claim_rows(
         bulk, cm.CHECKIN_TABLE, where="next_action_at <= ?", parameters=(bulk.time(now),), order_by="next_action_at",
         limit=settings.batch_size, values=None,
-        returning=("id", "person_id", "cadence_id", "period", "status", "reminders_sent", "period_ends_at"),
+        returning=("id", "person_id", "cadence_id", "period", "status", "reminders_sent", "period_ends_at", "snoozed_until"),
     )
     if not due:
         return 0
@@ -72,7 +73,8 @@ async def _advance_batch(
         elif now >= ends:
             changes.append(_change(row, CheckInStatus.missed.value, row.reminders_sent, None))
             result.missed += 1
-        elif row.reminders_sent < policy.max and person and person.can_be_prompted and rule:
+        elif (row.snoozed_until is not None or row.reminders_sent < policy.max) and person and person.can_be_prompted and rule:
+            # A snooze comes back once even past the limit, and counts as one of the reminders.
             n = row.reminders_sent + 1
             later = cm.reminder_time(person, now + timedelta(hours=policy.after_hours), ends) if n < policy.max else None
             changes.append(_change(row, CheckInStatus.reminded.value, n, later or ends))
@@ -92,7 +94,7 @@ async def _advance_batch(
     ])
     result.reminded += len(reminders)
     await bulk.many(
-        "UPDATE checkin SET status = ?, reminders_sent = ?, next_action_at = ? WHERE id = ?",
+        "UPDATE checkin SET status = ?, reminders_sent = ?, next_action_at = ?, snoozed_until = NULL WHERE id = ?",
         [(status, sent, bulk.time(next_action_at), checkin_id) for checkin_id, status, sent, next_action_at in changes],
     )
     return len(due)

@@ -127,6 +127,8 @@ SAMPLES.update({
         "manager": MANAGER, "period": "2026-W48", "period_label": "week 48 of 2026", "since": "2026-11-16",
         "checked_in": ["Alice Ortega", "Bruno Silva"], "checked_in_more": 0,
         "not_checked_in": ["Dana Kim"], "not_checked_in_more": 0,
+        "skipped": ["Eli Park (on leave)"], "skipped_more": 0,
+        "away": ["Farah Nasser (away until 4 January 2027)"], "away_more": 0,
         "blockers": [_BLOCKER_ITEM, {**_BLOCKER_ITEM, "id": 6, "person": "Bruno Silva", "status": "acknowledged",
                                      "text": "No data export from the billing tool", "age_days": 3,
                                      "opened": "2026-11-20", "key_result": None, "outcome": None}],
@@ -184,4 +186,16 @@ SAMPLES.update({
                  "members": [{"name": "Alice Ortega", "status": "answered"}, {"name": "Bruno Silva", "status": "answered"},
                              {"name": "Dana Kim", "status": "prompted"}], "more": 0},
     },
+})
+
+# --- Putting a check-in off, being away (bot/handlers/pauses.py, bot/handlers/away.py) --------
+
+SAMPLES.update({
+    "checkin_snoozed": {"person": PERSON, "period_label": "week 48 of 2026", "status": "prompted",
+                        "when": "today at 14:00"},
+    "checkin_skipped": {"person": PERSON, "period_label": "week 48 of 2026", "status": "skipped",
+                        "reason": "on leave <b>until Friday</b>"},
+    "snooze_too_late": {"person": PERSON, "period_label": "week 48 of 2026", "status": "prompted"},
+    "snooze_help": {"typed": "next year please"},
+    "nothing_to_put_off": {"person": PERSON, "period_label": "week 48 of 2026", "status": "answered"},
 })

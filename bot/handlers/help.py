@@ -12,6 +12,8 @@ COMMANDS = (
     ("okrs @person", "someone's OKRs — for their managers, skip-levels and admins"),
     ("checkin", "start this week's check-in now (`checkin monthly` for the monthly one)"),
     ("checkin update", "change the answers you already gave for this period"),
+    ("snooze [2h|tomorrow]", "put this check-in off: remind me in 2 hours, or tomorrow morning"),
+    ("skip [REASON]", "skip this period's check-in, e.g. `skip on leave` (your manager sees it as skipped)"),
     ("win TEXT", "record a win, e.g. `win Acme went live in 9 days`"),
     ("blockers", "open blockers: yours, and your reports' if you manage people"),
     ("outcomes", "the company outcomes and how their key results are moving"),
