@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from bot.config import AppConfig
-from bot.handlers import blockers, checkin, help, manager, okrs, outcomes, pauses, wins
+from bot.handlers import away, blockers, checkin, help, manager, okrs, outcomes, pauses, wins
 from bot.handlers.context import ButtonHandler, CommandHandler, Context, FormHandler
 from bot.platform import ButtonClicked, FormSubmitted, InboundEvent, Intent, MemberJoined, MessageReceived, Reply, Sender
 from storage.db import Database
@@ -30,6 +30,7 @@ COMMANDS: dict[str, CommandHandler] = {
     "help": help.show_help,
     "snooze": pauses.snooze,
     "skip": pauses.skip,
+    "away": away.away,
     **manager.COMMANDS,
 }
 BUTTONS: dict[str, ButtonHandler] = {
@@ -44,7 +45,7 @@ FORMS: dict[str, FormHandler] = {
 }
 # Words people type for the same thing.
 ALIASES = {"okr": "okrs", "check-in": "checkin", "blocker": "blockers", "outcome": "outcomes", "?": "help",
-           "later": "snooze", "remind": "snooze"}
+           "later": "snooze", "remind": "snooze", "leave": "away", "ooo": "away"}
 
 
 def split_command(text: str) -> tuple[str, str]:

@@ -199,3 +199,12 @@ SAMPLES.update({
     "snooze_help": {"typed": "next year please"},
     "nothing_to_put_off": {"person": PERSON, "period_label": "week 48 of 2026", "status": "answered"},
 })
+
+SAMPLES.update({
+    "away_added": {"person": PERSON, "starts_on": "Mon 21 Dec 2026", "ends_on": "Mon 4 Jan 2027",
+                   "back_on": "Tue 5 Jan 2027"},
+    "away_list": {"person": PERSON, "leave": [{"starts_on": "Mon 21 Dec 2026", "ends_on": "Mon 4 Jan 2027"}],
+                  "pick": False},
+    "away_cancelled": {"person": PERSON, "starts_on": "Mon 21 Dec 2026", "ends_on": "Mon 4 Jan 2027"},
+    "away_help": {"problem": "dates", "typed": "after christmas"},
+})
