@@ -50,6 +50,12 @@ class CheckInForm:
     questions: tuple[str, ...] = ()  # monthly reflection questions
     max_blockers: int = MAX_BLOCKERS
     max_wins: int = MAX_WINS
+    # Starting answers by field name: the submitted ones when a check-in is edited.
+    prefill: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def editing(self) -> bool:
+        return bool(self.prefill)
 
     def field_names(self) -> list[str]:
         names: list[str] = []

@@ -76,10 +76,6 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "wins": [{"id": 3, "text": "Acme went live in 9 days", "status": "approved", "share": True}],
         "reflections": 0,
     },
-    "already_checked_in": {
-        "checkin_id": 42, "person": PERSON, "cadence": "weekly", "period": "2026-W48",
-        "period_label": "week 48 of 2026", "update_command": "checkin weekly update",
-    },
     "blockers": {
         "person": MANAGER, "own": [], "manages": True,
         "reports": [{"person": PERSON, "blockers": BLOCKERS}],
@@ -207,4 +203,8 @@ SAMPLES.update({
                   "pick": False},
     "away_cancelled": {"person": PERSON, "starts_on": "Mon 21 Dec 2026", "ends_on": "Mon 4 Jan 2027"},
     "away_help": {"problem": "dates", "typed": "after christmas"},
+})
+
+SAMPLES.update({
+    "checkin_closed": {"person": PERSON, "period_label": "week 47 of 2026"},
 })

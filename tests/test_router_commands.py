@@ -24,7 +24,7 @@ def chat(db: Database, org) -> FakeChat:
 async def test_help_lists_every_command(chat: FakeChat) -> None:
     reply = await chat.say(ALICE, "help")
     assert reply.startswith("Hi Alice! Here is what I can do:")
-    for word in ("okrs ", "okrs @person", "checkin ", "checkin update", "win TEXT", "blockers", "outcomes", "help "):
+    for word in ("okrs ", "okrs @person", "checkin ", "snooze ", "skip ", "away ", "win TEXT", "blockers", "outcomes", "help "):
         assert f"  {word}" in reply
 
 

@@ -84,9 +84,10 @@ class ConsoleChat:
         return True
 
     async def fill_checkin(self, form: CheckInForm) -> bool:
-        values = await FormQuestions(self.read, self.write).fill(form)
+        questions = FormQuestions(self.read, self.write)
+        values = await questions.fill(form)
         if values is None:
-            return False
+            return not questions.input_ended  # `cancel` goes back to the commands, Ctrl-D leaves
         self.write("")
         submitted = FormSubmitted(self.sender, "checkin", values, {"checkin_id": str(form.checkin_id)})
         return await self.show(await self.router.dispatch(submitted))

@@ -29,10 +29,11 @@ from storage.repositories.checkins import (
     record_checkin,
     sent_prompt_refs,
 )
+from storage.repositories.checkin_answers import submitted_answers
 from storage.repositories.inbound import record_once_in
 from storage.repositories.okrs import key_results_of
 
-UPDATE_WORD = "update"
+EDIT_WORDS = ("update", "edit")  # `checkin` alone opens an answered check-in for editing too
 
 
 def primary_rule(rules: tuple[CadenceRule, ...], name: str | None = None) -> CadenceRule | None:
@@ -48,7 +49,8 @@ async def owned_key_results(session: AsyncSession, person: Person, checkin: Chec
     return [item.key_result for item in owned]
 
 
-def _form(person: Person, checkin: CheckIn, cadence: Cadence, key_results: list[KeyResult]) -> CheckInForm:
+def _form(person: Person, checkin: CheckIn, cadence: Cadence, key_results: list[KeyResult],
+          prefill: dict[str, str] | None = None) -> CheckInForm:
     return CheckInForm(
         checkin_id=checkin.id,  # type: ignore[arg-type]
         person_name=person.name,
@@ -70,32 +72,22 @@ def _form(person: Person, checkin: CheckIn, cadence: Cadence, key_results: list[
             for kr in key_results
         ),
         questions=tuple(cadence.questions or ()),
+        prefill=prefill or {},
     )
 
 
 async def build_form(session: AsyncSession, person: Person, checkin: CheckIn, cadence: Cadence) -> CheckInForm:
-    return _form(person, checkin, cadence, await owned_key_results(session, person, checkin))
-
-
-def _already_checked_in(ctx: Context, checkin: CheckIn, cadence: Cadence) -> Reply:
-    return Reply(
-        "already_checked_in",
-        {
-            "checkin_id": checkin.id,
-            "person": person_view(ctx.person),
-            "cadence": cadence.name,
-            "period": checkin.period,
-            "period_label": period_label(checkin.period),
-            "update_command": f"checkin {cadence.name} {UPDATE_WORD}",
-        },
-    )
+    """The form; for a check-in answered already, starting from the submitted answers (editing)."""
+    prefill = None
+    if checkin.status == CheckInStatus.answered:
+        prefill = await submitted_answers(session, checkin, cadence.questions or ())
+    return _form(person, checkin, cadence, await owned_key_results(session, person, checkin), prefill)
 
 
 async def open_checkin(ctx: Context, args: str) -> list[Intent]:
     """`checkin [CADENCE] [update]` → the form for this period (created if need be)."""
     words = args.lower().split()
-    wants_update = UPDATE_WORD in words
-    names = [word for word in words if word != UPDATE_WORD]
+    names = [word for word in words if word not in EDIT_WORDS]
     rule = primary_rule(ctx.config.cadences, names[0] if names else None)
     if rule is None:
         return await answer_unknown(ctx, f"checkin {args}")
@@ -105,8 +97,6 @@ async def open_checkin(ctx: Context, args: str) -> list[Intent]:
         checkin = await get_or_create_checkin(
             session, person=ctx.person, cadence=cadence, period=period, period_ends_at=period_bounds(period, ctx.timezone)[1]
         )
-        if checkin.status == CheckInStatus.answered and not wants_update:
-            return [_already_checked_in(ctx, checkin, cadence)]
         form = await build_form(session, ctx.person, checkin, cadence)
     return [ShowForm(form)]
 
@@ -125,14 +115,15 @@ async def _own_checkin(session: AsyncSession, ctx: Context, raw_id: Any) -> tupl
 
 
 async def start_from_button(ctx: Context, event: ButtonClicked) -> list[Intent]:
-    """`checkin.start` on a prompt: open exactly the check-in that prompt was for."""
+    """`checkin.start` on a prompt, `checkin.edit` on the "recorded" message: open exactly that
+    check-in (with its answers when it was answered), until its period ends."""
     async with ctx.db.session() as session:
         found = await _own_checkin(session, ctx, event.value)
         if found is None:
             return [Reply("not_allowed", {"asked_about": None})]
         checkin, cadence = found
-        if checkin.status == CheckInStatus.answered:
-            return [_already_checked_in(ctx, checkin, cadence)]
+        if checkin.period_ends_at is not None and checkin.period_ends_at <= ctx.now:
+            return [Reply("checkin_closed", {"person": person_view(ctx.person), "period_label": period_label(checkin.period)})]
         return [ShowForm(await build_form(session, ctx.person, checkin, cadence))]
 
 
@@ -227,6 +218,6 @@ def _recorded_context(ctx: Context, recorded: RecordedCheckIn, answers: CheckInA
         "updated": not recorded.first_time,
         "key_results": [key_result_view(kr) for kr in recorded.key_results],
         "blockers": [b.text for b in recorded.new_blockers],
-        "wins": [win_view(w) for w in recorded.new_wins],
+        "wins": [win_view(w) for w in [*recorded.edited_wins, *recorded.new_wins]],
         "reflections": len(answers.reflections),
     }

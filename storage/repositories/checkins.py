@@ -34,6 +34,7 @@ from storage.models import (
     progress_between,
 )
 from storage.repositories.okrs import current_only
+from storage.repositories.win_edits import win_changes
 
 # A `win TEXT` repeated within this window (a retried slash command) is the same win.
 WIN_RETRY_WINDOW = timedelta(minutes=10)
@@ -141,6 +142,7 @@ class RecordedCheckIn:
     new_blockers: list[StoredBlocker] = field(default_factory=list)
     new_wins: list[StoredWin] = field(default_factory=list)
     earlier_wins: list[StoredWin] = field(default_factory=list)  # read only when answered before (first_time False)
+    edited_wins: list[StoredWin] = field(default_factory=list)  # earlier wins rewritten by this submission
 
 
 def _set(row: object, name: str, value: object) -> None:
@@ -329,10 +331,8 @@ async def record_checkin(
             recorded.key_results.append(kr)
 
     earlier_blockers: list[StoredBlocker] = []
-    known_wins: set[str] = set()
     if not first_time:
         earlier_blockers, recorded.earlier_wins = await _recorded_before(driver, row)  # type: ignore[arg-type]
-        known_wins = {_same_text(win.text) for win in recorded.earlier_wins}
     blocker_rows, blocker_edits = _blocker_changes(answers.blockers, earlier_blockers, row, owned, now)
     if blocker_rows:
         batch.add(
@@ -353,15 +353,7 @@ async def record_checkin(
         )
     recorded.new_blockers = blocker_rows + blocker_edits
 
-    win_rows = []
-    for win in answers.wins:
-        if _same_text(win.text) in known_wins:
-            continue
-        known_wins.add(_same_text(win.text))
-        status = WinStatus.approved if win.share else WinStatus.private
-        link = win.key_result_id if win.key_result_id in owned else None
-        win_rows.append({"person_id": row.person_id, "checkin_id": row.id, "key_result_id": link, "text": win.text,
-                         "share": win.share, "status": status.value, "created_at": now})
+    win_rows, win_edits = win_changes(answers.wins, recorded.earlier_wins, row, owned, now)
     if win_rows:
         inserted = batch.add(
             "INSERT INTO win (person_id, checkin_id, key_result_id, text, share, status, created_at) VALUES "
@@ -369,6 +361,15 @@ async def record_checkin(
             [v for w in win_rows for v in (w["person_id"], w["checkin_id"], w["key_result_id"], w["text"], w["share"],
                                            w["status"], driver.time(now))],
         )
+    if win_edits:
+        batch.add(
+            "WITH v (id, text, share, key_result_id, status) AS (VALUES "
+            + _values(len(win_edits), 5, ("INTEGER", "VARCHAR", "BOOLEAN", "INTEGER", "VARCHAR"))
+            + ") UPDATE win SET text = v.text, share = v.share, key_result_id = v.key_result_id, status = v.status"
+            " FROM v WHERE win.id = v.id",
+            [v for w in win_edits for v in (w.id, w.text, w.share, w.key_result_id, w.status)],
+        )
+    recorded.edited_wins = win_edits
 
     reflections = {**(row.reflections or {}), **dict(answers.reflections)}
     answered_at = row.answered_at or now
