@@ -10,11 +10,14 @@ Field names:
   win.<n>.text, win.<n>.kr, win.<n>.share               share is "true"/"yes"/"on" to allow the team channel;
                                                         kr (optional) the key result it advanced, as for blockers
   reflection.<n>                                        n = 1..len(questions), monthly check-ins
+  blocker.open.<id>                                     "still" or "resolved": a blocker from an earlier
+                                                        check-in, listed instead of being typed again
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +26,9 @@ from storage.models import NOTE_MAX, TEXT_MAX, progress_between
 
 MAX_BLOCKERS = 3
 MAX_WINS = 3
+MAX_OPEN_BLOCKERS = 5  # earlier blockers listed in the form (oldest first); more are in `blockers`
+STILL, RESOLVED = "still", "resolved"
+_OPEN_FIELD = re.compile(r"^blocker\.open\.(\d+)$")
 _TRUE = {"true", "yes", "on", "1", "y"}
 
 
@@ -36,6 +42,18 @@ class KRField:
     target: float
     current: float | None  # last value, shown as the starting point
     confidence: int | None  # last confidence
+    # Where the last value came from when another tool sent it (None: a check-in). Shown next
+    # to the value; the seam for values pushed by other tools.
+    source: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OpenBlocker:
+    """A blocker raised in an earlier check-in and not resolved: "still blocking" or "resolved"."""
+
+    id: int
+    text: str
+    age_days: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +70,7 @@ class CheckInForm:
     max_wins: int = MAX_WINS
     # Starting answers by field name: the submitted ones when a check-in is edited.
     prefill: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
+    open_blockers: tuple[OpenBlocker, ...] = ()
 
     @property
     def editing(self) -> bool:
@@ -66,6 +85,7 @@ class CheckInForm:
         for n in range(1, self.max_wins + 1):
             names += [f"win.{n}.text", f"win.{n}.kr", f"win.{n}.share"]
         names += [f"reflection.{n}" for n in range(1, len(self.questions) + 1)]
+        names += [f"blocker.open.{blocker.id}" for blocker in self.open_blockers]
         return names
 
 
@@ -89,6 +109,7 @@ def prompt_context(form: CheckInForm) -> dict[str, Any]:
         "questions": list(form.questions),
         "max_blockers": form.max_blockers,
         "max_wins": form.max_wins,
+        "open_blockers": [{"id": b.id, "text": b.text, "age_days": b.age_days} for b in form.open_blockers],
     }
 
 
@@ -120,6 +141,7 @@ class CheckInAnswers:
     blockers: tuple[BlockerAnswer, ...] = ()
     wins: tuple[WinAnswer, ...] = ()
     reflections: Mapping[str, str] = field(default_factory=dict)  # question → answer
+    resolved_blockers: tuple[int, ...] = ()  # earlier blockers the person marked resolved
 
 
 def parse_value(text: str) -> float:
@@ -219,6 +241,13 @@ def validate(form: CheckInForm, values: Mapping[str, str]) -> tuple[CheckInAnswe
         elif text:
             reflections[question] = text
 
+    resolved = []
+    for name, value in values.items():
+        found = _OPEN_FIELD.match(str(name))
+        if found and str(value or "").strip().lower() == RESOLVED:
+            resolved.append(int(found.group(1)))  # only the person's own are changed (storage)
+
     if errors:
         return None, errors
-    return CheckInAnswers(form.checkin_id, tuple(krs), tuple(blockers), tuple(wins), reflections), {}
+    return CheckInAnswers(form.checkin_id, tuple(krs), tuple(blockers), tuple(wins), reflections,
+                          tuple(sorted(resolved))), {}

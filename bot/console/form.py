@@ -96,7 +96,13 @@ class FormQuestions:
 
     async def _blockers(self, form: CheckInForm, values: dict[str, str]) -> None:
         self.write("")
-        self.write("Anything blocking you? One at a time; Enter when there is nothing (more).")
+        for blocker in form.open_blockers:
+            answer = await self.ask(
+                f"  still blocking you: “{blocker.text}”? (Y/n, n = resolved): ",
+                lambda text: None if text.lower() in _YES | _NO else f"answer y or n; you typed '{text}'", default="y")
+            values[f"blocker.open.{blocker.id}"] = "still" if answer.lower() in _YES else "resolved"
+        self.write("Anything new blocking you? One at a time; Enter when there is nothing (more)."
+                   if form.open_blockers else "Anything blocking you? One at a time; Enter when there is nothing (more).")
         for n in range(1, form.max_blockers + 1):
             before = self.prefill.get(f"blocker.{n}.text", "")
             text = await self.ask(_with_default(f"  blocker {n}", before),

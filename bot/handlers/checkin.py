@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.checkin_form import CheckInAnswers, CheckInForm, KRField, validate
+from bot.checkin_form import MAX_OPEN_BLOCKERS, CheckInAnswers, CheckInForm, KRField, OpenBlocker, validate
 from bot.handlers.context import Context
 from bot.handlers.help import answer_unknown
 from bot.handlers.views import key_result_view, person_view, win_view
@@ -29,7 +30,7 @@ from storage.repositories.checkins import (
     record_checkin,
     sent_prompt_refs,
 )
-from storage.repositories.checkin_answers import submitted_answers
+from storage.repositories.checkin_answers import age_in_days, open_blockers_before, submitted_answers
 from storage.repositories.inbound import record_once_in
 from storage.repositories.okrs import key_results_of
 
@@ -50,7 +51,7 @@ async def owned_key_results(session: AsyncSession, person: Person, checkin: Chec
 
 
 def _form(person: Person, checkin: CheckIn, cadence: Cadence, key_results: list[KeyResult],
-          prefill: dict[str, str] | None = None) -> CheckInForm:
+          prefill: dict[str, str] | None = None, open_blockers: tuple[OpenBlocker, ...] = ()) -> CheckInForm:
     return CheckInForm(
         checkin_id=checkin.id,  # type: ignore[arg-type]
         person_name=person.name,
@@ -73,15 +74,21 @@ def _form(person: Person, checkin: CheckIn, cadence: Cadence, key_results: list[
         ),
         questions=tuple(cadence.questions or ()),
         prefill=prefill or {},
+        open_blockers=open_blockers,
     )
 
 
-async def build_form(session: AsyncSession, person: Person, checkin: CheckIn, cadence: Cadence) -> CheckInForm:
-    """The form; for a check-in answered already, starting from the submitted answers (editing)."""
+async def build_form(session: AsyncSession, person: Person, checkin: CheckIn, cadence: Cadence,
+                     now: datetime) -> CheckInForm:
+    """The form: each key result's last value and confidence as the starting answer, earlier
+    blockers still open listed as "still blocking / resolved", and for a check-in answered
+    already the submitted answers (editing)."""
     prefill = None
     if checkin.status == CheckInStatus.answered:
         prefill = await submitted_answers(session, checkin, cadence.questions or ())
-    return _form(person, checkin, cadence, await owned_key_results(session, person, checkin), prefill)
+    earlier = await open_blockers_before(session, checkin, limit=MAX_OPEN_BLOCKERS)
+    open_blockers = tuple(OpenBlocker(b.id, b.text, age_in_days(b.created_at, now)) for b in earlier)  # type: ignore[arg-type]
+    return _form(person, checkin, cadence, await owned_key_results(session, person, checkin), prefill, open_blockers)
 
 
 async def open_checkin(ctx: Context, args: str) -> list[Intent]:
@@ -97,7 +104,7 @@ async def open_checkin(ctx: Context, args: str) -> list[Intent]:
         checkin = await get_or_create_checkin(
             session, person=ctx.person, cadence=cadence, period=period, period_ends_at=period_bounds(period, ctx.timezone)[1]
         )
-        form = await build_form(session, ctx.person, checkin, cadence)
+        form = await build_form(session, ctx.person, checkin, cadence, ctx.now)
     return [ShowForm(form)]
 
 
@@ -124,7 +131,7 @@ async def start_from_button(ctx: Context, event: ButtonClicked) -> list[Intent]:
         checkin, cadence = found
         if checkin.period_ends_at is not None and checkin.period_ends_at <= ctx.now:
             return [Reply("checkin_closed", {"person": person_view(ctx.person), "period_label": period_label(checkin.period)})]
-        return [ShowForm(await build_form(session, ctx.person, checkin, cadence))]
+        return [ShowForm(await build_form(session, ctx.person, checkin, cadence, ctx.now))]
 
 
 async def submit(ctx: Context, event: FormSubmitted) -> list[Intent]:

@@ -12,7 +12,9 @@ from collections.abc import Sequence
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Blocker, CheckIn, KRUpdate, Win, WinStatus
+from datetime import datetime
+
+from storage.models import Blocker, BlockerStatus, CheckIn, KRUpdate, Win, WinStatus
 
 
 def _number(value: float) -> str:
@@ -40,3 +42,19 @@ async def submitted_answers(session: AsyncSession, checkin: CheckIn, questions: 
         if (checkin.reflections or {}).get(question):
             values[f"reflection.{n}"] = checkin.reflections[question]
     return values
+
+
+async def open_blockers_before(session: AsyncSession, checkin: CheckIn, *, limit: int) -> list[Blocker]:
+    """The person's blockers not resolved, from other check-ins or told outside one, oldest first."""
+    rows = await session.exec(
+        select(Blocker)
+        .where(Blocker.person_id == checkin.person_id, Blocker.status != BlockerStatus.resolved.value,
+               (Blocker.checkin_id != checkin.id) | Blocker.checkin_id.is_(None))  # type: ignore[union-attr]
+        .order_by(Blocker.created_at, Blocker.id)  # type: ignore[arg-type]
+        .limit(limit)
+    )
+    return list(rows.all())
+
+
+def age_in_days(created_at: datetime, now: datetime) -> int:
+    return max(0, (now - created_at).days)

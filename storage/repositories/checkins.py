@@ -352,6 +352,13 @@ async def record_checkin(
             [*(v for b in blocker_edits for v in (b.id, b.text, b.key_result_id)), BlockerStatus.open.value],
         )
     recorded.new_blockers = blocker_rows + blocker_edits
+    resolved = list(getattr(answers, "resolved_blockers", ()))
+    if resolved:  # earlier blockers marked resolved in the form; only the person's own change
+        batch.add(
+            f"UPDATE blocker SET status = ?, resolved_at = ? WHERE person_id = ? AND status != ?"
+            f" AND id IN ({', '.join('?' * len(resolved))})",
+            [BlockerStatus.resolved.value, driver.time(now), row.person_id, BlockerStatus.resolved.value, *resolved],
+        )
 
     win_rows, win_edits = win_changes(answers.wins, recorded.earlier_wins, row, owned, now)
     if win_rows:
