@@ -25,6 +25,7 @@ def _chat(config, email: str | None, *, load_samples_if_empty: bool) -> int:
             return await chat_in_terminal(
                 runtime.config, runtime.db, email=email, read=terminal_reader(), write=typer.echo,
                 load_samples_if_empty=load_samples_if_empty,
+                terminal_only=not (runtime.secrets.slack_bot_token or runtime.secrets.teams_app_id),
             )
         finally:
             await runtime.close()

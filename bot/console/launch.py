@@ -55,6 +55,7 @@ async def chat_in_terminal(
     read: LineReader,
     write: Writer,
     load_samples_if_empty: bool = False,
+    terminal_only: bool = False,
 ) -> int:
     """Run the REPL; returns the exit code (0 also when input ends)."""
     async with db.session() as session:
@@ -75,5 +76,10 @@ async def chat_in_terminal(
         if await person_by_email(session, email) is None:
             write(f"No one with the email {email!r} was imported. {OWN_ORG_HINT}")
             return 1
-    await ConsoleChat(Router(config, db), email, read=read, write=write).run()
+    send_due = None
+    if terminal_only:  # nobody else sends the outbox: deliver what each command caused at once
+        from bot.ticker import Ticker
+
+        send_due = Ticker(config, db).sender.run_once
+    await ConsoleChat(Router(config, db), email, read=read, write=write, send_due=send_due).run()
     return 0

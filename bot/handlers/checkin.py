@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.checkin_form import MAX_OPEN_BLOCKERS, CheckInAnswers, CheckInForm, KRField, OpenBlocker, validate
 from bot.handlers.context import Context
 from bot.handlers.help import answer_unknown
-from bot.handlers.views import key_result_view, person_view, win_view
+from bot.handlers.views import key_result_view, person_view, team_has_channel, win_view
 from bot.platform import ButtonClicked, FormRejected, FormSubmitted, Intent, Reply, ShowForm
 from cadences.checkin_messages import prompt_key, reminder_key
 from cadences.outbox import delivery_row, enqueue_rows
@@ -182,7 +182,9 @@ async def _submit_once(ctx: Context, event: FormSubmitted) -> list[Intent]:
             raise _StoredBefore  # rolls back what this copy wrote
         await after_checkin(session, recorded, ctx.person, now=ctx.now)  # manager loop: shared wins, targets met
         await _replace_prompts(ctx, session, checkin, batch.rows(prompts))
-    return [Reply("checkin_recorded", _recorded_context(ctx, recorded, answers))]
+        shared = any(w.share for w in [*recorded.edited_wins, *recorded.new_wins])
+        team_channel = await team_has_channel(session, ctx.person) if shared else True
+    return [Reply("checkin_recorded", {**_recorded_context(ctx, recorded, answers), "team_channel": team_channel})]
 
 
 def _prompt_keys(ctx: Context, checkin: CheckInRow) -> list[str]:
