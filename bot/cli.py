@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -14,7 +15,7 @@ import typer
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from bot.config import ConfigError, config_path, load_config
+from bot.config import CONFIG_ENV, ConfigError, config_path, load_config
 from storage import migrate
 
 app = typer.Typer(
@@ -33,6 +34,9 @@ ConfigOption = Annotated[
 ]
 
 
+DATABASE_URL_ENV = "OUTCOMEBOT_DATABASE_URL"
+
+
 def fail(message: str, code: int = 1) -> typer.Exit:
     typer.secho(message, err=True, fg=typer.colors.RED)
     return typer.Exit(code)
@@ -45,10 +49,41 @@ def _shown_url(url: str) -> str:
         return "(an unreadable URL)"
 
 
+# `--config` given before the subcommand (`outcomebot --config x.yaml status`); set per run.
+_config_before_command: Path | None = None
+
+
+def chosen_config(config: Path | None) -> Path | None:
+    """The subcommand's --config, else the one given before the subcommand."""
+    return config if config is not None else _config_before_command
+
+
+def missing_config_problem(config: Path | None) -> str | None:
+    """Why a command that opens the database must not run with this configuration path, if so:
+    an explicit path that does not exist, or no ./app.yaml (which would silently create a new,
+    empty database here) unless OUTCOMEBOT_DATABASE_URL names one."""
+    path = config_path(config)
+    if path.exists():
+        return None
+    if config is not None:
+        return f"no app.yaml at {path}. Check --config, or run `outcomebot init --config {path}` to create one."
+    if os.environ.get(DATABASE_URL_ENV):
+        return None  # configured from the environment alone
+    if os.environ.get(CONFIG_ENV):
+        return (f"no app.yaml at {path} ({CONFIG_ENV}). Check it, or run `outcomebot init` with "
+                f"{CONFIG_ENV} set to create one.")
+    return (f"No app.yaml in {Path.cwd()}, so there is no database here to use. Run `outcomebot init` in the "
+            "folder you set OutcomeBot up in (it writes app.yaml and creates the database), or pass --config PATH.")
+
+
 def open_runtime(config: Path | None, *, required: bool = False):
     """Load configuration or exit with its error; never a traceback for a bad file."""
     from bot.runtime import Runtime
 
+    config = chosen_config(config)
+    problem = missing_config_problem(config)
+    if problem:
+        raise fail(problem)
     try:
         return Runtime.open(config, required=required)
     except ConfigError as exc:
@@ -74,7 +109,12 @@ def run_async(coro):
 
 
 @app.callback()
-def _setup(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug detail.")] = False) -> None:
+def _setup(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug detail.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    global _config_before_command
+    _config_before_command = config
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -93,7 +133,7 @@ def init(
     force: Annotated[bool, typer.Option(help="Overwrite an existing app.yaml.")] = False,
 ) -> None:
     """Write a starter app.yaml in the current directory and create the database next to it."""
-    path = config_path(config)
+    path = config_path(config if config is not None else _config_before_command)
     if path.exists() and not force:
         typer.echo(f"{path} already exists; keeping it (use --force to overwrite).")
     else:

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from bot.cli import ConfigOption, app, init, open_runtime, run_async, upgrade_database
+from bot.cli import ConfigOption, app, chosen_config, init, open_runtime, run_async, upgrade_database
 from bot.config import config_path
 from bot.console.io import terminal_reader
 from bot.console.launch import chat_in_terminal
@@ -46,7 +46,7 @@ def chat(as_: AsOption = None, config: ConfigOption = None) -> None:
 @app.command()
 def start(as_: AsOption = None, config: ConfigOption = None) -> None:
     """Set up if needed, then serve Slack/Teams when their tokens are set, else chat in the terminal."""
-    path = config_path(config)
+    path = config_path(chosen_config(config))
     if not path.exists():
         init(config=path, force=False)
     if any(os.environ.get(name) for name in TOKENS):
