@@ -89,6 +89,17 @@ class TeamChannels(BaseModel):
     teams: str | None = None  # Teams channel conversation id
 
 
+class Publisher(BaseModel):
+    """Who publishes the Teams app (`outcomebot teams package` shows it in Teams)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str | None = None
+    website_url: str | None = None
+    privacy_url: str | None = None
+    terms_url: str | None = None
+
+
 class Channels(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -138,6 +149,7 @@ class AppConfig(BaseSettings):
     nudges: NudgePolicy = Field(default_factory=NudgePolicy)
     delivery: DeliveryPolicy = Field(default_factory=DeliveryPolicy)
     channels: Channels = Field(default_factory=Channels)
+    publisher: Publisher = Field(default_factory=Publisher)
     database_url: str | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     slack_api_url: str | None = None
