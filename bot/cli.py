@@ -5,18 +5,17 @@ Each group of commands lives in its own module and registers itself on `app` her
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from bot.config import CONFIG_ENV, ConfigError, config_path, load_config
-from storage import migrate
+# Only what `--help` needs is imported here; each command imports the rest when it runs
+# (benchmarks/cli_startup.py measures it): SQLAlchemy, pydantic, Alembic, Jinja2, the Slack
+# and Teams SDKs load only for the commands that use them.
+CONFIG_ENV = "OUTCOMEBOT_CONFIG"  # bot.config.CONFIG_ENV, without importing pydantic for --help
 
 app = typer.Typer(
     name="outcomebot",
@@ -24,6 +23,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: rendering it with rich costs more than the rest of `--help`
 )
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -42,7 +42,15 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+def config_path(explicit: Path | None = None) -> Path:
+    from bot.config import config_path as resolve
+
+    return resolve(explicit)
+
+
 def _shown_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
     try:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:
@@ -78,6 +86,9 @@ def missing_config_problem(config: Path | None) -> str | None:
 
 def open_runtime(config: Path | None, *, required: bool = False):
     """Load configuration or exit with its error; never a traceback for a bad file."""
+    from sqlalchemy.exc import ArgumentError
+
+    from bot.config import ConfigError
     from bot.runtime import Runtime
 
     config = chosen_config(config)
@@ -95,6 +106,10 @@ def open_runtime(config: Path | None, *, required: bool = False):
 
 def upgrade_database(runtime) -> None:
     """Apply migrations, or exit saying which database could not be reached (password hidden)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from storage import migrate
+
     url = runtime.config.resolved_database_url
     try:
         migrate.upgrade(url)
@@ -105,6 +120,8 @@ def upgrade_database(runtime) -> None:
 
 
 def run_async(coro):
+    import asyncio
+
     return asyncio.run(coro)
 
 

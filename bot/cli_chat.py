@@ -7,16 +7,16 @@ from typing import Annotated, Optional
 
 import typer
 
-from bot.cli import ConfigOption, app, chosen_config, init, open_runtime, run_async, upgrade_database
-from bot.config import config_path
-from bot.console.io import terminal_reader
-from bot.console.launch import chat_in_terminal
+from bot.cli import ConfigOption, app, chosen_config, config_path, init, open_runtime, run_async, upgrade_database
 
 AsOption = Annotated[Optional[str], typer.Option("--as", help="Your email, as imported from people.csv.")]
 TOKENS = ("SLACK_BOT_TOKEN", "TEAMS_APP_ID")
 
 
 def _chat(config, email: str | None, *, load_samples_if_empty: bool) -> int:
+    from bot.console.io import terminal_reader
+    from bot.console.launch import chat_in_terminal
+
     runtime = open_runtime(config)
     upgrade_database(runtime)
 

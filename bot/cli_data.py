@@ -7,11 +7,8 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from sqlalchemy.exc import DBAPIError
 
 from bot.cli import ConfigOption, app, fail, open_runtime, run_async
-from storage.importers import ImportFailed, ImportReport, import_file
-from storage.importers.export import export_okrs_yaml, export_people_csv
 
 EXPORT_FILES = {"people": "people.csv", "okrs": "okrs.yaml"}
 NO_TABLES_HINT = "The database is not ready ({error}). Run `outcomebot db upgrade` (or `outcomebot init`) first."
@@ -28,10 +25,14 @@ def import_command(
     config: ConfigOption = None,
 ) -> None:
     """Import people (CSV) or OKRs (YAML). All or nothing: a file with any problem changes nothing."""
+    from sqlalchemy.exc import DBAPIError
+
+    from storage.importers import ImportFailed, import_file
+
     runtime = open_runtime(config)
     organisation = runtime.config.organisation
 
-    async def run() -> ImportReport:
+    async def run():
         try:
             report = await import_file(
                 runtime.db, file,
@@ -74,6 +75,10 @@ def export_command(
     config: ConfigOption = None,
 ) -> None:
     """Export people and OKRs in the formats `import` reads (a backup, or to edit and re-import)."""
+    from sqlalchemy.exc import DBAPIError
+
+    from storage.importers.export import export_okrs_yaml, export_people_csv
+
     if what is None and out is None:
         raise fail(
             "Say what to print — `outcomebot export people` or `outcomebot export okrs` — "

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from sqlalchemy.exc import DBAPIError
 
 from bot.cli import ConfigOption, app, fail, open_runtime, run_async
 
@@ -20,6 +19,8 @@ NO_TABLES_HINT = "The database is not ready ({error}). Run `outcomebot db upgrad
 
 
 def _run(config, work):
+    from sqlalchemy.exc import DBAPIError
+
     runtime = open_runtime(config)
 
     async def run():

@@ -52,11 +52,12 @@ def status(
     now: Annotated[Optional[str], typer.Option(help="Count what is due at this moment (ISO 8601).")] = None,
 ) -> None:
     """Show due prompts and deliveries, sent/failed/unreachable counts and the next prompt time."""
-    from bot.ticker import read_status
+    from sqlalchemy.exc import DBAPIError
+
+    from bot.status import read_status
 
     moment = parse_now(now)
     runtime = open_runtime(config)
-    upgrade_database(runtime)
 
     async def read():
         try:
@@ -64,7 +65,13 @@ def status(
         finally:
             await runtime.close()
 
-    for line in run_async(read()).lines():
+    try:  # a database made by `init` is ready; migrating costs more than the whole status read
+        shown = run_async(read())
+    except (DBAPIError, OSError):  # tables missing or older, or no server: migrate (it says which), read again
+        upgrade_database(runtime)
+        runtime = open_runtime(config)
+        shown = run_async(read())
+    for line in shown.lines():
         typer.echo(line)
 
 

@@ -10,7 +10,6 @@ from typing import Annotated, Optional
 import typer
 
 from bot.cli import ConfigOption, app, fail
-from bot.teams.package import AppListing, PackageError, write_package
 
 teams_app = typer.Typer(help="Microsoft Teams: the app package.", no_args_is_help=True)
 app.add_typer(teams_app, name="teams")
@@ -69,6 +68,8 @@ def package(
 ) -> None:
     """Write the Teams app package (manifest.json, color.png, outline.png) as a zip to upload.
     Who publishes it comes from the options, else app.yaml's `publisher:`, else is asked."""
+    from bot.teams.package import AppListing, PackageError, write_package
+
     publisher = _publisher(config, {"developer": developer, "website_url": website_url, "privacy_url": privacy_url,
                                     "terms_url": terms_url})
     listing = AppListing(

@@ -55,10 +55,8 @@ class Organisation(BaseModel):
     @field_validator("country")
     @classmethod
     def _country(cls, value: str) -> str:
-        import holidays
-
         code = value.upper()
-        if code not in holidays.list_supported_countries():
+        if code not in _holiday_countries():
             raise ValueError(f"{value!r} is not a country code the holidays package knows (e.g. DE, US, IN)")
         return code
 
@@ -80,6 +78,19 @@ class Organisation(BaseModel):
     @classmethod
     def _admins(cls, value: Any) -> tuple[str, ...]:
         return tuple(str(email).strip().lower() for email in value or ())
+
+
+def _holiday_countries() -> frozenset[str]:
+    """Country codes the holidays package knows, read from its registry table: calling
+    `list_supported_countries()` imports all ~250 country modules (most of a second per command)."""
+    try:
+        from holidays.registry import COUNTRIES
+
+        return frozenset(names[1] for names in COUNTRIES.values())
+    except (ImportError, AttributeError, IndexError, TypeError):  # a holidays release laid out otherwise
+        import holidays
+
+        return frozenset(holidays.list_supported_countries())
 
 
 class TeamChannels(BaseModel):
