@@ -139,9 +139,10 @@ def _setup(
     # aiosqlite's debug lines carry every statement's parameters — what people wrote in their
     # check-ins — so they stay off even with --verbose (privacy: nothing personal in logs).
     logging.getLogger("aiosqlite").setLevel(logging.INFO)
-    if not verbose:
-        # Migration chatter ("Context impl SQLiteImpl") is noise for people running a command.
-        logging.getLogger("alembic").setLevel(logging.WARNING)
+    # Library chatter ("Context impl SQLiteImpl", "Added job …", "Scheduler started") is
+    # noise for people running a command; --verbose shows it.
+    for name in ("alembic", "apscheduler"):
+        logging.getLogger(name).setLevel(logging.NOTSET if verbose else logging.WARNING)
 
 
 @app.command()
