@@ -76,9 +76,16 @@ def parse_people_csv(
     return rows, problems
 
 
+def csv_delimiter(text: str) -> str:
+    """`;` when the header row is separated by semicolons (spreadsheets in many European
+    locales save CSV that way), else `,`."""
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    return ";" if header.count(";") > header.count(",") else ","
+
+
 def _records(text: str) -> list[tuple[int, list[str]]]:
-    """Non-blank CSV records with the line each starts on."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    """Non-blank CSV records with the line each starts on (comma or semicolon separated)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=csv_delimiter(text))
     records, next_line = [], 1
     for values in reader:
         if any(value.strip() for value in values):
