@@ -67,7 +67,7 @@ class Ticker:
         chat_platforms = set(platforms if direct_messages_on is None else direct_messages_on)
         self.sender = DeliverySender(db, PlatformNotifier(platforms), config.delivery, chat_platforms=chat_platforms)
         self.planner = Planner(db, planner_settings(config), sender=self.sender)  # prompts go out per batch
-        self.digests = DigestPlanner(db, config.digest, config.nudges)
+        self.digests = DigestPlanner(db, config.digest, config.nudges, config.organisation.working_days)
         self.next_prune_at: datetime | None = None  # housekeeping runs hourly, on the first tick too
 
     async def tick(self, now: datetime) -> TickResult:

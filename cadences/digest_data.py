@@ -49,6 +49,7 @@ class OrgPerson:
     created_at: datetime
     slack_user_id: str | None
     teams_conversation_ref: dict[str, Any] | None
+    country: str | None = None  # public holidays: digests move off them like prompts
 
 
 @dataclass
@@ -79,7 +80,7 @@ async def load_org(session: AsyncSession) -> Org:
     rows = await session.exec(
         select(
             Person.id, Person.name, Person.email, Person.timezone, Person.manager_id, Person.team_id,
-            Person.is_admin, Person.created_at, Person.slack_user_id, Person.teams_conversation_ref,
+            Person.is_admin, Person.created_at, Person.slack_user_id, Person.teams_conversation_ref, Person.country,
         ).where(Person.active)
     )
     people = {row[0]: OrgPerson(*row) for row in rows}

@@ -126,6 +126,10 @@ def assemble(
     skipped_names = [f"{r.name} ({skipped[r.id]})" if skipped[r.id] else r.name
                      for r in reports if r.id in skipped and r.id not in answered and r.id not in away]
     away_names = [f"{r.name} (away until {away[r.id].day} {away[r.id]:%B %Y})" for r in reports if r.id in away]
+    # Neither asked nor answered in this digest's window: their check-in time has not come yet
+    # (new this week, or a prompt moved by a holiday) — not the same as asked and silent.
+    accounted = answered | prompted | set(skipped) | set(away)
+    not_asked = [r.name for r in reports if r.id not in accounted]
 
     open_blockers = sorted(
         (b for r in reports for b in facts.of("blockers", r.id) if b.status != BlockerStatus.resolved),
@@ -164,6 +168,7 @@ def assemble(
     sections = {
         "checked_in": (checked_in, "names"),
         "not_checked_in": (not_checked_in, "names"),
+        "not_asked": (not_asked, "names"),
         "skipped": (skipped_names, "names"),
         "away": (away_names, "names"),
         "blockers": ([_blocker_item(b, org, krs, now) for b in open_blockers], "blockers"),

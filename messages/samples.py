@@ -124,6 +124,7 @@ SAMPLES.update({
         "checked_in": ["Alice Ortega", "Bruno Silva"], "checked_in_more": 0,
         "not_checked_in": ["Dana Kim"], "not_checked_in_more": 0,
         "skipped": ["Eli Park (on leave)"], "skipped_more": 0,
+        "not_asked": ["Gus Lee"], "not_asked_more": 0,
         "away": ["Farah Nasser (away until 4 January 2027)"], "away_more": 0,
         "blockers": [_BLOCKER_ITEM, {**_BLOCKER_ITEM, "id": 6, "person": "Bruno Silva", "status": "acknowledged",
                                      "text": "No data export from the billing tool", "age_days": 3,

@@ -155,3 +155,34 @@ async def test_in_the_terminal_the_prompt_says_how_to_put_it_off_and_snooze_work
     text = "\n".join(output)
     assert "Not now? `snooze 2h`, `snooze tomorrow`, or `skip`" in text
     assert "OK Bob, I will bring your check-in for week 49 of 2026 back tomorrow at 09:00." in text
+
+
+async def test_the_digest_separates_people_not_asked_yet_from_those_asked_and_silent(db: Database) -> None:
+    from cadences.digest_planner import queue_due_digests
+    from cadences.settings import DigestSchedule, NudgePolicy
+    from storage.models import Person
+
+    ids = await prompted_bob(db)  # Alice (Berlin) and Bob (New York) were prompted on Monday
+    async with db.transaction() as s:
+        s.add(Person(email="new@x.com", name="Nia", timezone="Asia/Tokyo", country="JP", manager_id=ids["maya"]))
+    await queue_due_digests(db, schedule=DigestSchedule(), nudges=NudgePolicy(),
+                            now=datetime(2026, 12, 7, 7, 31, tzinfo=timezone.utc))
+    async with db.session() as s:
+        digest = (await s.exec(select(Delivery).where(Delivery.template == "digest", Delivery.person_id == ids["maya"])
+                               .order_by(Delivery.id.desc()))).first()
+    assert digest.context["not_checked_in"] == ["Alice", "Bob"] and digest.context["not_asked"] == ["Nia"]
+    text = FakeChat(Router(org_config(), db)).renderer.render("digest", digest.context)
+    assert "Not asked yet (their check-in time has not come): Nia" in text
+
+
+async def test_a_digest_due_on_a_public_holiday_comes_on_the_next_working_day(db: Database) -> None:
+    from cadences.digest_data import OrgPerson
+    from cadences.digest_planner import digest_time
+    from cadences.settings import DigestSchedule
+
+    manager = OrgPerson(1, "Maya", "maya@x.com", "Europe/Berlin", None, None, False, MONDAY_NINE_NEW_YORK, None, None, "DE")
+    whit_monday = datetime(2026, 5, 25, 12, 0, tzinfo=timezone.utc)  # a public holiday in Germany
+    period, at = digest_time(manager, DigestSchedule(), whit_monday)
+    assert (period, at) == ("2026-W22", datetime(2026, 5, 26, 6, 30, tzinfo=timezone.utc))  # Tuesday 08:30 Berlin
+    in_tokyo = OrgPerson(2, "Ken", "k@x.com", "Asia/Tokyo", None, None, False, MONDAY_NINE_NEW_YORK, None, None, "JP")
+    assert digest_time(in_tokyo, DigestSchedule(), whit_monday)[1] == datetime(2026, 5, 24, 23, 30, tzinfo=timezone.utc)
