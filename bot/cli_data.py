@@ -39,6 +39,8 @@ def import_command(
                 default_timezone=organisation.timezone, default_country=organisation.country,
                 admins=organisation.admins,
             )
+            if report.created_people:
+                await _welcome(runtime, report.created_people)
             if report.calendar_changed:
                 from bot.ticker import planner_settings
                 from cadences.planner import Planner
@@ -61,6 +63,16 @@ def import_command(
     typer.echo(f"Imported {report.source}:")
     for line in report.summary_lines():
         typer.echo(f"  {line}")
+
+
+async def _welcome(runtime, person_ids: list[int]) -> None:
+    """New people hear when their check-ins come and may check in at once (cadences.welcome)."""
+    from cadences.welcome import welcome_newcomers
+    from storage.models import utcnow
+
+    async with runtime.db.transaction() as session:
+        await welcome_newcomers(session, person_ids, rules=runtime.config.cadences,
+                                default_timezone=runtime.config.organisation.timezone, now=utcnow())
 
 
 @app.command("export")

@@ -36,6 +36,7 @@ COMMANDS: dict[str, CommandHandler] = {
 BUTTONS: dict[str, ButtonHandler] = {
     "checkin.start": checkin.start_from_button,
     "checkin.edit": checkin.start_from_button,
+    "checkin.now": checkin.start_now,  # the welcome message's "Check in now"
     "checkin.snooze": pauses.snooze_from_button,
     "checkin.snooze.tomorrow": pauses.snooze_from_button,  # Slack wants one action id per button
     "checkin.skip": pauses.skip_from_button,

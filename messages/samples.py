@@ -209,3 +209,9 @@ SAMPLES.update({
 SAMPLES.update({
     "checkin_closed": {"person": PERSON, "period_label": "week 47 of 2026"},
 })
+
+SAMPLES.update({
+    "welcome": {"person": PERSON, "period_label": "week 48 of 2026",
+                "cadences": [{"name": "weekly", "when": "every Monday at 09:00"},
+                             {"name": "monthly", "when": "every month on the last working day at 09:00"}]},
+})

@@ -121,6 +121,10 @@ async def _own_checkin(session: AsyncSession, ctx: Context, raw_id: Any) -> tupl
     return found if found is not None and found[0].person_id == ctx.person.id else None
 
 
+async def start_now(ctx: Context, event: ButtonClicked) -> list[Intent]:
+    return await open_checkin(ctx, "")
+
+
 async def start_from_button(ctx: Context, event: ButtonClicked) -> list[Intent]:
     """`checkin.start` on a prompt, `checkin.edit` on the "recorded" message: open exactly that
     check-in (with its answers when it was answered), until its period ends."""

@@ -281,6 +281,8 @@ async def _write_people(
         person = people[row.email]
         person.manager_id = people[row.manager_email].id if row.manager_email else None
         report.record("person", created=row.email not in before, changed=before.get(row.email) != _snapshot(person))
+        if row.email not in before:
+            report.created_people.append(person.id)  # type: ignore[arg-type]
     await session.flush()
     await stop_cadences(session, [people[email].id for email in report.deactivated])  # type: ignore[misc]
     report.calendar_changed.extend(people[email].id for email in report.reactivated if people[email].id in before_ids)

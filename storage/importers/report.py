@@ -31,6 +31,7 @@ class ImportReport:
     # People already known whose timezone or country changed: their schedules need replanning.
     calendar_changed: list[int] = field(default_factory=list)
     deactivated: list[str] = field(default_factory=list)  # emails whose `active` column turned no
+    created_people: list[int] = field(default_factory=list)  # ids of people new in this import (welcomed)
     reactivated: list[str] = field(default_factory=list)
 
     def record(self, kind: str, *, created: bool = False, changed: bool = False) -> None:
