@@ -5,12 +5,13 @@ Each group of commands lives in its own module and registers itself on `app` her
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+
+from bot.logging_setup import apply_configured_level, configure_logging
 
 # Only what `--help` needs is imported here; each command imports the rest when it runs
 # (benchmarks/cli_startup.py measures it): SQLAlchemy, pydantic, Alembic, Jinja2, the Slack
@@ -96,12 +97,14 @@ def open_runtime(config: Path | None, *, required: bool = False):
     if problem:
         raise fail(problem)
     try:
-        return Runtime.open(config, required=required)
+        runtime = Runtime.open(config, required=required)
     except ConfigError as exc:
         raise fail(str(exc)) from None
     except (ValueError, ArgumentError, ImportError) as exc:
         raise fail(f"The database URL cannot be used: {exc}. Set database_url in app.yaml or "
                    "OUTCOMEBOT_DATABASE_URL to sqlite:///path/to/file.db or postgresql://user@host/db.") from None
+    apply_configured_level(runtime.config.log_level)
+    return runtime
 
 
 def upgrade_database(runtime) -> None:
@@ -132,17 +135,7 @@ def _setup(
 ) -> None:
     global _config_before_command
     _config_before_command = config
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # aiosqlite's debug lines carry every statement's parameters — what people wrote in their
-    # check-ins — so they stay off even with --verbose (privacy: nothing personal in logs).
-    logging.getLogger("aiosqlite").setLevel(logging.INFO)
-    # Library chatter ("Context impl SQLiteImpl", "Added job …", "Scheduler started") is
-    # noise for people running a command; --verbose shows it.
-    for name in ("alembic", "apscheduler"):
-        logging.getLogger(name).setLevel(logging.NOTSET if verbose else logging.WARNING)
+    configure_logging(verbose=verbose)
 
 
 @app.command()
@@ -155,7 +148,9 @@ def init(
     if path.exists() and not force:
         typer.echo(f"{path} already exists; keeping it (use --force to overwrite).")
     else:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        from storage.files import make_owner_only_directories
+
+        make_owner_only_directories(path.parent)  # the database goes next to app.yaml
         path.write_text((Path(__file__).parent / "starter_app.yaml").read_text(encoding="utf-8"), encoding="utf-8")
         typer.echo(f"Wrote {path}")
     runtime = open_runtime(path, required=True)

@@ -54,6 +54,7 @@ def status(
     """Show due prompts and deliveries, sent/failed/unreachable counts and the next prompt time."""
     from sqlalchemy.exc import DBAPIError
 
+    from bot.identity_status import identity_conflict_lines
     from bot.status import read_status
 
     moment = parse_now(now)
@@ -61,7 +62,7 @@ def status(
 
     async def read():
         try:
-            return await read_status(runtime.db, moment)
+            return (await read_status(runtime.db, moment)).lines() + await identity_conflict_lines(runtime.db)
         finally:
             await runtime.close()
 
@@ -71,7 +72,7 @@ def status(
         upgrade_database(runtime)
         runtime = open_runtime(config)
         shown = run_async(read())
-    for line in shown.lines():
+    for line in shown:
         typer.echo(line)
 
 
@@ -84,12 +85,20 @@ def serve(
     """Run the HTTP server (webhooks, /healthz, /readyz, /metrics) and the every-minute scheduler."""
     from aiohttp import web
 
+    from bot.http_limits import server_settings
+    from bot.listen_policy import listen_refusal
     from bot.process import settle_heap
     from bot.server import build_web_app, platform_mounts
 
     runtime = open_runtime(config)
+    refusal = listen_refusal(host, runtime.config, runtime.secrets)
+    if refusal:
+        raise fail(refusal)
     upgrade_database(runtime)
-    web_app = build_web_app(runtime, mounts=platform_mounts(runtime))
+    try:
+        web_app = build_web_app(runtime, mounts=platform_mounts(runtime))
+    except ValueError as exc:  # a platform's settings cannot work (e.g. Teams without a tenant)
+        raise fail(str(exc)) from None
     settle_heap()
 
     async def close(_app) -> None:
@@ -97,4 +106,4 @@ def serve(
 
     web_app.on_cleanup.append(close)
     typer.echo(f"Serving on http://{host}:{port} (health: /healthz, metrics: /metrics)")
-    web.run_app(web_app, host=host, port=port, print=None)
+    web.run_app(web_app, host=host, port=port, print=None, **server_settings())

@@ -288,3 +288,6 @@ class ProcessedEvent(SQLModel, table=True):
     source: str = Field(max_length=16)
     event_key: str = Field(max_length=200, unique=True)
     received_at: datetime = Field(default_factory=utcnow)
+
+
+from storage.identity_conflicts import IdentityConflict  # noqa: E402,F401  (registers the table)
