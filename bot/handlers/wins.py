@@ -46,5 +46,6 @@ async def share_win(ctx: Context, args: str) -> list[Intent]:
             key_result_id = match.id
         win = await record_win(session, ctx.person, text, ctx.now, key_result_id=key_result_id)
         await ask_author_to_share(session, win, ctx.person, now=ctx.now)  # manager loop: a draft with an approve button
+    async with ctx.db.session() as session:  # after the commit: the win is stored as soon as it can be
         team_channel = await team_has_channel(session, ctx.person)
     return [Reply("win_recorded", {"person": person_view(ctx.person), "win": win_view(win), "team_channel": team_channel})]
