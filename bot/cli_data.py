@@ -17,6 +17,7 @@ NO_TABLES_HINT = "The database is not ready ({error}). Run `outcomebot db upgrad
 class ExportWhat(StrEnum):
     people = "people"
     okrs = "okrs"
+    all = "all"  # everything, as JSON lines (bot/cli_backup.py)
 
 
 @app.command("import")
@@ -24,7 +25,11 @@ def import_command(
     file: Annotated[Path, typer.Argument(help="A people .csv or an OKR .yaml/.yml file.", show_default=False)],
     config: ConfigOption = None,
 ) -> None:
-    """Import people (CSV) or OKRs (YAML). All or nothing: a file with any problem changes nothing."""
+    """Import people (CSV), OKRs (YAML), or an `export all` file (.jsonl, into an empty database). All or nothing."""
+    if file.name.lower().endswith((".jsonl", ".jsonl.gz")):
+        from bot.cli_backup import restore_into
+
+        return restore_into(file, config)
     from sqlalchemy.exc import DBAPIError
 
     from storage.importers import ImportFailed, import_file
@@ -78,7 +83,9 @@ async def _welcome(runtime, person_ids: list[int]) -> None:
 @app.command("export")
 def export_command(
     what: Annotated[
-        Optional[ExportWhat], typer.Argument(help="Print only this file to stdout: people or okrs.", show_default=False)
+        Optional[ExportWhat],
+        typer.Argument(help="Print only this to stdout: people, okrs, or all (every table, JSON lines).",
+                       show_default=False)
     ] = None,
     out: Annotated[
         Optional[Path], typer.Option("--out", "-o", help="Write people.csv and okrs.yaml into this folder.")
@@ -87,6 +94,10 @@ def export_command(
     config: ConfigOption = None,
 ) -> None:
     """Export people and OKRs in the formats `import` reads (a backup, or to edit and re-import)."""
+    if what == ExportWhat.all:
+        from bot.cli_backup import export_everything
+
+        return export_everything(out, force, config)
     from sqlalchemy.exc import DBAPIError
 
     from storage.importers.export import export_okrs_yaml, export_people_csv

@@ -33,6 +33,7 @@ from storage.repositories.checkins import (
 from storage.repositories.checkin_answers import age_in_days, open_blockers_before, submitted_answers
 from storage.repositories.inbound import record_once_in
 from storage.repositories.okrs import key_results_of
+from storage.repositories.values import current_sources
 
 EDIT_WORDS = ("update", "edit")  # `checkin` alone opens an answered check-in for editing too
 
@@ -51,7 +52,8 @@ async def owned_key_results(session: AsyncSession, person: Person, checkin: Chec
 
 
 def _form(person: Person, checkin: CheckIn, cadence: Cadence, key_results: list[KeyResult],
-          prefill: dict[str, str] | None = None, open_blockers: tuple[OpenBlocker, ...] = ()) -> CheckInForm:
+          prefill: dict[str, str] | None = None, open_blockers: tuple[OpenBlocker, ...] = (),
+          sources: dict[int, str] | None = None) -> CheckInForm:
     return CheckInForm(
         checkin_id=checkin.id,  # type: ignore[arg-type]
         person_name=person.name,
@@ -69,6 +71,7 @@ def _form(person: Person, checkin: CheckIn, cadence: Cadence, key_results: list[
                 target=kr.target,
                 current=kr.current,
                 confidence=kr.confidence,
+                current_source=(sources or {}).get(kr.id),  # type: ignore[arg-type]
             )
             for kr in key_results
         ),
@@ -80,15 +83,17 @@ def _form(person: Person, checkin: CheckIn, cadence: Cadence, key_results: list[
 
 async def build_form(session: AsyncSession, person: Person, checkin: CheckIn, cadence: Cadence,
                      now: datetime) -> CheckInForm:
-    """The form: each key result's last value and confidence as the starting answer, earlier
-    blockers still open listed as "still blocking / resolved", and for a check-in answered
-    already the submitted answers (editing)."""
+    """The form: each key result's last value and confidence as the starting answer (a value
+    another tool sent since is the last value, with its source), earlier blockers still open
+    listed as "still blocking / resolved", and for a check-in answered already the submitted
+    answers (editing)."""
     prefill = None
     if checkin.status == CheckInStatus.answered:
         prefill = await submitted_answers(session, checkin, cadence.questions or ())
     earlier = await open_blockers_before(session, checkin, limit=MAX_OPEN_BLOCKERS)
     open_blockers = tuple(OpenBlocker(b.id, b.text, age_in_days(b.created_at, now)) for b in earlier)  # type: ignore[arg-type]
-    return _form(person, checkin, cadence, await owned_key_results(session, person, checkin), prefill, open_blockers)
+    key_results = await owned_key_results(session, person, checkin)
+    return _form(person, checkin, cadence, key_results, prefill, open_blockers, await current_sources(session, key_results))
 
 
 async def open_checkin(ctx: Context, args: str) -> list[Intent]:

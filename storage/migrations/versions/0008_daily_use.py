@@ -1,7 +1,7 @@
 """check-ins people skip or snooze: checkin.skip_reason and checkin.snoozed_until
 
 Revision ID: 0008_daily_use
-Revises: 0005_identity_conflicts
+Revises: 0007_api
 Create Date: 2026-12-03
 
 `skip_reason` is what a person said when skipping a period ("on leave"); `snoozed_until` is
@@ -16,7 +16,7 @@ import sqlmodel
 
 # revision identifiers, used by Alembic.
 revision: str = '0008_daily_use'
-down_revision: Union[str, None] = '0005_identity_conflicts'
+down_revision: Union[str, None] = '0007_api'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
