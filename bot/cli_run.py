@@ -59,13 +59,14 @@ def status(
     now: Annotated[Optional[str], typer.Option(help="Count what is due at this moment (ISO 8601).")] = None,
 ) -> None:
     """Show due prompts and deliveries, sent/failed/unreachable counts and the next prompt time."""
+    from sqlalchemy.exc import DBAPIError
+
     from bot.identity_status import identity_conflict_lines
     from bot.cli_api import source_status
-    from bot.ticker import read_status
+    from bot.status import read_status
 
     moment = parse_now(now)
     runtime = open_runtime(config)
-    upgrade_database(runtime)
 
     async def read():
         try:
@@ -73,7 +74,13 @@ def status(
         finally:
             await runtime.close()
 
-    for line in run_async(read()):
+    try:  # a database made by `init` is ready; migrating costs more than the whole status read
+        shown = run_async(read())
+    except (DBAPIError, OSError):  # tables missing or older, or no server: migrate (it says which), read again
+        upgrade_database(runtime)
+        runtime = open_runtime(config)
+        shown = run_async(read())
+    for line in shown:
         typer.echo(line)
 
 

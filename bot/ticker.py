@@ -19,7 +19,7 @@ from cadences.planner import Planner, PlannerSettings, PlanResult
 from cadences.registry import sync_team_channels
 from cadences.sender import DeliverySender, SendResult
 from storage.db import Database
-from storage.repositories.outbox_rows import outbox_counts
+from bot.status import Status, read_status  # noqa: F401  (re-exported; `outcomebot status` imports bot.status alone)
 
 PRUNE_EVERY = timedelta(hours=1)
 
@@ -66,7 +66,7 @@ class Ticker:
         chat_platforms = set(platforms if direct_messages_on is None else direct_messages_on)
         self.sender = DeliverySender(db, PlatformNotifier(platforms), config.delivery, chat_platforms=chat_platforms)
         self.planner = Planner(db, planner_settings(config), sender=self.sender)  # prompts go out per batch
-        self.digests = DigestPlanner(db, config.digest, config.nudges)
+        self.digests = DigestPlanner(db, config.digest, config.nudges, config.organisation.working_days)
         self.next_prune_at: datetime | None = None  # housekeeping runs hourly, on the first tick too
 
     async def tick(self, now: datetime) -> TickResult:
@@ -81,22 +81,3 @@ class Ticker:
             self.next_prune_at = now + PRUNE_EVERY
             await prune_processed_events(self.db, now)
         return TickResult(plan, send)
-
-
-@dataclass
-class Status:
-    due_prompts: int
-    due_deliveries: int
-    by_status: dict[str, int]
-    next_prompt_at: datetime | None
-
-    def lines(self) -> list[str]:
-        counts = [f"{name} {self.by_status.get(name, 0)}" for name in ("sent", "failed", "unreachable", "pending", "sending")]
-        upcoming = self.next_prompt_at.isoformat() if self.next_prompt_at else "none scheduled"
-        return [f"due prompts {self.due_prompts}", f"due deliveries {self.due_deliveries}", *counts,
-                f"next prompt at {upcoming}"]
-
-
-async def read_status(db: Database, now: datetime) -> Status:
-    async with db.session() as session:
-        return Status(*await outbox_counts(session, now))

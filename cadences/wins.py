@@ -8,14 +8,16 @@ the author's name and the key result and outcome it advanced — nothing else fr
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cadences.outbox import enqueue_for_person, enqueue_for_team
+from cadences.outbox import delivery_row, enqueue_for_person, enqueue_for_team, enqueue_rows
 from storage.models import KeyResult, Person, Team, Win, WinStatus
 from storage.repositories.checkins import RecordedCheckIn
+from storage.repositories.win_edits import rewrite_waiting_announcements, sent_announcements
 from storage.repositories.wins import key_result_and_outcome_titles, mark_win_approved, values_answered_before
 
 WIN_ANNOUNCEMENT = "win_announcement"  # its deliveries carry `win_id`; once one is sent the win is posted
@@ -55,6 +57,22 @@ async def _queue_announcement(session: AsyncSession, win: Win, author: Person, *
                                   now=now, win_id=win.id)
 
 
+async def _update_announcement(session: AsyncSession, win, author: Person, *, now: datetime) -> None:
+    """An edited win: what went out is updated in place (chat.update, Teams update activity),
+    and what waits in the outbox goes out with the new words. Never a second post."""
+    team = await session.get(Team, author.team_id) if author.team_id is not None else None
+    if team is None:
+        return
+    context = {**await win_context(session, win, author), "team": team.name}
+    await rewrite_waiting_announcements(session, win.id, context)
+    version = hashlib.sha256(win.text.encode()).hexdigest()[:16]
+    await enqueue_rows(session, [
+        delivery_row(key=f"win:{win.id}:edit:{version}:{platform}:{address}", template=WIN_ANNOUNCEMENT, context=context,
+                     platform=platform, address=address, team_id=team_id, now=now, replace_ref=message_ref)
+        for platform, address, team_id, message_ref in await sent_announcements(session, win.id)
+    ])
+
+
 async def announce_win(session: AsyncSession, win: Win, author: Person, *, now: datetime) -> int:
     """Queue the announcement to the author's team channels; returns how many channels.
 
@@ -83,7 +101,11 @@ async def after_checkin(session: AsyncSession, recorded: RecordedCheckIn, author
     no target costs no statement at all.
     """
     checkin = recorded.checkin
-    wins = [*recorded.earlier_wins, *recorded.new_wins]
+    edited = {win.id: win for win in recorded.edited_wins}
+    wins = [*(edited.get(win.id, win) for win in recorded.earlier_wins), *recorded.new_wins]
+    for win in edited.values():
+        if win.share:
+            await _update_announcement(session, win, author, now=now)
     for win in wins:
         if win.share and win.status != WinStatus.posted and await _queue_announcement(session, win, author, now=now):
             if win.status != WinStatus.approved:  # approved: the announcement is in the outbox (storage.models)

@@ -195,6 +195,8 @@ class CheckIn(SQLModel, table=True):
     reminders_sent: int = 0
     answered_at: datetime | None = None
     reflections: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON))
+    skip_reason: str | None = Field(default=None, max_length=200)  # said when skipping ("on leave")
+    snoozed_until: datetime | None = None  # a snoozed prompt comes back once then, as a reminder
 
 
 class KRUpdate(SQLModel, table=True):

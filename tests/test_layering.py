@@ -64,7 +64,7 @@ def test_chat_platform_packages_do_not_import_each_other() -> None:
 # What code outside storage/ may take from SQLAlchemy/SQLModel: the session type and the errors.
 _ALLOWED_FROM_DATABASE_LIBRARIES = {"AsyncSession", "IntegrityError", "OperationalError", "SQLAlchemyError",
                                     "DBAPIError", "ArgumentError", "exc", "make_url"}  # types, errors, URL parsing
-_SQL_TEXT = re.compile(r"^\s*(SELECT\s.+\sFROM|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|WITH\s+\w+|PRAGMA)\b",
+_SQL_TEXT = re.compile(r"^\s*(SELECT\s.+\sFROM|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|WITH\s+\w+(\s*\([^)]*\))?\s+AS\s*\(|PRAGMA)\b",
                        re.IGNORECASE | re.DOTALL)
 _RUNS_STATEMENTS = {"exec", "execute", "exec_driver_sql", "scalars", "scalar", "stream"}
 # bot/ modules other issues are rewriting at the same time; their queries move to storage next

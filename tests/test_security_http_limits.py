@@ -93,6 +93,7 @@ async def test_beyond_the_unverified_requests_being_read_others_get_503_until_th
             "/win", "Acme went live", user="UALICE", response_url=rig.fake.response_url("win"))))[0].encode(),
             headers=signed[1])
         assert response.status == 200  # a real request is served again once the slots are free
+    await rig.bot.settle()  # the command is answered after its ack: let that work finish before looking
     assert [w.text for w in await wins(rig)] == ["Acme went live"]
 
 

@@ -38,6 +38,7 @@ from storage.models import (
     progress_between,
 )
 from storage.repositories.okrs import current_only
+from storage.repositories.win_edits import win_changes
 
 # A `win TEXT` repeated within this window (a retried slash command) is the same win.
 WIN_RETRY_WINDOW = timedelta(minutes=10)
@@ -145,6 +146,7 @@ class RecordedCheckIn:
     new_blockers: list[StoredBlocker] = field(default_factory=list)
     new_wins: list[StoredWin] = field(default_factory=list)
     earlier_wins: list[StoredWin] = field(default_factory=list)  # read only when answered before (first_time False)
+    edited_wins: list[StoredWin] = field(default_factory=list)  # earlier wins rewritten by this submission
 
 
 def _set(row: object, name: str, value: object) -> None:
@@ -366,10 +368,8 @@ async def record_checkin(
             recorded.key_results.append(kr)
 
     earlier_blockers: list[StoredBlocker] = []
-    known_wins: set[str] = set()
     if not first_time:
         earlier_blockers, recorded.earlier_wins = await _recorded_before(session, row)  # type: ignore[arg-type]
-        known_wins = {_same_text(win.text) for win in recorded.earlier_wins}
     blocker_rows, blocker_edits = _blocker_changes(answers.blockers, earlier_blockers, row, owned, now)
     if blocker_rows:
         values, parameters = _values(("person", "checkin", "kr", "text", "status"),
@@ -392,16 +392,17 @@ async def record_checkin(
             {**parameters, "open": BlockerStatus.open.value},
         )
     recorded.new_blockers = blocker_rows + blocker_edits
+    resolved = list(getattr(answers, "resolved_blockers", ()))
+    if resolved:  # earlier blockers marked resolved in the form; only the person's own change
+        ids = ", ".join(f":resolved_{n}" for n in range(len(resolved)))
+        batch.add(
+            _sql("UPDATE blocker SET status = :resolved, resolved_at = :now WHERE person_id = :person"
+                 f" AND status != :resolved AND id IN ({ids})", times=("now",)),
+            {"resolved": BlockerStatus.resolved.value, "now": now, "person": row.person_id,
+             **{f"resolved_{n}": blocker_id for n, blocker_id in enumerate(resolved)}},
+        )
 
-    win_rows = []
-    for win in answers.wins:
-        if _same_text(win.text) in known_wins:
-            continue
-        known_wins.add(_same_text(win.text))
-        status = WinStatus.approved if win.share else WinStatus.private
-        link = win.key_result_id if win.key_result_id in owned else None
-        win_rows.append({"person_id": row.person_id, "checkin_id": row.id, "key_result_id": link, "text": win.text,
-                         "share": win.share, "status": status.value, "created_at": now})
+    win_rows, win_edits = win_changes(answers.wins, recorded.earlier_wins, row, owned, now)
     if win_rows:
         values, parameters = _values(("person", "checkin", "kr", "text", "share", "status"),
                                      [(w["person_id"], w["checkin_id"], w["key_result_id"], w["text"], w["share"],
@@ -412,6 +413,16 @@ async def record_checkin(
                  f" VALUES {values} RETURNING text, id", times=("now",)),
             {**parameters, "now": now},
         )
+    if win_edits:
+        values, parameters = _values(("id", "text", "share", "kr", "status"),
+                                     [(w.id, w.text, w.share, w.key_result_id, w.status) for w in win_edits],
+                                     ("INTEGER", "VARCHAR", "BOOLEAN", "INTEGER", "VARCHAR"))
+        batch.add(
+            _sql(f"WITH v (id, text, share, key_result_id, status) AS (VALUES {values}) UPDATE win SET text = v.text,"
+                 " share = v.share, key_result_id = v.key_result_id, status = v.status FROM v WHERE win.id = v.id"),
+            parameters,
+        )
+    recorded.edited_wins = win_edits
 
     reflections = {**(row.reflections or {}), **dict(answers.reflections)}
     answered_at = row.answered_at or now

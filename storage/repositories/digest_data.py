@@ -21,6 +21,7 @@ from storage.models import (
     Blocker,
     BlockerStatus,
     CheckIn,
+    CheckInStatus,
     Delivery,
     KeyResult,
     KRUpdate,
@@ -49,6 +50,7 @@ class OrgPerson:
     created_at: datetime
     slack_user_id: str | None
     teams_conversation_ref: dict[str, Any] | None
+    country: str | None = None  # public holidays: digests move off them like prompts
 
 
 @dataclass
@@ -79,7 +81,7 @@ async def load_org(session: AsyncSession) -> Org:
     rows = await session.exec(
         select(
             Person.id, Person.name, Person.email, Person.timezone, Person.manager_id, Person.team_id,
-            Person.is_admin, Person.created_at, Person.slack_user_id, Person.teams_conversation_ref,
+            Person.is_admin, Person.created_at, Person.slack_user_id, Person.teams_conversation_ref, Person.country,
         ).where(Person.active)
     )
     people = {row[0]: OrgPerson(*row) for row in rows}
@@ -113,6 +115,8 @@ class CheckInRow:
     status: str
     prompted_at: datetime | None
     answered_at: datetime | None
+    skip_reason: str | None = None
+    period_ends_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,9 +215,11 @@ async def load_batch(
     history_start = now - HISTORY_WINDOW
 
     rows = await session.exec(
-        select(CheckIn.id, CheckIn.person_id, CheckIn.period, CheckIn.status, CheckIn.prompted_at, CheckIn.answered_at)
+        select(CheckIn.id, CheckIn.person_id, CheckIn.period, CheckIn.status, CheckIn.prompted_at, CheckIn.answered_at,
+               CheckIn.skip_reason, CheckIn.period_ends_at)
         .where(CheckIn.person_id.in_(reports))
-        .where(or_(CheckIn.answered_at >= history_start, CheckIn.prompted_at >= period_start))
+        .where(or_(CheckIn.answered_at >= history_start, CheckIn.prompted_at >= period_start,
+                   (CheckIn.status == CheckInStatus.skipped.value) & (CheckIn.period_ends_at >= period_start)))
     )
     facts.checkins = [CheckInRow(*row) for row in rows]
 

@@ -181,3 +181,22 @@ async def outbox_counts(session: AsyncSession, now: datetime) -> tuple[int, int,
     if next_at is not None and next_at.tzinfo is None:
         next_at = next_at.replace(tzinfo=timezone.utc)
     return due_prompts, due_deliveries, by_status, next_at
+
+
+async def stuck_delivery_reasons(session: AsyncSession, states: Sequence[str]) -> list[tuple[int, str, str]]:
+    """(count, status, last error) of messages in `states` that carry a reason, for `status`."""
+    rows = await session.execute(
+        select(func.count(), _D.status, _D.last_error)
+        .where(_D.status.in_(list(states)), _D.last_error.is_not(None))
+        .group_by(_D.status, _D.last_error))
+    return [(count, state, reason) for count, state, reason in rows.all()]
+
+
+async def unreachable_people_reasons(session: AsyncSession) -> list[tuple[int, str]]:
+    """(count, reason) of active people the bot cannot reach, for `status`."""
+    person = Person.__table__.c
+    rows = await session.execute(
+        select(func.count(), person.unreachable_reason)
+        .where(person.active.is_(True), person.unreachable_reason.is_not(None))
+        .group_by(person.unreachable_reason))
+    return [(count, reason) for count, reason in rows.all()]

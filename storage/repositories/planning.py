@@ -38,6 +38,7 @@ class DueCheckIn(NamedTuple):
     status: str
     reminders_sent: int
     period_ends_at: datetime | None
+    snoozed_until: datetime | None = None
 
 
 # -- schedules ------------------------------------------------------------------------------
@@ -194,16 +195,16 @@ async def claim_checkins_needing_action(session: AsyncSession, now: datetime, li
     rows = await claim_rows(
         bulk, CHECKIN, where="next_action_at <= ?", parameters=(bulk.time(now),), order_by="next_action_at",
         limit=limit, values=None,
-        returning=("id", "person_id", "cadence_id", "period", "status", "reminders_sent", "period_ends_at"),
+        returning=("id", "person_id", "cadence_id", "period", "status", "reminders_sent", "period_ends_at", "snoozed_until"),
     )
-    return [DueCheckIn(*row[:6], bulk.read_time(row[6])) for row in rows]
+    return [DueCheckIn(*row[:6], bulk.read_time(row[6]), bulk.read_time(row[7])) for row in rows]
 
 
 async def step_checkins(session: AsyncSession, changes: Iterable[tuple[int, str, int, datetime | None]]) -> None:
-    """Each check-in (id) to its (status, reminders sent, next action)."""
+    """Each check-in (id) to its (status, reminders sent, next action); a snooze, once acted on, is over."""
     bulk = await Bulk.of(session)
     await bulk.many(
-        "UPDATE checkin SET status = ?, reminders_sent = ?, next_action_at = ? WHERE id = ?",
+        "UPDATE checkin SET status = ?, reminders_sent = ?, next_action_at = ?, snoozed_until = NULL WHERE id = ?",
         [(status, sent, bulk.time(next_action_at), checkin_id) for checkin_id, status, sent, next_action_at in changes],
     )
 
