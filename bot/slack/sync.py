@@ -19,7 +19,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import select
 
-from bot.slack.client import retry_after_seconds
+from bot.retry_after import retry_after_seconds
 from storage.db import Database
 from storage.models import Person
 

@@ -12,20 +12,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from email.utils import parsedate_to_datetime
-from typing import Any
 
 from botbuilder.core import BotAdapter, TurnContext
 from botbuilder.schema import ConversationReference
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
+from bot.retry_after import retry_after_seconds
 from bot.teams.cards import CardTooLarge, TeamsCards, card_activity
 from bot.teams.limits import RETRY_STATUSES, TeamsRateLimiter
 from bot.teams.references import conversation_id, mark_unreachable, reference_for
 from cadences.notifier import OutboundMessage, PermanentFailure, RetryLater, Sent, Unreachable
 from messages.render import TemplateNotFound
 from storage.db import Database
-from storage.models import utcnow
 
 def without_http_retries(turn_context: TurnContext) -> None:
     """Make the connector return 429/5xx to us at once instead of retrying in a thread."""
@@ -34,21 +32,6 @@ def without_http_retries(turn_context: TurnContext) -> None:
     if policy is not None:
         policy.retries = 0
         policy.policy.status_forcelist = set()
-
-
-def retry_after_seconds(headers: Any) -> float | None:
-    """Retry-After as seconds (a number or an HTTP date), or None."""
-    value = (headers or {}).get("Retry-After") if hasattr(headers, "get") else None
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, (parsedate_to_datetime(value) - utcnow()).total_seconds())
-    except (TypeError, ValueError):
-        return None
 
 
 def delivery_error(exc: HttpOperationError, *, updating: bool) -> Exception:
