@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from bot.config import AppConfig
-from bot.console.platform import ConsolePlatform
 from bot.notifiers import PlatformNotifier
 from bot.platform import ChatPlatform
+from bot.platforms import default_platforms
 from bot.process import fan_out_collections
 from cadences.digest_planner import DigestPlanner
 from cadences.housekeeping import prune_processed_events
@@ -33,11 +33,6 @@ def planner_settings(config: AppConfig) -> PlannerSettings:
         reminders=config.reminders,
         working_days=tuple(config.organisation.working_days),
     )
-
-
-def default_platforms() -> dict[str, ChatPlatform]:
-    """Platforms every process has; Slack and Teams add theirs when their tokens are set."""
-    return {"console": ConsolePlatform()}
 
 
 @dataclass

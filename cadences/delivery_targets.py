@@ -1,10 +1,11 @@
 """Where a person's direct message goes, decided when it is sent, not when it was queued.
 
-A prompt is queued with the address the person had then (cadences.outbox.person_target);
+A prompt is queued with the address the person had then (cadences.chat_platforms.person_target);
 someone linked since (`outcomebot slack sync`, installing the Teams app) must get it on that
 platform, not in the console inbox. So when a chat platform is enabled in this process the
 sender looks up, once per batch, the current identities of the people its rows are for:
-* a row whose person now has an identity on an enabled platform goes there (the row's
+* a row whose person now has an identity on an enabled platform goes there (the first in the
+  registry's order of preference, cadences.chat_platforms) (the row's
   platform and address are updated, so the record says where it went);
 * a row whose person has none is held: retried after an hour (they may be linked by then)
   and, after `delivery.max_attempts`, failed with a reason that says what to do.
@@ -17,12 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import replace
-from typing import Any
 
 from cadences.bulk import Bulk
+from cadences.chat_platforms import chat_target, no_identity_reason
 from cadences.notifier import OutboundMessage, RetryLater
+from storage.identities import identities_from_columns
 
-CHAT_PLATFORMS = ("slack", "teams")  # in order of preference, as person_target has it
 NO_IDENTITY_RETRY_SECONDS = 3600.0
 
 
@@ -31,25 +32,6 @@ class NoChatIdentity(RetryLater):
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason, retry_after=NO_IDENTITY_RETRY_SECONDS)
-
-
-def chat_target(
-    slack_user_id: str | None, teams_ref: dict[str, Any] | None, enabled: Collection[str]
-) -> tuple[str, str] | None:
-    """The person's DM address on the first enabled platform they have an identity on."""
-    if "slack" in enabled and slack_user_id:
-        return "slack", slack_user_id
-    if "teams" in enabled and teams_ref:
-        return "teams", str(teams_ref.get("conversation", {}).get("id", ""))
-    return None
-
-
-def no_identity_reason(slack_user_id: str | None, teams_ref: dict[str, Any] | None, enabled: Collection[str]) -> str:
-    if slack_user_id and "slack" not in enabled:
-        return "only a Slack identity, and Slack is not enabled here (set SLACK_BOT_TOKEN), or have them install the Teams app"
-    if teams_ref and "teams" not in enabled:
-        return "only a Teams identity, and Teams is not enabled here (set TEAMS_APP_ID), or run `outcomebot slack sync`"
-    return "no Slack or Teams identity: run `outcomebot slack sync` or have them install the Teams app"
 
 
 async def route_to_current_identity(
@@ -68,17 +50,17 @@ async def route_to_current_identity(
         return {}, {}
     matching, ids = bulk.ids_in("d.id", by_id)
     rows = await bulk.fetch(
-        "SELECT d.id, p.slack_user_id, p.teams_conversation_ref FROM delivery d JOIN person p ON p.id = d.person_id"
-        f" WHERE {matching} AND d.team_id IS NULL", (ids,),
+        "SELECT d.id, p.slack_user_id, p.teams_user_id, p.teams_conversation_ref FROM delivery d"
+        f" JOIN person p ON p.id = d.person_id WHERE {matching} AND d.team_id IS NULL", (ids,),
     )
     moved: dict[int, OutboundMessage] = {}
     held: dict[int, NoChatIdentity] = {}
-    for delivery_id, slack_user_id, teams_ref in rows:
-        teams_ref = bulk.read_json(teams_ref)
+    for delivery_id, slack_user_id, teams_user_id, teams_ref in rows:
+        identities = identities_from_columns(slack_user_id, teams_user_id, bulk.read_json(teams_ref))
         message = by_id[delivery_id]
-        target = chat_target(slack_user_id, teams_ref, enabled)
+        target = chat_target(identities, enabled)
         if target is None:
-            held[delivery_id] = NoChatIdentity(no_identity_reason(slack_user_id, teams_ref, enabled))
+            held[delivery_id] = NoChatIdentity(no_identity_reason(identities, enabled))
         elif target != (message.platform, message.address):
             moved[delivery_id] = replace(message, platform=target[0], address=target[1])
     await bulk.many(
@@ -86,4 +68,3 @@ async def route_to_current_identity(
         [(message.platform, message.address, delivery_id) for delivery_id, message in moved.items()],
     )
     return moved, held
-
