@@ -22,7 +22,10 @@ from dataclasses import replace
 from cadences.bulk import Bulk
 from cadences.chat_platforms import chat_target, no_identity_reason
 from cadences.notifier import OutboundMessage, RetryLater
-from storage.identities import identities_from_columns
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.identities import NO_IDENTITIES
+from storage.repositories.identities import identities_by_person
 
 NO_IDENTITY_RETRY_SECONDS = 3600.0
 
@@ -35,12 +38,12 @@ class NoChatIdentity(RetryLater):
 
 
 async def route_to_current_identity(
-    bulk: Bulk, messages: Sequence[OutboundMessage], enabled: Collection[str]
+    session: AsyncSession, bulk: Bulk, messages: Sequence[OutboundMessage], enabled: Collection[str]
 ) -> tuple[dict[int, OutboundMessage], dict[int, NoChatIdentity]]:
     """Re-address `messages` (rows this process holds) to their people's current identities.
 
-    Returns the re-addressed messages and the held ones, by delivery id; one SELECT for the
-    batch and one UPDATE statement for the rows whose address changed.
+    Returns the re-addressed messages and the held ones, by delivery id; one SELECT of the
+    batch's people's identities and one UPDATE statement for the rows whose address changed.
     """
     if not enabled or not messages:
         return {}, {}
@@ -48,16 +51,11 @@ async def route_to_current_identity(
              if message.person_id is not None and message.replace_ref is None}
     if not by_id:
         return {}, {}
-    matching, ids = bulk.ids_in("d.id", by_id)
-    rows = await bulk.fetch(
-        "SELECT d.id, p.slack_user_id, p.teams_user_id, p.teams_conversation_ref FROM delivery d"
-        f" JOIN person p ON p.id = d.person_id WHERE {matching} AND d.team_id IS NULL", (ids,),
-    )
+    identities_of = await identities_by_person(session, {message.person_id for message in by_id.values()})
     moved: dict[int, OutboundMessage] = {}
     held: dict[int, NoChatIdentity] = {}
-    for delivery_id, slack_user_id, teams_user_id, teams_ref in rows:
-        identities = identities_from_columns(slack_user_id, teams_user_id, bulk.read_json(teams_ref))
-        message = by_id[delivery_id]
+    for delivery_id, message in by_id.items():
+        identities = identities_of.get(message.person_id, NO_IDENTITIES)
         target = chat_target(identities, enabled)
         if target is None:
             held[delivery_id] = NoChatIdentity(no_identity_reason(identities, enabled))

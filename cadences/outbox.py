@@ -15,14 +15,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cadences import chat_platforms
 from cadences.bulk import Bulk
-from storage.identities import identities_of
+from storage.repositories.identities import identities_of
 from storage.models import Delivery, DeliveryStatus, Person, Team
 
 
 def person_target(person: Any) -> tuple[str, str]:
     """Where a person's DMs go: their preferred registered chat platform (cadences.chat_platforms),
-    else the console. `person`: a Person or any row with its email and identity columns."""
-    return chat_platforms.person_target(person.email, identities_of(person))
+    else the console. `person`: anything with `email` and `identities` ({platform: ChatIdentity})."""
+    return chat_platforms.person_target(person.email, person.identities)
 
 
 def team_targets(team: Team) -> list[tuple[str, str]]:
@@ -89,7 +89,7 @@ async def enqueue_for_person(
     replace_ref: str | None = None,
 ) -> None:
     """Queue a direct message to `person` on their platform (no-op if `key` was queued before)."""
-    platform, address = person_target(person)
+    platform, address = chat_platforms.person_target(person.email, await identities_of(session, person.id))
     await enqueue_rows(
         session,
         [

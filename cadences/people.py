@@ -6,13 +6,15 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cadences.bulk import Bulk
 from cadences.calendar import WorkCalendar
-from cadences.outbox import person_target
+from cadences.chat_platforms import person_target
+from storage.identities import NO_IDENTITIES
+from storage.repositories.identities import identities_by_person
 from storage.models import progress_between  # KeyResult.progress, from plain columns
 
 
@@ -26,12 +28,6 @@ class PersonFacts:
     address: str
     can_be_prompted: bool  # active and not marked unreachable
     calendar: WorkCalendar
-
-
-class _Identity(NamedTuple):  # what cadences.outbox.person_target reads
-    email: str
-    slack_user_id: str | None
-    teams_conversation_ref: dict[str, Any] | None
 
 
 async def load_people(
@@ -52,13 +48,13 @@ async def load_people(
         leave[person_id].append((bulk.read_day(starts_on), bulk.read_day(ends_on)))
     days = tuple(working_days)
     matching, ids_parameter = bulk.ids_in("id", wanted)
-    columns = ("id", "name", "email", "timezone", "country", "active", "unreachable_reason", "slack_user_id",
-               "teams_conversation_ref")
+    columns = ("id", "name", "email", "timezone", "country", "active", "unreachable_reason")
     rows = await bulk.rows_at_once(
         columns, f"SELECT {', '.join(columns)} FROM person WHERE {matching}", (ids_parameter,))
+    identities = await identities_by_person(session, wanted)
     people: dict[int, PersonFacts] = {}
-    for id_, name, email, tz, country, active, unreachable, slack_user_id, teams_ref in rows:
-        platform, address = person_target(_Identity(email, slack_user_id, bulk.read_json(teams_ref)))
+    for id_, name, email, tz, country, active, unreachable in rows:
+        platform, address = person_target(email, identities.get(id_, NO_IDENTITIES))
         people[id_] = PersonFacts(
             id=id_, name=name, email=email, timezone=tz, platform=platform, address=address,
             can_be_prompted=bool(active) and not unreachable,

@@ -127,7 +127,7 @@ class DeliverySender:
                 rows = await self.claim_due(bulk, now, lease_until)
                 claimed = len(rows)
                 rows = await self._cancel_closed_checkins(bulk, rows, result)
-                rows, held = await self._route(bulk, rows)
+                rows, held = await self._route(session, bulk, rows)
             result.claimed += len(rows) + len(held)
             if rows or held:
                 await self._send_batch(rows, now, started, lease_until, result, held=held)
@@ -154,18 +154,18 @@ class DeliverySender:
             rows, held = [Claimed(message, 0) for message in messages], []
             if self.chat_platforms:
                 async with self.db.transaction() as session:
-                    rows, held = await self._route(await Bulk.of(session), rows)
+                    rows, held = await self._route(session, await Bulk.of(session), rows)
             await self._send_batch(rows, now, started, lease_until, self._handed_over, held=held)
 
     async def next_lease_renewal(self) -> None:
         """Wait until this sender next renews the lease of a batch in flight."""
         await self._renewal.wait()
 
-    async def _route(self, bulk: Bulk, rows: list[Claimed]) -> tuple[list[Claimed], list[tuple[Claimed, Exception]]]:
+    async def _route(self, session, bulk: Bulk, rows: list[Claimed]) -> tuple[list[Claimed], list[tuple[Claimed, Exception]]]:
         """Rows to send, re-addressed to their people's current identities, and rows held back."""
         if not self.chat_platforms or not rows:
             return rows, []
-        moved, held = await route_to_current_identity(bulk, [row.message for row in rows], self.chat_platforms)
+        moved, held = await route_to_current_identity(session, bulk, [row.message for row in rows], self.chat_platforms)
         if not moved and not held:
             return rows, []
         send, hold = [], []

@@ -24,7 +24,7 @@ from bot.platform import FormRejected, FormSubmitted, InboundEvent, Intent, Memb
 from bot.teams.cards import CardTooLarge, TeamsCards, card_activity, text_card
 from bot.teams.inbound import event_from_message, is_personal, mentions
 from bot.teams.platform import run_proactively
-from bot.teams.references import person_by_teams_id, remember_person, remember_team_channel
+from bot.teams.references import personal_chat, remember_person, remember_team_channel
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -170,11 +170,11 @@ class OutcomeTeamsBot(TeamsActivityHandler):
         if public or event is None or event.sender.is_direct:
             await self.show(turn_context, card)
             return
-        person = await person_by_teams_id(self.db, event.sender.user_ref)
-        if person is None or not person.teams_conversation_ref:
+        chat = await personal_chat(self.db, event.sender.user_ref)
+        if chat is None:
             await self.show(turn_context, text_card(OPEN_PERSONAL_CHAT))
             return
-        reference = ConversationReference().deserialize(person.teams_conversation_ref)
+        reference = ConversationReference().deserialize(chat)
         reference.activity_id = None
 
         async def send_privately(private_context: TurnContext) -> None:

@@ -1,7 +1,7 @@
 """Conversation references: where the bot can speak first in Teams.
 
-A personal chat's reference is stored on the Person (matched by AAD object id, else by
-email) when the bot is installed and refreshed on every message; a team channel's reference
+A personal chat's reference is stored with the person's Teams identity (storage.identities;
+matched by AAD object id, else by email) when the bot is installed and refreshed on every message; a team channel's reference
 is stored on the Team. The bot is multi-tenant by default, so any organisation can install it
 in a team of its own; a team channel is therefore accepted only when
 (a) its channel (or team) id is the one configured under app.yaml `channels.teams.<Team>.teams`,
@@ -27,6 +27,7 @@ from bot.config import AppConfig
 from cadences.notifier import OutboundMessage
 from storage.db import Database
 from storage.models import Person, Team
+from storage.repositories.identities import identity_row, known_tenants, person_by_chat_identity, set_identity
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +46,7 @@ async def organisation_tenants(session, org_tenant: str | None) -> set[str]:
     """The tenant(s) that are ours: the configured one, else those of our people's chats."""
     if org_tenant:
         return {org_tenant}
-    references = await session.exec(select(Person.teams_conversation_ref).where(Person.teams_conversation_ref.is_not(None)))
-    return {tenant for tenant in map(tenant_of, references.all()) if tenant}
+    return await known_tenants(session, "teams")
 
 
 async def remember_person(
@@ -58,19 +58,15 @@ async def remember_person(
 ) -> Person | None:
     """Store a personal chat's reference on the matching person; None when nobody matches."""
     async with db.transaction() as session:
-        person = None
-        if aad_object_id:
-            person = (await session.exec(select(Person).where(Person.teams_user_id == aad_object_id))).first()
+        person = await person_by_chat_identity(session, "teams", aad_object_id) if aad_object_id else None
         if person is None and email:
             person = (
                 await session.exec(select(Person).where(func.lower(Person.email) == email.strip().lower()))
             ).first()
         if person is None:
             return None
-        if aad_object_id and person.teams_user_id != aad_object_id:
-            person.teams_user_id = aad_object_id
-        if person.teams_conversation_ref != reference:
-            person.teams_conversation_ref = reference
+        await set_identity(session, person.id, "teams", conversation_ref=reference, tenant=tenant_of(reference) or None,
+                           **({"external_id": aad_object_id} if aad_object_id else {}))
         person.unreachable_reason = None
         session.add(person)
         return person
@@ -78,7 +74,15 @@ async def remember_person(
 
 async def person_by_teams_id(db: Database, aad_object_id: str) -> Person | None:
     async with db.session() as session:
-        return (await session.exec(select(Person).where(Person.teams_user_id == aad_object_id))).first()
+        return await person_by_chat_identity(session, "teams", aad_object_id)
+
+
+async def personal_chat(db: Database, aad_object_id: str) -> dict[str, Any] | None:
+    """The reference of the person's personal chat with the bot, when known."""
+    async with db.session() as session:
+        person = await person_by_chat_identity(session, "teams", aad_object_id)
+        identity = await identity_row(session, person.id, "teams") if person is not None else None
+        return identity.conversation_ref if identity is not None and identity.conversation_ref else None
 
 
 async def remember_team_channel(
@@ -132,9 +136,9 @@ async def reference_for(db: Database, message: OutboundMessage) -> dict[str, Any
     the address names."""
     async with db.session() as session:
         if message.person_id is not None:
-            person = await session.get(Person, message.person_id)
-            if person is not None and person.teams_conversation_ref:
-                return person.teams_conversation_ref
+            identity = await identity_row(session, message.person_id, "teams")
+            if identity is not None and identity.conversation_ref:
+                return identity.conversation_ref
         for team in (await session.exec(select(Team).where(Team.teams_channel_ref.is_not(None)))).all():
             if conversation_id(team.teams_channel_ref) == message.address:
                 return team.teams_channel_ref

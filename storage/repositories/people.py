@@ -9,6 +9,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Person
+from storage.repositories.identities import person_by_chat_identity
 
 # A manager chain longer than this is a data error (cycles are refused at import); stop there.
 MAX_CHAIN_DEPTH = 50
@@ -22,20 +23,12 @@ async def person_by_email(session: AsyncSession, email: str) -> Person | None:
     return result.first()
 
 
-# Built once: every inbound Slack or Teams event starts with one of these lookups, and
-# building the statement cost more than running it.
-_BY_SLACK_ID = select(Person).where(Person.slack_user_id == bindparam("platform_id"))
-_BY_TEAMS_ID = select(Person).where(Person.teams_user_id == bindparam("platform_id"))
-
-
 async def person_by_slack_id(session: AsyncSession, slack_user_id: str) -> Person | None:
-    result = await session.exec(_BY_SLACK_ID, params={"platform_id": slack_user_id})
-    return result.first()
+    return await person_by_chat_identity(session, "slack", slack_user_id)
 
 
 async def person_by_teams_id(session: AsyncSession, teams_user_id: str) -> Person | None:
-    result = await session.exec(_BY_TEAMS_ID, params={"platform_id": teams_user_id})
-    return result.first()
+    return await person_by_chat_identity(session, "teams", teams_user_id)
 
 
 async def mark_reachable(session: AsyncSession, person: Person) -> None:
