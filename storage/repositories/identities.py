@@ -31,6 +31,15 @@ async def person_by_chat_identity(session: AsyncSession, platform: str, external
     return result.first()
 
 
+async def person_by_any_chat_identity(session: AsyncSession, external_id: str) -> Person | None:
+    """The person with this id on any platform (a raw id typed in a command), or None."""
+    if not external_id:
+        return None
+    statement = (select(Person).join(PersonIdentity, PersonIdentity.person_id == Person.id)
+                 .where(PersonIdentity.external_id == external_id).order_by(PersonIdentity.id))
+    return (await session.exec(statement)).first()
+
+
 async def identities_of(session: AsyncSession, person_id: int) -> dict[str, ChatIdentity]:
     return (await identities_by_person(session, [person_id])).get(person_id, {})
 

@@ -1,15 +1,14 @@
-"""People: lookups by platform identity, the manager chain above someone and the reports below."""
+"""People: lookups by email (by chat identity: storage.repositories.identities), the manager chain above someone and the reports below."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import bindparam, func, literal
+from sqlalchemy import func, literal
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Person
-from storage.repositories.identities import person_by_chat_identity
 
 # A manager chain longer than this is a data error (cycles are refused at import); stop there.
 MAX_CHAIN_DEPTH = 50
@@ -21,14 +20,6 @@ async def person_by_email(session: AsyncSession, email: str) -> Person | None:
         return None
     result = await session.exec(select(Person).where(func.lower(Person.email) == email))
     return result.first()
-
-
-async def person_by_slack_id(session: AsyncSession, slack_user_id: str) -> Person | None:
-    return await person_by_chat_identity(session, "slack", slack_user_id)
-
-
-async def person_by_teams_id(session: AsyncSession, teams_user_id: str) -> Person | None:
-    return await person_by_chat_identity(session, "teams", teams_user_id)
 
 
 async def mark_reachable(session: AsyncSession, person: Person) -> None:
