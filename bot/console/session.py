@@ -97,7 +97,8 @@ class ConsoleChat:
             raise EOFError
         self.write("")
         submitted = FormSubmitted(self.sender, "checkin", values, {"checkin_id": str(form.checkin_id)})
-        await show_intents(await self.router.dispatch(submitted), self)
+        if not await self.show(await self.router.dispatch(submitted)):
+            raise EOFError
 
     async def show_inbox(self) -> None:
         async with self.router.db.transaction() as session:
