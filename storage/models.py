@@ -285,4 +285,5 @@ class ProcessedEvent(SQLModel, table=True):
     received_at: datetime = Field(default_factory=utcnow)
 
 
+from storage.identity_conflicts import IdentityConflict  # noqa: E402,F401  (registers the table)
 from storage.identities import PersonIdentity  # noqa: E402,F401  (registers the chat_identity table)

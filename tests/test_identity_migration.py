@@ -6,12 +6,18 @@ import json
 
 import pytest
 from alembic import command
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 
 from storage import migrate
 from storage.db import sync_url
 
-BEFORE = "0004"
+def _revision_before_identities() -> str:
+    scripts = ScriptDirectory.from_config(migrate.alembic_config("sqlite://"))
+    return scripts.get_revision("0009_identities").down_revision
+
+
+BEFORE = _revision_before_identities()
 TEAMS_REF = {"conversation": {"id": "a:conv-ana", "tenantId": "tenant-1"}, "serviceUrl": "https://smba.example/"}
 PEOPLE = (
     "INSERT INTO person (id, email, name, timezone, country, is_admin, active, created_at, slack_user_id,"
