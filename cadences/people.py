@@ -13,8 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from cadences.bulk import Bulk
 from cadences.calendar import WorkCalendar
 from cadences.chat_platforms import person_target
-from storage.identities import NO_IDENTITIES
-from storage.repositories.identities import identities_by_person
+from storage.identities import NO_IDENTITIES, identities_from_rows
 from storage.models import progress_between  # KeyResult.progress, from plain columns
 
 
@@ -51,7 +50,13 @@ async def load_people(
     columns = ("id", "name", "email", "timezone", "country", "active", "unreachable_reason")
     rows = await bulk.rows_at_once(
         columns, f"SELECT {', '.join(columns)} FROM person WHERE {matching}", (ids_parameter,))
-    identities = await identities_by_person(session, wanted)
+    matching, ids_parameter = bulk.ids_in("person_id", wanted)
+    identity_rows = await bulk.fetch(
+        f"SELECT person_id, platform, external_id, tenant, conversation_ref FROM chat_identity WHERE {matching}",
+        (ids_parameter,), tuples=True)
+    identities = identities_from_rows(
+        (person_id, platform, external_id, tenant, bulk.read_json(reference))
+        for person_id, platform, external_id, tenant, reference in identity_rows)
     people: dict[int, PersonFacts] = {}
     for id_, name, email, tz, country, active, unreachable in rows:
         platform, address = person_target(email, identities.get(id_, NO_IDENTITIES))
