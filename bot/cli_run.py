@@ -20,18 +20,24 @@ def parse_now(value: str | None) -> datetime:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
+# aiohttp's default access line plus the request id the response carries (bot/logs.py).
+ACCESS_LOG_FORMAT = '%a %t "%r" %s %b "%{Referer}i" "%{User-Agent}i" request_id=%{X-Request-Id}o'
+
+
 @app.command()
 def tick(
     config: ConfigOption = None,
     now: Annotated[Optional[str], typer.Option(help="Pretend it is this moment (ISO 8601, UTC if no offset).")] = None,
 ) -> None:
     """Run one scheduler pass (plan due prompts, send due messages), print counts, exit."""
+    from bot.logs import use_log_format
     from bot.process import settle_heap
     from bot.server import outbound_platforms
     from bot.ticker import Ticker
 
     moment = parse_now(now)
     runtime = open_runtime(config)
+    use_log_format(runtime.config.log_format)
     upgrade_database(runtime)
     settle_heap()
 
@@ -53,6 +59,7 @@ def status(
 ) -> None:
     """Show due prompts and deliveries, sent/failed/unreachable counts and the next prompt time."""
     from bot.identity_status import identity_conflict_lines
+    from bot.cli_api import source_status
     from bot.ticker import read_status
 
     moment = parse_now(now)
@@ -61,7 +68,7 @@ def status(
 
     async def read():
         try:
-            return (await read_status(runtime.db, moment)).lines() + await identity_conflict_lines(runtime.db)
+            return (await read_status(runtime.db, moment)).lines() + await identity_conflict_lines(runtime.db) + await source_status(runtime.db)
         finally:
             await runtime.close()
 
@@ -80,10 +87,12 @@ def serve(
 
     from bot.http_limits import server_settings
     from bot.listen_policy import listen_refusal
+    from bot.logs import use_log_format
     from bot.process import settle_heap
     from bot.server import build_web_app, platform_mounts
 
     runtime = open_runtime(config)
+    use_log_format(runtime.config.log_format)
     refusal = listen_refusal(host, runtime.config, runtime.secrets)
     if refusal:
         raise fail(refusal)
@@ -99,4 +108,6 @@ def serve(
 
     web_app.on_cleanup.append(close)
     typer.echo(f"Serving on http://{host}:{port} (health: /healthz, metrics: /metrics)")
-    web.run_app(web_app, host=host, port=port, print=None, **server_settings())
+    # Requests in progress at SIGTERM get the same grace period as the tick (aiohttp's default is 60 s).
+    web.run_app(web_app, host=host, port=port, print=None, **server_settings(),
+                shutdown_timeout=runtime.config.shutdown_grace_seconds, access_log_format=ACCESS_LOG_FORMAT)

@@ -98,6 +98,12 @@ class Channels(BaseModel):
     teams: dict[str, TeamChannels] = Field(default_factory=dict)
 
 
+class Web(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    public_url: str | None = None  # https://outcomebot.example.com: the base of links the bot sends
+
+
 class TeamsSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -156,16 +162,20 @@ class AppConfig(BaseSettings):
     database_url: str | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     slack_api_url: str | None = None
+    web: Web = Field(default_factory=Web)
+    log_format: Literal["text", "json"] = "text"
+    shutdown_grace_seconds: float = Field(default=20, ge=0)  # SIGTERM: in-flight sends get this long
+    teams_login_url: str | None = None  # Entra ID's token service (default Microsoft's; tests point elsewhere)
     teams_allow_unauthenticated: bool = False
     teams: TeamsSettings = Field(default_factory=TeamsSettings)
     # Not from the file: where the file is, so the SQLite default sits next to it.
     config_dir: Path = Field(default=Path("."), exclude=True)
 
-    @field_validator("slack_api_url")
+    @field_validator("slack_api_url", "teams_login_url")
     @classmethod
     def _slack_api_url(cls, value: str | None) -> str | None:
-        """The bot token travels with every call: only https, or http to this machine (tests, a
-        local proxy)."""
+        """The bot token (Slack) or the app's client secret (Teams' login URL) travels with every
+        call: only https, or http to this machine (tests, a local proxy)."""
         if value is None:
             return None
         parts = urlsplit(value)
@@ -174,7 +184,7 @@ class AppConfig(BaseSettings):
         if parts.scheme == "http" and parts.hostname and is_loopback(parts.hostname):
             return value
         raise ValueError(f"{value!r} must be an https:// URL (plain http:// only to this machine, "
-                         "e.g. http://127.0.0.1:8080/api/): the bot token is sent with every call")
+                         "e.g. http://127.0.0.1:8080/api/): a token or secret is sent with every call")
 
     @model_validator(mode="after")
     def _unique_cadences(self) -> "AppConfig":

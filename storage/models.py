@@ -287,3 +287,5 @@ class ProcessedEvent(SQLModel, table=True):
 
 from storage.identity_conflicts import IdentityConflict  # noqa: E402,F401  (registers the table)
 from storage.identities import PersonIdentity  # noqa: E402,F401  (registers the chat_identity table)
+# The API's and pull sources' tables live in their own module; importing it registers them.
+from storage import api_tables  # noqa: E402,F401

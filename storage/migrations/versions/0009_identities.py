@@ -1,7 +1,7 @@
 """chat identities in one table: a person's Slack and Teams accounts become chat_identity rows
 
 Revision ID: 0009_identities
-Revises: 0005_identity_conflicts
+Revises: 0007_api
 Create Date: 2026-12-03
 
 `person.slack_user_id`, `person.teams_user_id` and `person.teams_conversation_ref` move into
@@ -17,7 +17,7 @@ import sqlmodel
 
 # revision identifiers, used by Alembic.
 revision: str = '0009_identities'
-down_revision: Union[str, None] = '0005_identity_conflicts'
+down_revision: Union[str, None] = '0007_api'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
