@@ -31,7 +31,7 @@ def tick(
 ) -> None:
     """Run one scheduler pass (plan due prompts, send due messages), print counts, exit."""
     from bot.logs import use_log_format
-    from bot.process import settle_heap
+    from bot.process import one_shot_tick_settings
     from bot.server import outbound_platforms
     from bot.ticker import Ticker
 
@@ -39,7 +39,6 @@ def tick(
     runtime = open_runtime(config)
     use_log_format(runtime.config.log_format)
     upgrade_database(runtime)
-    settle_heap()
 
     async def once():
         try:
@@ -48,7 +47,9 @@ def tick(
         finally:
             await runtime.close()
 
-    for line in run_async(once()).lines():
+    with one_shot_tick_settings():  # this process serves no requests (bot/process.py)
+        result = run_async(once())
+    for line in result.lines():
         typer.echo(line)
 
 
@@ -88,7 +89,6 @@ def serve(
     from bot.http_limits import server_settings
     from bot.listen_policy import listen_refusal
     from bot.logs import use_log_format
-    from bot.process import settle_heap
     from bot.server import build_web_app, platform_mounts
 
     runtime = open_runtime(config)
@@ -101,7 +101,6 @@ def serve(
         web_app = build_web_app(runtime, mounts=platform_mounts(runtime))
     except ValueError as exc:  # a platform's settings cannot work (e.g. Teams without a tenant)
         raise fail(str(exc)) from None
-    settle_heap()
 
     async def close(_app) -> None:
         await runtime.close()

@@ -19,13 +19,13 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import replace
 
-from cadences.bulk import Bulk
-from cadences.chat_platforms import chat_target, no_identity_reason
-from cadences.notifier import OutboundMessage, RetryLater
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from cadences.chat_platforms import chat_target, no_identity_reason
+from cadences.notifier import OutboundMessage, RetryLater
 from storage.identities import NO_IDENTITIES
 from storage.repositories.identities import identities_by_person
+from storage.repositories.outbox_rows import readdress
 
 NO_IDENTITY_RETRY_SECONDS = 3600.0
 
@@ -38,7 +38,7 @@ class NoChatIdentity(RetryLater):
 
 
 async def route_to_current_identity(
-    session: AsyncSession, bulk: Bulk, messages: Sequence[OutboundMessage], enabled: Collection[str]
+    session: AsyncSession, messages: Sequence[OutboundMessage], enabled: Collection[str]
 ) -> tuple[dict[int, OutboundMessage], dict[int, NoChatIdentity]]:
     """Re-address `messages` (rows this process holds) to their people's current identities.
 
@@ -61,8 +61,5 @@ async def route_to_current_identity(
             held[delivery_id] = NoChatIdentity(no_identity_reason(identities, enabled))
         elif target != (message.platform, message.address):
             moved[delivery_id] = replace(message, platform=target[0], address=target[1])
-    await bulk.many(
-        "UPDATE delivery SET platform = ?, address = ? WHERE id = ?",
-        [(message.platform, message.address, delivery_id) for delivery_id, message in moved.items()],
-    )
+    await readdress(session, [(delivery_id, message.platform, message.address) for delivery_id, message in moved.items()])
     return moved, held

@@ -15,17 +15,24 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cadences.digest_data import BlockerRow, Org, OrgPerson, load_key_results, load_old_open_blockers, load_org
+from storage.repositories.digest_data import (
+    BlockerRow,
+    Org,
+    OrgPerson,
+    existing_delivery_keys,
+    load_key_results_by_id,
+    load_old_open_blockers,
+    load_org,
+)
 from cadences.digests import ROLLUP_AGE, DueDigest, build_digests
 from cadences.outcome_key_results import OutcomeKeyResults
 from cadences.outbox import delivery_row, enqueue_rows, person_target
 from cadences.periods import period_of
 from cadences.settings import WEEKDAYS, DigestSchedule, NudgePolicy, parse_hhmm
 from storage.db import Database
-from storage.models import Delivery, DeliveryStatus, KeyResult
+from storage.models import DeliveryStatus
 
 BATCH_SIZE = 250
 
@@ -64,7 +71,7 @@ def _chunks(items: Sequence, size: int) -> Iterator[Sequence]:
 async def _existing_keys(session: AsyncSession, keys: list[str]) -> set[str]:
     found: set[str] = set()
     for chunk in _chunks(keys, 1000):
-        found.update(await session.exec(select(Delivery.idempotency_key).where(Delivery.idempotency_key.in_(chunk))))
+        found.update(await existing_delivery_keys(session, chunk))
     return found
 
 
@@ -77,7 +84,7 @@ async def _old_blockers(session: AsyncSession, org: Org, due: Sequence[DueDigest
     for row in rows:
         by_person[row.person_id].append(row)
     kr_ids = sorted({r.key_result_id for r in rows if r.key_result_id is not None})
-    krs = await load_key_results(session, KeyResult.id.in_(kr_ids)) if kr_ids else {}
+    krs = await load_key_results_by_id(session, kr_ids) if kr_ids else {}
     return dict(by_person), krs
 
 

@@ -18,7 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cadences.coaching import KRHistory
 from cadences.digest_batch import read_batch, store_nudges
-from cadences.digest_data import BatchFacts, BlockerRow, KRMeta, Org, OrgPerson
+from storage.repositories.digest_data import BatchFacts, BlockerRow, KRMeta, Org, OrgPerson
 from cadences.nudge_selection import PastNudge, select_nudges
 from cadences.nudge_text import RULE_TITLES, explain
 from cadences.outcome_key_results import OutcomeKeyResults

@@ -14,13 +14,12 @@ from typing import TYPE_CHECKING
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cadences import checkin_messages as cm
-from cadences.bulk import Bulk
-from cadences.claims import claim_rows
 from cadences.outbox import enqueue_rows
 from cadences.people import load_key_results, load_people
 from cadences.settings import CadenceRule
 from storage.db import Database
 from storage.models import CheckInStatus
+from storage.repositories.planning import claim_checkins_needing_action, step_checkins
 
 if TYPE_CHECKING:
     from cadences.planner import PlannerSettings, PlanResult
@@ -45,12 +44,7 @@ async def _advance_batch(
     session: AsyncSession, *, now: datetime, rules: dict[int, CadenceRule], settings: "PlannerSettings",
     result: "PlanResult",
 ) -> int:
-    bulk = await Bulk.of(session)
-    due = await claim_rows(
-        bulk, cm.CHECKIN_TABLE, where="next_action_at <= ?", parameters=(bulk.time(now),), order_by="next_action_at",
-        limit=settings.batch_size, values=None,
-        returning=("id", "person_id", "cadence_id", "period", "status", "reminders_sent", "period_ends_at"),
-    )
+    due = await claim_checkins_needing_action(session, now, settings.batch_size)
     if not due:
         return 0
     people = await load_people(
@@ -62,7 +56,7 @@ async def _advance_batch(
     reminders: list[tuple] = []
     for row in due:
         person, rule = people.get(row.person_id), rules.get(row.cadence_id)
-        ends = bulk.read_time(row.period_ends_at)
+        ends = row.period_ends_at
         if row.status == CheckInStatus.pending.value and ends is not None and now >= ends:
             # Opened with `checkin` but never submitted, and never prompted: the period is over.
             changes.append(_change(row, CheckInStatus.missed.value, row.reminders_sent, None))
@@ -91,10 +85,7 @@ async def _advance_batch(
         for row, person, rule, n in reminders
     ])
     result.reminded += len(reminders)
-    await bulk.many(
-        "UPDATE checkin SET status = ?, reminders_sent = ?, next_action_at = ? WHERE id = ?",
-        [(status, sent, bulk.time(next_action_at), checkin_id) for checkin_id, status, sent, next_action_at in changes],
-    )
+    await step_checkins(session, changes)
     return len(due)
 
 

@@ -1,4 +1,4 @@
-"""SQLModel tables for the whole OutcomeBot vocabulary (see DESIGN.md, "Domain vocabulary").
+"""SQLModel tables for the whole OutcomeBot vocabulary (see docs/architecture.md, "Vocabulary").
 
 All datetimes are timezone-aware and stored as UTC (SQLModel's UTCDateTime refuses naive
 ones); convert to the person's own timezone only at the edges. Enumerations are stored as short strings so a migration is never needed

@@ -15,7 +15,7 @@ from storage.repositories.people import is_in_manager_chain
 
 
 async def may_see(session: AsyncSession, ctx: Context, person: Person) -> bool:
-    """Themself, anyone above them in the manager chain, and admins (DESIGN.md, Privacy)."""
+    """Themself, anyone above them in the manager chain, and admins (docs/architecture.md, "Invariants": privacy)."""
     viewer = ctx.person
     if viewer.id == person.id or ctx.is_admin(viewer):
         return True
