@@ -43,6 +43,7 @@ async def seed(url: str) -> list[dict]:
     from storage.db import Database
     from storage.models import Direction, KeyResult, Objective, Outcome, Person
     from storage.repositories.checkins import get_or_create_checkin
+    from storage.repositories.identities import set_identity
 
     db = Database(url)
     people = []
@@ -52,10 +53,10 @@ async def seed(url: str) -> list[dict]:
         s.add(outcome)
         await s.flush()
         for n in range(PEOPLE):
-            person = Person(email=f"p{n}@bench.example", name=f"Person {n}", timezone="Europe/Berlin", country="DE",
-                            slack_user_id=f"UBENCH{n:05d}")
+            person = Person(email=f"p{n}@bench.example", name=f"Person {n}", timezone="Europe/Berlin", country="DE")
             s.add(person)
             await s.flush()
+            await set_identity(s, person.id, "slack", external_id=f"UBENCH{n:05d}")
             objective = Objective(outcome_id=outcome.id, title=f"Objective {n}", period="2026-Q4", owner_person_id=person.id)
             s.add(objective)
             await s.flush()
@@ -64,7 +65,7 @@ async def seed(url: str) -> list[dict]:
             s.add_all(krs)
             await s.flush()
             checkin = await get_or_create_checkin(s, person=person, cadence=cadence, period="2026-W48")
-            people.append({"user": person.slack_user_id, "checkin_id": checkin.id, "krs": [kr.id for kr in krs]})
+            people.append({"user": f"UBENCH{n:05d}", "checkin_id": checkin.id, "krs": [kr.id for kr in krs]})
     await db.dispose()
     return people
 

@@ -11,12 +11,17 @@ and is recorded inside the transaction that stores the answers (storage.reposito
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import TypeVar
 
 from storage.db import Database
 from storage.models import utcnow
 from storage.repositories.inbound import forget, record_once
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class ProcessedEvents:
@@ -33,3 +38,17 @@ class ProcessedEvents:
     async def release(self, key: str) -> None:
         async with self.db.transaction() as session:
             await forget(session, key)
+
+    async def once(self, key: str | None, work: Callable[[], Awaitable[T]]) -> T | None:
+        """`work()`'s result, or None when `key` was handled before (a platform retry). The key
+        is released again if the work fails, so the platform's next retry is processed. A
+        delivery without a key (the platform gives none) is always worked on."""
+        if key is not None and not await self.claim(key):
+            log.info("%s: duplicate delivery dropped", self.source)
+            return None
+        try:
+            return await work()
+        except BaseException:
+            if key is not None:
+                await self.release(key)
+            raise

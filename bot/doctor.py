@@ -135,7 +135,8 @@ async def _organisation(runtime: Runtime, session) -> list[Finding]:
             "for Slack set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode); for Teams "
             "set TEAMS_APP_ID, TEAMS_APP_PASSWORD and TEAMS_APP_TENANT_ID — see docs/deploy.md"))
         return findings
-    unreachable = await people_without_chat_identity(session, slack=secrets.slack_enabled, teams=secrets.teams_enabled)
+    unreachable = await people_without_chat_identity(
+        session, by_id=["slack"] if secrets.slack_enabled else [], by_conversation=["teams"] if secrets.teams_enabled else [])
     if unreachable:
         how = []
         if secrets.slack_enabled:

@@ -14,6 +14,7 @@ import itertools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from bot.answers import describe_form, show_intents
 from bot.checkin_form import CheckInForm
 from bot.platform import (
     ButtonClicked,
@@ -31,24 +32,23 @@ from cadences.notifier import OutboundMessage, Sent
 from messages.render import Renderer
 
 
-def describe_form(form: Any) -> str:
-    if isinstance(form, CheckInForm):
-        krs = ", ".join(kr.key for kr in form.key_results) or "no key results"
-        questions = f"; {len(form.questions)} reflection questions" if form.questions else ""
-        editing = " (your answers, to edit)" if form.editing else ""
-        return f"[check-in form for {form.period_label}{editing}: {krs}{questions}]"
-    return f"[form {form!r}]"
+class _TranscriptView:
+    """Each intent as plain text, the way a terminal would show it; forms are kept to submit."""
 
+    def __init__(self, chat: "FakeChat") -> None:
+        self.chat = chat
+        self.texts: list[str] = []
 
-def render_intent(intent: Intent, renderer: Renderer) -> str:
-    """Plain text for one intent, as a terminal would show it."""
-    if isinstance(intent, Reply):
-        return renderer.render(intent.template, intent.context)
-    if isinstance(intent, ShowForm):
-        return describe_form(intent.form)
-    if isinstance(intent, FormRejected):
-        return "\n".join(f"{name}: {problem}" for name, problem in sorted(intent.errors.items()))
-    return repr(intent)
+    async def reply(self, reply: Reply) -> None:
+        self.texts.append(self.chat.renderer.render(reply.template, reply.context))
+
+    async def show_form(self, shown: ShowForm) -> None:
+        self.chat.last_form = shown.form
+        self.texts.append(describe_form(shown.form))
+
+    async def reject_form(self, rejected: FormRejected) -> None:
+        self.chat.last_form = rejected.form
+        self.texts.append("\n".join(f"{name}: {problem}" for name, problem in sorted(rejected.errors.items())))
 
 
 class FakeChat:
@@ -72,12 +72,9 @@ class FakeChat:
     async def send(self, who: str, event: InboundEvent, said: str) -> str:
         self.transcript.append((who, said))
         self.intents = await self.router.dispatch(event)
-        texts = []
-        for intent in self.intents:
-            if isinstance(intent, (ShowForm, FormRejected)):
-                self.last_form = intent.form
-            texts.append(render_intent(intent, self.renderer))
-        reply = "\n".join(texts)
+        view = _TranscriptView(self)
+        await show_intents(self.intents, view)
+        reply = "\n".join(view.texts)
         self.transcript.append(("bot", reply))
         return reply
 

@@ -16,9 +16,11 @@ from bot.handlers import away, blockers, checkin, help, manager, okrs, outcomes,
 from bot.handlers.context import ButtonHandler, CommandHandler, Context, FormHandler
 from bot.inbound_text import cleaned
 from bot.platform import ButtonClicked, FormSubmitted, InboundEvent, Intent, MemberJoined, MessageReceived, Reply, Sender
+from bot.platforms import identifies_by_chat_id
 from storage.db import Database
 from storage.models import Person, utcnow
-from storage.repositories.people import mark_reachable, person_by_email, person_by_slack_id, person_by_teams_id
+from storage.repositories.identities import person_by_chat_identity
+from storage.repositories.people import mark_reachable, person_by_email
 
 log = logging.getLogger(__name__)
 
@@ -78,12 +80,9 @@ class Router:
 
     async def identify(self, sender: Sender) -> Person | None:
         async with self.db.session() as session:
-            if sender.platform == "slack":
-                person = await person_by_slack_id(session, sender.user_ref)
-            elif sender.platform == "teams":
-                person = await person_by_teams_id(session, sender.user_ref)
-            else:
+            if not identifies_by_chat_id(sender.platform):  # the console names people by email
                 return await person_by_email(session, sender.user_ref)
+            person = await person_by_chat_identity(session, sender.platform, sender.user_ref)
             if person is not None and person.unreachable_reason:
                 # They just wrote to us on this platform, so it can reach them again.
                 await mark_reachable(session, person)

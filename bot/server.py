@@ -4,14 +4,14 @@ Routes: `GET /healthz` (the process is up), `GET /readyz` (the database answers 
 migrations are current), `GET /metrics` (Prometheus text, bot/metrics.py), plus whatever the
 chat platforms mount. Every request gets a request id for its logs (bot/logs.py).
 
-Platform hook — kept tiny on purpose. A platform package (`bot.slack`, `bot.teams`) exposes
+Platform hook — kept tiny on purpose. Each entry of the platform registry (bot.platforms)
+may carry
 
     def mount(app: web.Application, runtime: Runtime) -> ChatPlatform | None
 
 which adds its routes (`POST /slack/events`, `POST /api/messages`) and any startup/cleanup
 hooks to `app`, and returns the ChatPlatform the outbox sender should deliver through.
-`serve` calls `bot.slack.mount` when SLACK_BOT_TOKEN is set and `bot.teams.mount` when
-TEAMS_APP_ID is set (see `platform_mounts`). Tests can pass their own `mounts`, or plain
+`serve` calls the mounts of the platforms configured in this process (see `platform_mounts`). Tests can pass their own `mounts`, or plain
 `extra_routes` as `(method, path, handler)` tuples.
 
 The scheduler is APScheduler's AsyncIOScheduler with the in-memory job store — the database
@@ -23,12 +23,10 @@ the row claims in cadences/ keep ticks of other processes from sending anything 
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 import os
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta, timezone
 
 from aiohttp import web
@@ -40,8 +38,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from bot import api, http_limits
 from bot.metrics import Metrics, observe_requests
 from bot.platform import ChatPlatform
+from bot.platforms import default_platforms, enabled_entries, outbound_platforms  # noqa: F401 (tick's opener)
 from bot.runtime import Runtime
-from bot.ticker import Ticker, default_platforms, read_status
+from bot.ticker import Ticker, read_status
 from cadences.sources.runner import SourceRunner
 from storage.migrate import migrations_behind
 from storage.repositories.outbox_stats import outbox_backlog
@@ -57,40 +56,14 @@ GRACE_KEY = web.AppKey("shutdown_grace_seconds", float)
 
 
 def platform_mounts(runtime: Runtime) -> list[Mount]:
-    """The mount functions of the platforms whose tokens are in the environment."""
+    """The mount functions of the registered platforms configured in this process (bot.platforms)."""
     mounts: list[Mount] = []
-    for name in _enabled_platform_modules(runtime):
-        mount = getattr(importlib.import_module(f"bot.{name}"), "mount", None)
-        if mount is None:
-            log.warning("%s credentials are set but bot.%s has no mount(app, runtime) yet; not serving it", name, name)
+    for entry in enabled_entries(runtime):
+        if entry.mount is None:
+            log.warning("%s is configured but has no mount(app, runtime) yet; not serving it", entry.name)
         else:
-            mounts.append(mount)
+            mounts.append(entry.mount)
     return mounts
-
-
-def _enabled_platform_modules(runtime: Runtime) -> list[str]:
-    return [name for name, enabled in (("slack", runtime.secrets.slack_enabled),
-                                       ("teams", runtime.secrets.teams_enabled or runtime.config.teams_allow_unauthenticated)) if enabled]
-
-
-@asynccontextmanager
-async def outbound_platforms(runtime: Runtime) -> AsyncIterator[dict[str, ChatPlatform]]:
-    """For `tick`: every platform the outbox may need, without HTTP routes; closed afterwards.
-
-    Each platform module with credentials set offers `outbound(runtime)`, an async context
-    manager yielding its ChatPlatform.
-    """
-    platforms = default_platforms()
-    async with AsyncExitStack() as stack:
-        for name in _enabled_platform_modules(runtime):
-            opener = getattr(importlib.import_module(f"bot.{name}"), "outbound", None)
-            if opener is None:
-                log.warning("%s credentials are set but bot.%s has no outbound(runtime); its messages wait", name, name)
-                continue
-            platform = await stack.enter_async_context(opener(runtime))
-            if platform is not None:
-                platforms[platform.name] = platform
-        yield platforms
 
 
 def build_web_app(

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.config import AppConfig
-from bot.console.platform import ConsolePlatform
 from bot.notifiers import PlatformNotifier
 from bot.platform import ChatPlatform
+from bot.platforms import default_platforms
 from cadences.digest_planner import DigestPlanner
 from cadences.housekeeping import prune_processed_events
 from cadences.planner import Planner, PlannerSettings, PlanResult
@@ -30,11 +30,6 @@ def planner_settings(config: AppConfig) -> PlannerSettings:
         reminders=config.reminders,
         working_days=tuple(config.organisation.working_days),
     )
-
-
-def default_platforms() -> dict[str, ChatPlatform]:
-    """Platforms every process has; Slack and Teams add theirs when their tokens are set."""
-    return {"console": ConsolePlatform()}
 
 
 @dataclass

@@ -13,27 +13,21 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from cadences import chat_platforms
 from storage.models import DeliveryStatus, Person, Team
+from storage.repositories.identities import identities_of
 from storage.repositories.outbox_rows import insert_deliveries
 
 
-def person_target(person: Person) -> tuple[str, str]:
-    """Where a person's DMs go: Slack when we know their Slack id, else Teams, else the console."""
-    if person.slack_user_id:
-        return "slack", person.slack_user_id
-    if person.teams_conversation_ref:
-        return "teams", str(person.teams_conversation_ref.get("conversation", {}).get("id", ""))
-    return "console", person.email
+def person_target(person: Any) -> tuple[str, str]:
+    """Where a person's DMs go: their preferred registered chat platform (cadences.chat_platforms),
+    else the console. `person`: anything with `email` and `identities` ({platform: ChatIdentity})."""
+    return chat_platforms.person_target(person.email, person.identities)
 
 
 def team_targets(team: Team) -> list[tuple[str, str]]:
-    """Every channel a team's announcements go to (a team may have both Slack and Teams)."""
-    targets: list[tuple[str, str]] = []
-    if team.slack_channel_id:
-        targets.append(("slack", team.slack_channel_id))
-    if team.teams_channel_ref:
-        targets.append(("teams", str(team.teams_channel_ref.get("conversation", {}).get("id", ""))))
-    return targets
+    """Every channel a team's announcements go to (a team may have channels on several platforms)."""
+    return chat_platforms.team_targets(team)
 
 
 async def enqueue_rows(session: AsyncSession, rows: list[Mapping[str, Any]], *, returning: bool = False) -> list:
@@ -89,7 +83,7 @@ async def enqueue_for_person(
     replace_ref: str | None = None,
 ) -> None:
     """Queue a direct message to `person` on their platform (no-op if `key` was queued before)."""
-    platform, address = person_target(person)
+    platform, address = chat_platforms.person_target(person.email, await identities_of(session, person.id))
     await enqueue_rows(
         session,
         [

@@ -6,12 +6,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cadences.calendar import WorkCalendar
-from cadences.outbox import person_target
+from cadences.chat_platforms import person_target
 from storage.models import progress_between  # KeyResult.progress, from plain columns
 from storage.repositories.planning import key_results_of, leave_of, people_facts
 
@@ -28,12 +28,6 @@ class PersonFacts:
     calendar: WorkCalendar
 
 
-class _Identity(NamedTuple):  # what cadences.outbox.person_target reads
-    email: str
-    slack_user_id: str | None
-    teams_conversation_ref: dict[str, Any] | None
-
-
 async def load_people(
     session: AsyncSession, ids: Iterable[int], *, working_days: Iterable[str], since: date
 ) -> dict[int, PersonFacts]:
@@ -46,8 +40,8 @@ async def load_people(
         leave[person_id].append((starts_on, ends_on))
     days = tuple(working_days)
     people: dict[int, PersonFacts] = {}
-    for id_, name, email, tz, country, active, unreachable, slack_user_id, teams_ref in await people_facts(session, wanted):
-        platform, address = person_target(_Identity(email, slack_user_id, teams_ref))
+    for id_, name, email, tz, country, active, unreachable, identities in await people_facts(session, wanted):
+        platform, address = person_target(email, identities)
         people[id_] = PersonFacts(
             id=id_, name=name, email=email, timezone=tz, platform=platform, address=address,
             can_be_prompted=bool(active) and not unreachable,

@@ -14,7 +14,8 @@ When a chat platform is enabled, direct messages go to the person's identity at 
 with no chat identity yet is retried hourly, never "sent" to the console inbox instead.
 
 Per platform: at most `delivery.concurrency[platform]` sends at once and, when configured,
-at most `delivery.rate_per_second[platform]`. RetryLater (429, 5xx, timeouts) retries with
+at most `delivery.rate_per_second[platform]` (none by default: a platform's own limits live in
+its adapter, cadences.rate_limits). RetryLater (429, 5xx, timeouts) retries with
 exponential backoff and full jitter, never sooner than its `retry_after`; after
 `delivery.max_attempts` the row is `failed` with the reason. Unreachable marks the row and
 the person (Person.unreachable_reason) and cancels their other pending messages.
@@ -33,7 +34,9 @@ from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cadences.delivery_targets import CHAT_PLATFORMS, route_to_current_identity
+from cadences.chat_platforms import chat_platform_names
+from cadences.delivery_targets import route_to_current_identity
+from cadences.rate_limits import RateLimiter, SlidingWindow
 from cadences.notifier import Notifier, OutboundMessage, PermanentFailure, RetryLater, Sent, Unreachable
 from cadences.send_results import BatchResults, Claimed, SendResult
 from cadences.settings import DeliveryPolicy
@@ -50,23 +53,6 @@ DEFAULT_CONCURRENCY = 8
 YIELD_EVERY = 4  # sends by one worker between turns of the event loop, at most (a fan-out
 # of 64 workers then gives the loop back every 256 sends, so the planner's next batch moves on)
 _CHECKIN_TEMPLATES = ("checkin_prompt", "checkin_reminder")
-
-
-class _Pacer:
-    """At most `rate` starts per second (a platform-wide cap such as Teams' 50 requests/s)."""
-
-    def __init__(self, rate: float | None) -> None:
-        self.interval = 1.0 / rate if rate else 0.0
-        self.next_slot = 0.0
-
-    async def wait(self) -> None:
-        if not self.interval:
-            return
-        now = time.monotonic()
-        slot = max(now, self.next_slot)
-        self.next_slot = slot + self.interval
-        if slot > now:
-            await asyncio.sleep(slot - now)
 
 
 async def _all_or_first_error(tasks: list[asyncio.Task]) -> None:
@@ -118,12 +104,12 @@ class DeliverySender:
         self.lease = lease
         self.send_timeout = send_timeout
         self.rng = rng or random.Random()
-        self.chat_platforms = frozenset(chat_platforms) & frozenset(CHAT_PLATFORMS)
+        self.chat_platforms = frozenset(chat_platforms) & frozenset(chat_platform_names())
         self.clock = clock
         self.renew_every = renew_every or self.lease.total_seconds() / 3
         self._renewal = asyncio.Event()
         self._semaphores: dict[str, asyncio.Semaphore] = {}
-        self._pacers: dict[str, _Pacer] = {}
+        self._rate_limits: dict[str, RateLimiter | None] = {}
         self._handed_over = SendResult()  # sent by send_claimed since the last run_once
         # Leases this sender handed out that rows may still hold: released at shutdown
         # (`release_held`) so nothing waits for its lease to expire before another process sends it.
@@ -257,10 +243,11 @@ class DeliverySender:
             if semaphore is None:
                 limit = self.policy.concurrency.get(platform, DEFAULT_CONCURRENCY)
                 semaphore = self._semaphores[platform] = asyncio.Semaphore(limit)
-                self._pacers[platform] = _Pacer(self.policy.rate_per_second.get(platform))
+                rate = self.policy.rate_per_second.get(platform)
+                self._rate_limits[platform] = RateLimiter((SlidingWindow.per_second(rate),)) if rate else None
             pending = iter(queue)  # shared: each row is taken by exactly one worker
             count = min(len(queue), self.policy.concurrency.get(platform, DEFAULT_CONCURRENCY))
-            workers += [self._work(pending, semaphore, self._pacers[platform], buffer, now, started, watches)
+            workers += [self._work(pending, semaphore, platform, buffer, now, started, watches)
                         for _ in range(count)]
         stop = asyncio.Event()
         keeper = asyncio.create_task(self._keep_lease(buffer, stop)) if workers else None
@@ -320,17 +307,18 @@ class DeliverySender:
             renewal, self._renewal = self._renewal, asyncio.Event()
             renewal.set()
 
-    async def _work(self, pending, semaphore: asyncio.Semaphore, pacer: _Pacer, buffer: "BatchResults",
+    async def _work(self, pending, semaphore: asyncio.Semaphore, platform: str, buffer: "BatchResults",
                     now: datetime, started: float, watches: list["_Watch"]) -> None:
         # The semaphore still bounds the platform across overlapping runs in one process.
         clock, loop_time, timeout = self.clock, asyncio.get_running_loop().time, self.send_timeout
+        rate_limit = self._rate_limits[platform]
         watch = _Watch(asyncio.current_task())
         watches.append(watch)
         done = 0
         for row in pending:
             async with semaphore:
-                if pacer.interval:
-                    await pacer.wait()
+                if rate_limit is not None:
+                    await rate_limit.acquire(platform)
                 if self.stopping or clock() >= buffer.last_start:
                     continue  # shutting down, or too little lease left: released when the batch ends
                 cancelling = watch.task.cancelling()

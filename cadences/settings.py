@@ -115,5 +115,6 @@ class DeliveryPolicy(Strict):
     max_backoff_seconds: float = Field(default=900.0, gt=0, le=86400)
     batch_size: int = Field(default=500, ge=1, le=10000)
     concurrency: dict[str, int] = Field(default_factory=lambda: {"slack": 4, "teams": 16, "console": 64})
-    # Platform-wide caps on sends per second (Teams: 50 requests/s per app and tenant).
-    rate_per_second: dict[str, float] = Field(default_factory=lambda: {"teams": 50.0})
+    # Extra caps on sends per second per platform, none by default (Teams keeps its own limits
+    # per tenant and conversation in its adapter; cadences.rate_limits).
+    rate_per_second: dict[str, float] = Field(default_factory=dict)

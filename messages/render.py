@@ -29,10 +29,16 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, sel
 
 from messages.filters import FILTERS
 
-Surface = Literal["text", "slack", "teams"]
+Surface = Literal["text", "slack", "teams"] | str
 SURFACES: tuple[Surface, ...] = ("text", "slack", "teams")
 TEMPLATES_DIR = Path(__file__).parent / "templates"
-_EXTENSION = {"text": "txt", "slack": "json", "teams": "json"}
+# A surface is a folder of templates: `text` renders plain text (.txt.j2); any other surface
+# (slack, teams, one a new chat platform adds) renders JSON (.json.j2).
+_EXTENSION = {"text": "txt"}
+
+
+def _extension(surface: str) -> str:
+    return _EXTENSION.get(surface, "json")
 
 
 _DICT_ATTRIBUTES = frozenset(dir(dict))
@@ -80,7 +86,7 @@ class Renderer:
     """Renders one surface's templates; text → str, slack/teams → parsed JSON."""
 
     def __init__(self, surface: Surface, templates_dir: Path = TEMPLATES_DIR) -> None:
-        if surface not in SURFACES:
+        if surface not in SURFACES and not (Path(templates_dir) / surface).is_dir():
             raise ValueError(f"unknown surface {surface!r}; choose one of {', '.join(SURFACES)}")
         self.surface = surface
         self.templates_dir = templates_dir
@@ -90,7 +96,7 @@ class Renderer:
         self._present: dict[str, bool] = {}
 
     def template_names(self) -> list[str]:
-        suffix = f".{_EXTENSION[self.surface]}.j2"
+        suffix = f".{_extension(self.surface)}.j2"
         folder = self.templates_dir / self.surface
         return sorted(p.name.removesuffix(suffix) for p in folder.glob(f"*{suffix}") if not p.name.startswith("_"))
 
@@ -101,7 +107,7 @@ class Renderer:
     def _exists(self, name: str) -> bool:
         present = self._present.get(name)
         if present is None:
-            filename = f"{name}.{_EXTENSION[self.surface]}.j2"
+            filename = f"{name}.{_extension(self.surface)}.j2"
             present = self._present[name] = (self.templates_dir / self.surface / filename).exists()
         return present
 
@@ -111,7 +117,7 @@ class Renderer:
             if not self._exists(name):
                 known = ", ".join(self.template_names()) or "none"
                 raise TemplateNotFound(f"no {self.surface} template {name!r}; known: {known}")
-            filename = f"{name}.{_EXTENSION[self.surface]}.j2"
+            filename = f"{name}.{_extension(self.surface)}.j2"
             template = self._templates[name] = self.environment.get_template(filename)
             self._globals[name] = dict(template.globals)
         return template

@@ -85,10 +85,7 @@ class Person(SQLModel, table=True):
     country: str = Field(max_length=8)
     manager_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
-    slack_user_id: str | None = Field(default=None, max_length=32, unique=True)
-    teams_user_id: str | None = Field(default=None, max_length=64, unique=True)
-    # The Bot Framework ConversationReference (as a dict) for proactive messages.
-    teams_conversation_ref: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    # Chat identities (Slack, Teams, …) are rows of their own: storage.identities.
     is_admin: bool = False
     active: bool = True
     unreachable_reason: str | None = Field(default=None, max_length=200)
@@ -291,5 +288,6 @@ class ProcessedEvent(SQLModel, table=True):
 
 
 from storage.identity_conflicts import IdentityConflict  # noqa: E402,F401  (registers the table)
+from storage.identities import PersonIdentity  # noqa: E402,F401  (registers the chat_identity table)
 # The API's and pull sources' tables live in their own module; importing it registers them.
 from storage import api_tables  # noqa: E402,F401

@@ -29,6 +29,7 @@ from storage.models import (
 )
 from tests.cadence_fixtures import utc
 from tests.orgchart import make_org
+from tests.identity_helpers import link
 
 
 async def populate(db: Database) -> None:
@@ -41,8 +42,8 @@ async def populate(db: Database) -> None:
         await s.flush()
         cora = await s.get(Person, ids["cora"])
         cora.manager_id = late_manager.id
-        cora.teams_conversation_ref = {"serviceUrl": "https://smba.example/", "conversation": {"id": "a:1"}}
         s.add(cora)
+        await link(s, cora.id, teams_conversation_ref={"serviceUrl": "https://smba.example/", "conversation": {"id": "a:1"}})
         cadence = Cadence(name="weekly", every="week", on="monday", at="09:00", questions=["Why?", "Ünïcode ✓"])
         s.add(cadence)
         s.add(LeavePeriod(person_id=ids["bob"], starts_on=date(2026, 12, 24), ends_on=date(2027, 1, 2)))

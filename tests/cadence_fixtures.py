@@ -11,6 +11,7 @@ from cadences.sender import DeliverySender
 from cadences.settings import CadenceRule, ReminderPolicy
 from storage.db import Database
 from storage.models import CheckIn, Delivery, LeavePeriod, Person, PromptSchedule
+from tests.identity_helpers import link, split_identities
 
 WEEKLY = CadenceRule(name="weekly", every="week", on="monday", at="09:00")
 
@@ -29,10 +30,12 @@ def planner(
 
 
 async def add_person(db: Database, email: str, *, tz: str = "Europe/Berlin", country: str = "DE", **extra) -> int:
+    fields, identities = split_identities(extra)
     async with db.transaction() as session:
-        person = Person(email=email, name=email.split("@")[0].title(), timezone=tz, country=country, **extra)
+        person = Person(email=email, name=email.split("@")[0].title(), timezone=tz, country=country, **fields)
         session.add(person)
         await session.flush()
+        await link(session, person.id, **identities)
         return person.id
 
 

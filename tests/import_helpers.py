@@ -6,7 +6,9 @@ from sqlmodel import select
 
 from storage.db import Database
 from storage.importers import SAMPLE_OKRS_YAML, SAMPLE_PEOPLE_CSV, import_okrs, import_people
+from storage.identities import PersonIdentity
 from storage.models import KeyResult, Objective, Outcome, Person, Team
+from tests.identity_helpers import Linked, linked
 
 PEOPLE_HEADER = "email,name,timezone,country,manager_email,team,slack_user_id,teams_user_id\n"
 
@@ -27,12 +29,14 @@ async def database_contents(db: Database) -> dict[str, list[dict]]:
     """Every row the importers write, as plain dicts, to compare before and after."""
     contents = {}
     async with db.session() as session:
-        for model in (Team, Person, Outcome, Objective, KeyResult):
+        for model in (Team, Person, PersonIdentity, Outcome, Objective, KeyResult):
             rows = (await session.exec(select(model).order_by(model.id))).all()
             contents[model.__name__] = [{name: getattr(row, name) for name in model.model_fields} for row in rows]
     return contents
 
 
-async def people_by_email(db: Database) -> dict[str, Person]:
+async def people_by_email(db: Database) -> dict[str, Linked]:
+    """Everyone by email, their chat identities readable as the CSV's columns."""
     async with db.session() as session:
-        return {person.email: person for person in (await session.exec(select(Person))).all()}
+        people = await linked(session, list((await session.exec(select(Person))).all()))
+        return {person.email: person for person in people}

@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
+from tests.identity_helpers import link, split_identities
 from storage.models import (
     Blocker,
     Cadence,
@@ -92,8 +93,10 @@ async def seed_team(session) -> Team8:
         ("Eve", "Maya", "Platform", {"teams_user_id": "aad-eve", "teams_conversation_ref": {"conversation": {"id": "a:eve"}}}),
         ("Pia", "Omar", "Growth", {}),
     ]:
-        session.add(person(name, manager, team, **extra))
+        fields, identities = split_identities(extra)
+        session.add(added := person(name, manager, team, **fields))
         await session.flush()
+        await link(session, added.id, **identities)
 
     cadence = Cadence(name="weekly", every="week", on="monday", at="09:00")
     t.outcome = Outcome(key="activation", title="New customers succeed in their first week", period="2026-Q4")

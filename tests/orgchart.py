@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from bot.config import AppConfig, Organisation
 from storage.db import Database
 from storage.models import Direction, KeyResult, Objective, Outcome, Person, Team
+from tests.identity_helpers import link, split_identities
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc)  # Tuesday of ISO week 48
 ALICE, BOB, MAYA, CORA, OSCAR, SAM, IVAN, ADA = (
@@ -50,8 +51,10 @@ async def make_org(db: Database) -> dict[str, int]:
             (IVAN, "Ivan", None, {"is_admin": True}),
             (ADA, "Ada", None, {}),
         ):
-            row = person(email, name, manager, **extra)
+            fields, identities = split_identities(extra)
+            row = person(email, name, manager, **fields)
             await s.flush()
+            await link(s, row.id, **identities)
             ids[name.lower()] = row.id  # type: ignore[assignment]
         outcome = Outcome(key="retention", title="Customers stay because they succeed", period="2026-Q4",
                           owner_id=ids["cora"], indicators=["Weekly active teams per account"])

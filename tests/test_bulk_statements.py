@@ -135,10 +135,10 @@ async def test_rows_read_at_once_are_the_rows_read_one_by_one(any_db: Database) 
     odd = 'Zoë "Zed" \\ O\'Brien ☃ \U0001F600'
     async with any_db.transaction() as session:
         bulk = await Bulk.of(session)
-        await bulk.fetch("UPDATE person SET name = ?, slack_user_id = NULL WHERE id = ?", (odd, person_id))
+        await bulk.fetch("UPDATE person SET name = ?, unreachable_reason = NULL WHERE id = ?", (odd, person_id))
         other = await add_person_in(bulk)
-        text = "SELECT id, name, slack_user_id, active FROM person ORDER BY id DESC"
-        at_once = await bulk.rows_at_once(("id", "name", "slack_user_id", "active"), text)
+        text = "SELECT id, name, unreachable_reason, active FROM person ORDER BY id DESC"
+        at_once = await bulk.rows_at_once(("id", "name", "unreachable_reason", "active"), text)
         one_by_one = await bulk.fetch(text, tuples=True)
         assert [list(row) for row in one_by_one] == at_once
         assert [row[:3] for row in at_once] == [[other, "Bo", None], [person_id, odd, None]]

@@ -285,15 +285,15 @@ async def test_people_reachable_on_either_platform_are_not_listed_on_either_data
 
     from storage.models import Person
     from storage.repositories.setup_facts import people_without_chat_identity
+    from tests.identity_helpers import link
 
     await make_org(any_db)
     async with any_db.transaction() as session:
         bob = (await session.exec(select(Person).where(Person.email == "bob@x.com"))).one()
-        bob.teams_conversation_ref = {"conversation": {"id": "a:bob"}}
-        session.add(bob)
+        await link(session, bob.id, teams_conversation_ref={"conversation": {"id": "a:bob"}})
     async with any_db.session() as session:
-        both = await people_without_chat_identity(session, slack=True, teams=True)
-        slack_only = await people_without_chat_identity(session, slack=True, teams=False)
+        both = await people_without_chat_identity(session, by_id=["slack"], by_conversation=["teams"])
+        slack_only = await people_without_chat_identity(session, by_id=["slack"])
     assert both == ["ada@x.com", "cora@x.com", "ivan@x.com", "oscar@x.com", "sam@x.com"]
     assert slack_only == ["ada@x.com", "bob@x.com", "cora@x.com", "ivan@x.com", "oscar@x.com", "sam@x.com"]
 

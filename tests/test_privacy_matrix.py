@@ -21,6 +21,7 @@ from cadences.digest_planner import queue_due_digests
 from cadences.settings import DigestSchedule, NudgePolicy
 from messages.render import Renderer
 from storage.models import Delivery, Nudge, Person
+from tests.identity_helpers import link
 from tests.manager_team import NOW, seed_team
 
 VIEWERS = ["Ben", "Chloe", "Omar", "Maya", "Carla", "Zoe"]
@@ -36,9 +37,7 @@ async def world(db):
     async with db.transaction() as session:
         team = await seed_team(session)
         for name in VIEWERS:
-            person = await session.get(Person, team.id(name))
-            person.slack_user_id, person.teams_user_id = f"U{name.upper()}", f"aad-{name.lower()}"
-            session.add(person)
+            await link(session, team.id(name), slack_user_id=f"U{name.upper()}", teams_user_id=f"aad-{name.lower()}")
     await queue_due_digests(db, schedule=DigestSchedule(), nudges=NudgePolicy(budget_per_week=5), now=NOW)
     config = AppConfig(organisation=Organisation(name="X", timezone="Europe/Berlin", country="DE"))
     return team, Router(config, db, now=NOW)

@@ -15,8 +15,10 @@ from bot.identity_status import identity_conflict_lines
 from bot.teams.activity_handler import FOREIGN_TENANT
 from storage.identity_conflicts import IdentityConflict
 from storage.models import Person
+from storage.repositories.identities import person_by_chat_identity
 from tests import teams_activities as act
 from tests.fake_connector import FakeConnector
+from tests.identity_helpers import Linked, linked
 from tests.orgchart import ALICE, MAYA, make_org
 from tests.teams_harness import APP_ID, app_secrets, our_tenant_config, running_teams
 from tests.test_teams_auth import bearer, bot_framework, only_local_network  # noqa: F401  (fixtures)
@@ -37,9 +39,10 @@ def from_tenant(activity: dict, tenant: str) -> dict:
     return activity
 
 
-async def person(db, email: str) -> Person:
+async def person(db, email: str) -> Linked:
     async with db.session() as session:
-        return (await session.exec(select(Person).where(Person.email == email))).one()
+        [found] = await linked(session, [(await session.exec(select(Person).where(Person.email == email))).one()])
+        return found
 
 
 async def conflicts(db) -> list[IdentityConflict]:
@@ -68,7 +71,7 @@ async def test_a_signed_activity_from_another_tenant_is_refused_politely_and_tak
     assert maya.teams_conversation_ref == maya_before.teams_conversation_ref
     assert maya.teams_conversation_ref["conversation"]["tenantId"] == act.TENANT
     async with db.session() as session:
-        assert (await session.exec(select(Person).where(Person.teams_user_id == "aad-eve"))).first() is None
+        assert await person_by_chat_identity(session, "teams", "aad-eve") is None
 
 
 async def test_an_activity_whose_two_tenant_fields_disagree_is_refused(db, bot_framework) -> None:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import update
-
 from bot.notifiers import PlatformNotifier
 from cadences.outbox import enqueue_for_person, enqueue_for_team
 from cadences.sender import DeliverySender
@@ -13,6 +11,7 @@ from cadences.settings import DeliveryPolicy
 from storage.db import Database
 from storage.models import DeliveryStatus, Person, Team
 from tests.cadence_fixtures import add_person, deliveries, planner, utc
+from tests.identity_helpers import link
 from tests.outbox_fakes import RecordingPlatform
 
 NOW = utc(2026, 3, 2, 8)
@@ -45,7 +44,7 @@ async def queue_prompt(db: Database, person_id: int) -> None:
 
 async def link_to_slack(db: Database, person_id: int, slack_user_id: str) -> None:
     async with db.transaction() as session:
-        await session.execute(update(Person).where(Person.id == person_id).values(slack_user_id=slack_user_id))
+        await link(session, person_id, slack_user_id=slack_user_id)
 
 
 async def test_someone_linked_to_slack_after_their_prompt_was_queued_gets_it_on_slack(db: Database) -> None:

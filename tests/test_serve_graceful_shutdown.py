@@ -65,9 +65,12 @@ def _queue_messages(database: Path) -> None:
     context = json.dumps(sample_context("help"))
     with sqlite3.connect(database) as connection:
         connection.executemany(
-            "INSERT INTO person (email, name, timezone, country, is_admin, active, created_at, slack_user_id)"
-            " VALUES (?, ?, 'Europe/Berlin', 'DE', 0, 1, '2000-01-01 00:00:00.000000', ?)",
-            [(f"p{n}@example.com", f"Person {n}", f"U{n:05d}") for n in range(MESSAGES)])
+            "INSERT INTO person (email, name, timezone, country, is_admin, active, created_at)"
+            " VALUES (?, ?, 'Europe/Berlin', 'DE', 0, 1, '2000-01-01 00:00:00.000000')",
+            [(f"p{n}@example.com", f"Person {n}") for n in range(MESSAGES)])
+        connection.executemany(
+            "INSERT INTO chat_identity (person_id, platform, external_id) VALUES (?, 'slack', ?)",
+            [(n + 1, f"U{n:05d}") for n in range(MESSAGES)])
         connection.executemany(
             "INSERT INTO delivery (idempotency_key, person_id, platform, address, template, context, status,"
             " attempts, next_attempt_at, created_at) VALUES (?, ?, 'slack', ?, 'help', ?, 'pending', 0,"

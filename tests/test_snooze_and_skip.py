@@ -176,11 +176,12 @@ async def test_the_digest_separates_people_not_asked_yet_from_those_asked_and_si
 
 
 async def test_a_digest_due_on_a_public_holiday_comes_on_the_next_working_day(db: Database) -> None:
+    from storage.identities import NO_IDENTITIES
     from storage.repositories.digest_data import OrgPerson
     from cadences.digest_planner import digest_time
     from cadences.settings import DigestSchedule
 
-    manager = OrgPerson(1, "Maya", "maya@x.com", "Europe/Berlin", None, None, False, MONDAY_NINE_NEW_YORK, None, None, "DE")
+    manager = OrgPerson(1, "Maya", "maya@x.com", "Europe/Berlin", None, None, False, MONDAY_NINE_NEW_YORK, NO_IDENTITIES, "DE")
     whit_monday = datetime(2026, 5, 25, 12, 0, tzinfo=timezone.utc)  # a public holiday in Germany
     period, at = digest_time(manager, DigestSchedule(), whit_monday)
     assert (period, at) == ("2026-W22", datetime(2026, 5, 26, 6, 30, tzinfo=timezone.utc))  # Tuesday 08:30 Berlin

@@ -24,6 +24,7 @@ from tests.fake_botframework_keys import KEYS_PATH, METADATA_PATH, FakeBotFramew
 from tests.fake_connector import FakeConnector
 from tests.orgchart import BOB as BOB_EMAIL
 from tests.orgchart import make_org, org_config
+from tests.identity_helpers import linked
 from tests.teams_harness import APP_ID, app_secrets, emulator_secrets, our_tenant_config, running_teams
 
 BOB = act.user("29:bob", "aad-bob", "Bob")
@@ -70,7 +71,7 @@ async def test_requests_without_a_valid_token_are_refused_with_401_and_change_no
         assert "token" in (await response.json())["error"]
         assert teams.connector.attempts == 0 and teams.connector.sent() == []
     async with db.session() as session:
-        assert all(p.teams_conversation_ref is None for p in (await session.exec(select(Person))).all())
+        assert all(p.teams_conversation_ref is None for p in await linked(session, (await session.exec(select(Person))).all()))
 
 
 async def test_emulator_mode_accepts_activities_without_a_token_and_warns_at_start(db, caplog) -> None:
@@ -140,7 +141,7 @@ async def test_a_message_signed_by_the_bot_framework_is_answered(db, bot_framewo
         assert answer.authorization == f"Bearer {OUTBOUND_TOKEN}"
     assert bot_framework.requests == [METADATA_PATH, KEYS_PATH]  # the keys came from the local fake only
     async with db.session() as session:
-        bob = (await session.exec(select(Person).where(Person.email == BOB_EMAIL))).one()
+        [bob] = await linked(session, [(await session.exec(select(Person).where(Person.email == BOB_EMAIL))).one()])
         assert bob.teams_conversation_ref["conversation"]["id"] == "a:conv-bob"
 
 
@@ -165,7 +166,7 @@ async def test_signed_tokens_that_are_not_for_this_bot_or_no_longer_valid_get_40
         assert teams.connector.attempts == 0 and teams.connector.sent() == []
     assert bot_framework.requests[:1] == [METADATA_PATH]  # the token was checked against the keys
     async with db.session() as session:
-        assert all(p.teams_conversation_ref is None for p in (await session.exec(select(Person))).all())
+        assert all(p.teams_conversation_ref is None for p in await linked(session, (await session.exec(select(Person))).all()))
 
 
 async def test_while_signing_keys_cannot_be_fetched_messages_get_503_and_a_retry_is_answered_once_they_can(

@@ -14,6 +14,7 @@ from storage.models import Blocker, CheckIn, CheckInStatus, Delivery, DeliverySt
 from tests import teams_activities as act
 from tests.orgchart import NOW, make_org, org_config
 from tests.teams_harness import TeamsHarness, running_teams
+from tests.identity_helpers import linked
 
 MONDAY_AFTER_NINE_NEW_YORK = datetime(2026, 11, 30, 14, 1, tzinfo=timezone.utc)
 BOB = act.user("29:bob", None, "Bob")  # Teams often leaves aadObjectId out; the bot looks it up
@@ -60,7 +61,7 @@ def answers(kr: int, **overrides: str) -> dict[str, str]:
 async def test_installing_the_bot_remembers_the_persons_chat_and_greets_them(teams: TeamsHarness) -> None:
     await install(teams)
     async with teams.db.session() as session:
-        bob = await session.get(Person, teams.ids["bob"])
+        [bob] = await linked(session, [await session.get(Person, teams.ids["bob"])])
     assert bob.teams_user_id == "aad-bob"  # matched by email, AAD id learnt
     assert bob.teams_conversation_ref["conversation"]["id"] == "a:conv-bob"
     assert bob.teams_conversation_ref["serviceUrl"] == teams.url

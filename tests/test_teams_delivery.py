@@ -12,6 +12,7 @@ from cadences.notifier import OutboundMessage, PermanentFailure, RetryLater, Unr
 from storage.models import Person, Team
 from tests.fake_connector import FakeConnector
 from tests.teams_activities import TENANT
+from tests.identity_helpers import link
 
 DONE = {"checkin_id": 5, "person": {"name": "Ana Lima", "email": "ana@example.com"}, "period_label": "week 48 of 2026"}
 
@@ -43,10 +44,11 @@ def stored_reference(service_url: str, conversation_id: str) -> dict:
 
 async def add_person(db, connector: FakeConnector) -> int:
     async with db.transaction() as session:
-        person = Person(email="ana@example.com", name="Ana Lima", timezone="Europe/Berlin", country="DE",
-                        teams_user_id="aad-ana", teams_conversation_ref=stored_reference(connector.url, "a:conv-ana"))
+        person = Person(email="ana@example.com", name="Ana Lima", timezone="Europe/Berlin", country="DE")
         session.add(person)
         await session.flush()
+        await link(session, person.id, teams_user_id="aad-ana",
+                   teams_conversation_ref=stored_reference(connector.url, "a:conv-ana"))
         return person.id
 
 
@@ -120,8 +122,9 @@ async def test_unknown_conversation_or_template_is_a_permanent_failure(db, conne
 
 async def test_connector_that_does_not_answer_is_retried_later(db, platform) -> None:
     async with db.transaction() as session:
-        session.add(Person(id=9, email="bo@example.com", name="Bo", timezone="UTC", country="DE",
-                           teams_conversation_ref=stored_reference("http://127.0.0.1:9/", "a:conv-bo")))
+        session.add(Person(id=9, email="bo@example.com", name="Bo", timezone="UTC", country="DE"))
+        await session.flush()
+        await link(session, 9, teams_conversation_ref=stored_reference("http://127.0.0.1:9/", "a:conv-bo"))
     with pytest.raises(RetryLater):
         await platform.deliver(message_to(9, address="a:conv-bo"))
 

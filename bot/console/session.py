@@ -13,10 +13,10 @@ from typing import Any
 
 from jinja2 import TemplateError
 
+from bot.answers import describe_form, show_intents
 from bot.checkin_form import CheckInForm
 from bot.console.form import FormQuestions
 from bot.console.io import LineReader, Writer
-from bot.fake import describe_form
 from bot.platform import FormRejected, FormSubmitted, Intent, MessageReceived, Reply, Sender, ShowForm
 from bot.router import Router
 from messages.render import Renderer, TemplateNotFound
@@ -77,28 +77,40 @@ class ConsoleChat:
         return await self.show(intents)
 
     async def show(self, intents: list[Intent]) -> bool:
-        for intent in intents:
-            if isinstance(intent, Reply):
-                self.write(self.renderer.render(intent.template, intent.context))
-            elif isinstance(intent, ShowForm) and isinstance(intent.form, CheckInForm):
-                if not await self.fill_checkin(intent.form):
-                    return False
-            elif isinstance(intent, FormRejected):
-                self.write("Some answers were not accepted, so nothing was saved:")
-                for problem in intent.errors.values():
-                    self.write(f"  ⚠ {problem}")
-            else:
-                self.write(describe_form(getattr(intent, "form", intent)))
+        """Show the intents (bot.answers); False when input ended inside a form."""
+        try:
+            await show_intents(intents, self)
+        except EOFError:
+            return False
         return True
 
-    async def fill_checkin(self, form: CheckInForm) -> bool:
+    async def reply(self, reply: Reply) -> None:
+        self.write(self.renderer.render(reply.template, reply.context))
+
+    async def show_form(self, shown: ShowForm) -> None:
+        if isinstance(shown.form, CheckInForm):
+            await self.fill_checkin(shown.form)
+        else:
+            self.write(describe_form(shown.form))
+
+    async def reject_form(self, rejected: FormRejected) -> None:
+        self.write("Some answers were not accepted, so nothing was saved:")
+        for problem in rejected.errors.values():
+            self.write(f"  ⚠ {problem}")
+
+    async def fill_checkin(self, form: CheckInForm) -> None:
+        """Ask the form's questions and submit the answers; EOFError when input ends on the way
+        (Ctrl-D leaves), while `cancel` typed in the form goes back to the commands."""
         questions = FormQuestions(self.read, self.write)
         values = await questions.fill(form)
         if values is None:
-            return not questions.input_ended  # `cancel` goes back to the commands, Ctrl-D leaves
+            if questions.input_ended:
+                raise EOFError
+            return
         self.write("")
         submitted = FormSubmitted(self.sender, "checkin", values, {"checkin_id": str(form.checkin_id)})
-        return await self.show(await self.router.dispatch(submitted))
+        if not await self.show(await self.router.dispatch(submitted)):
+            raise EOFError
 
     async def show_inbox(self) -> None:
         async with self.router.db.transaction() as session:

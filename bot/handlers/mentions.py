@@ -1,7 +1,7 @@
 """Turn how a person was named in a command into a Person.
 
 Accepted: `@alice@x.com` or `alice@x.com` (console, Teams after the adapter resolved the
-mention), Slack's `<@U123>` / `<@U123|alice>`, and a raw Slack or Teams user id.
+mention), Slack's `<@U123>` / `<@U123|alice>`, and a raw user id on any chat platform.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ import re
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Person
-from storage.repositories.people import person_by_email, person_by_slack_id, person_by_teams_id
+from storage.repositories.identities import person_by_any_chat_identity, person_by_chat_identity
+from storage.repositories.people import person_by_email
 
 _SLACK_MENTION = re.compile(r"^<@([A-Z0-9]+)(?:\|[^>]*)?>$", re.IGNORECASE)
 
@@ -22,8 +23,8 @@ async def resolve_mention(session: AsyncSession, text: str) -> Person | None:
         return None
     slack = _SLACK_MENTION.match(ref)
     if slack:
-        return await person_by_slack_id(session, slack.group(1).upper())
+        return await person_by_chat_identity(session, "slack", slack.group(1).upper())
     ref = ref.removeprefix("@").strip("<>")
     if "@" in ref:
         return await person_by_email(session, ref.removeprefix("mailto:"))
-    return await person_by_slack_id(session, ref) or await person_by_teams_id(session, ref)
+    return await person_by_any_chat_identity(session, ref)

@@ -9,7 +9,11 @@ router → intents), `platform.SlackPlatform` (outbox delivery), `home` (App Hom
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, AsyncIterator
+from typing import TYPE_CHECKING, Any, AsyncIterator
+
+from bot.platforms import PlatformEntry
+from cadences.chat_platforms import ChatAddressing
+from storage.identities import ChatIdentity
 
 if TYPE_CHECKING:  # pragma: no cover
     from aiohttp import web
@@ -42,3 +46,28 @@ async def outbound(runtime: "Runtime") -> AsyncIterator["SlackPlatform | None"]:
         yield slack.platform
     finally:
         await slack.bot.close()
+
+
+def enabled(runtime: "Runtime") -> bool:
+    return runtime.secrets.slack_enabled
+
+
+def dm_address(identity: ChatIdentity) -> str | None:
+    """A DM goes to the user id: chat.postMessage opens the bot's DM with them."""
+    return identity.external_id or None
+
+
+def channel_address(team: Any) -> str | None:
+    return team.slack_channel_id or None
+
+
+# The registry entry (bot.platforms).
+PLATFORM = PlatformEntry(
+    name="slack", surface="slack",
+    configured_by="SLACK_BOT_TOKEN, with SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode)",
+    enabled=enabled, mount=mount, outbound=outbound,
+    addressing=ChatAddressing(
+        name="slack", label="Slack", dm_address=dm_address, channel_address=channel_address,
+        how_to_enable="set SLACK_BOT_TOKEN", how_to_link="run `outcomebot slack sync`",
+    ),
+)

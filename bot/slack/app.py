@@ -191,17 +191,8 @@ class SlackBot:
         log.error("slack %s failed: %s: %s", kind, type(error).__name__, error, exc_info=error)
 
     async def _dispatch_once(self, key: str | None, event: InboundEvent) -> list[Intent] | None:
-        """The router's answer, or None when `key` was handled before (a Slack retry). The
-        key is released again if the router fails, so Slack's next retry is processed."""
-        if key is not None and not await self.processed.claim(key):
-            log.info("duplicate slack delivery %s dropped", key)
-            return None
-        try:
-            return await self.router.dispatch(event)
-        except BaseException:
-            if key is not None:
-                await self.processed.release(key)
-            raise
+        """The router's answer, or None when `key` was handled before (a Slack retry)."""
+        return await self.processed.once(key, lambda: self.router.dispatch(event))
 
     # -- listeners -------------------------------------------------------------------------
     async def on_command(self, ack, body) -> None:

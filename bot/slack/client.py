@@ -23,21 +23,11 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.retry_after import retry_after_seconds
+
 SLACK_API_URL = "https://slack.com/api/"
 # Longest Retry-After we wait for inline; the 3-second ack window is why it is small.
 INLINE_RETRY_MAX_SECONDS = 2.0
-
-
-def retry_after_seconds(headers) -> float | None:
-    """`Retry-After` from Slack's headers (slack_sdk gives lists of values), in seconds."""
-    for name, value in (headers or {}).items():
-        if name.lower() == "retry-after":
-            raw = value[0] if isinstance(value, (list, tuple)) else value
-            try:
-                return float(raw)
-            except (TypeError, ValueError):
-                return None
-    return None
 
 
 class ShortRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):

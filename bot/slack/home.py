@@ -15,7 +15,8 @@ from cadences.settings import CadenceRule
 from storage.models import CheckInStatus, Person
 from storage.repositories.blockers import open_blockers_of
 from storage.repositories.okrs import key_results_of
-from storage.repositories.people import direct_reports, person_by_slack_id
+from storage.repositories.identities import person_by_chat_identity
+from storage.repositories.people import direct_reports
 from storage.repositories.schedule import checkin_statuses, latest_prompted_open_checkin, next_prompt_at
 
 HOME_LIST_LIMIT = 20  # per section, to stay well inside 100 blocks
@@ -27,7 +28,7 @@ def local_time_label(moment: datetime, tz: str) -> str:
 
 
 async def home_context(session: AsyncSession, *, slack_user_id: str, rules: tuple[CadenceRule, ...], now: datetime) -> dict[str, Any]:
-    person = await person_by_slack_id(session, slack_user_id)
+    person = await person_by_chat_identity(session, "slack", slack_user_id)
     if person is None:
         return {"known": False, "person": None, "key_results": [], "blockers": [], "team": None,
                 "next_checkin": None, "open_checkin": None}

@@ -14,6 +14,7 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bot.answers import show_intents
 from bot.checkin_form import CheckInForm, prompt_context
 from bot.platform import FormRejected, Intent, Reply, ShowForm
 from bot.slack.blocks import SlackMessages
@@ -40,15 +41,7 @@ class IntentRenderer:
         self.messages = messages
 
     async def show(self, intents: list[Intent], where: Where) -> None:
-        for intent in intents:
-            if isinstance(intent, Reply):
-                await self.reply(intent, where)
-            elif isinstance(intent, ShowForm):
-                await self.open_form(intent.form, where)
-            elif isinstance(intent, FormRejected):
-                log.warning("form errors outside a modal for %s: %s", where.user_id, sorted(intent.errors))
-            else:
-                log.warning("unknown intent %r ignored", type(intent).__name__)
+        await show_intents(intents, _Answer(self, where))
 
     async def reply(self, reply: Reply, where: Where) -> None:
         payload = self.messages.message(reply.template, reply.context)
@@ -80,3 +73,21 @@ class IntentRenderer:
         else:
             payload = self.messages.message("checkin_prompt", prompt_context(form))
             await self.client.chat_postMessage(channel=where.user_id, **payload)
+
+
+class _Answer:
+    """bot.answers.AnswerView for one Slack interaction."""
+
+    def __init__(self, renderer: IntentRenderer, where: Where) -> None:
+        self.renderer = renderer
+        self.where = where
+
+    async def reply(self, reply: Reply) -> None:
+        await self.renderer.reply(reply, self.where)
+
+    async def show_form(self, shown: ShowForm) -> None:
+        await self.renderer.open_form(shown.form, self.where)
+
+    async def reject_form(self, rejected: FormRejected) -> None:
+        # Inline errors go back in the modal's ack (bot.slack.app); elsewhere there is no form to mark.
+        log.warning("form errors outside a modal for %s: %s", self.where.user_id, sorted(rejected.errors))

@@ -16,7 +16,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.blocks import SlackMessages, SlackRenderError
-from bot.slack.client import retry_after_seconds, shared_session
+from bot.retry_after import retry_after_seconds
+from bot.slack.client import shared_session
 from cadences.notifier import OutboundMessage, PermanentFailure, RetryLater, Sent, Unreachable
 from messages.render import TemplateNotFound
 

@@ -19,9 +19,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import select
 
-from bot.slack.client import retry_after_seconds
+from bot.retry_after import retry_after_seconds
 from storage.db import Database
 from storage.models import Person
+from storage.repositories.identities import identities_by_person, set_identity
 
 log = logging.getLogger(__name__)
 PAGE_SIZE = 200
@@ -99,7 +100,11 @@ async def sync_users(client: AsyncWebClient, db: Database, *, default_timezone: 
     async with db.transaction() as session:
         people = (await session.exec(select(Person))).all()
         by_email = {p.email.lower(): p for p in people}
-        by_slack_id = {p.slack_user_id: p for p in people if p.slack_user_id}
+        by_id = {p.id: p for p in people}
+        slack_id_of = {person_id: found["slack"].external_id
+                       for person_id, found in (await identities_by_person(session)).items()
+                       if "slack" in found and found["slack"].external_id}
+        by_slack_id = {slack_id: by_id[person_id] for person_id, slack_id in slack_id_of.items()}
         matched: set[int] = set()
         for member in members:
             if member.get("is_bot") or member.get("id") == "USLACKBOT":
@@ -110,16 +115,18 @@ async def sync_users(client: AsyncWebClient, db: Database, *, default_timezone: 
             email = _email(member)
             if person is None and email:
                 candidate = by_email.get(email)
-                if candidate is not None and candidate.slack_user_id and candidate.slack_user_id != slack_id:
+                stored = slack_id_of.get(candidate.id) if candidate is not None else None
+                if candidate is not None and stored and stored != slack_id:
                     report.conflicts.append(
-                        f"{candidate.email} keeps Slack id {candidate.slack_user_id} from the import "
+                        f"{candidate.email} keeps Slack id {stored} from the import "
                         f"(Slack says {slack_id} for that email)"
                     )
                     matched.add(candidate.id)  # type: ignore[arg-type]
                     continue
                 person = candidate
                 if person is not None:
-                    person.slack_user_id = slack_id
+                    await set_identity(session, person.id, "slack", external_id=slack_id)
+                    slack_id_of[person.id] = slack_id
                     by_slack_id[slack_id] = person
                     report.linked.append(person.email)
             elif person is not None:

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from bot.platforms import PlatformEntry
+from cadences.chat_platforms import ChatAddressing
+from storage.identities import ChatIdentity
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -32,3 +36,32 @@ async def outbound(runtime: "Runtime") -> AsyncIterator["TeamsPlatform"]:
     from bot.teams.endpoint import outbound_platform
 
     yield outbound_platform(runtime)
+
+
+def enabled(runtime: "Runtime") -> bool:
+    return runtime.secrets.teams_enabled or runtime.config.teams_allow_unauthenticated
+
+
+def _conversation_id(reference: Any) -> str | None:
+    return str(((reference or {}).get("conversation") or {}).get("id") or "") or None
+
+
+def dm_address(identity: ChatIdentity) -> str | None:
+    """The personal chat's conversation id (the bot learns it when the person installs the app)."""
+    return _conversation_id(identity.conversation_ref)
+
+
+def channel_address(team: Any) -> str | None:
+    return _conversation_id(team.teams_channel_ref)
+
+
+# The registry entry (bot.platforms).
+PLATFORM = PlatformEntry(
+    name="teams", surface="teams",
+    configured_by="TEAMS_APP_ID and TEAMS_APP_PASSWORD (TEAMS_APP_TENANT_ID when single-tenant)",
+    enabled=enabled, mount=mount, outbound=outbound,
+    addressing=ChatAddressing(
+        name="teams", label="Teams", dm_address=dm_address, channel_address=channel_address,
+        how_to_enable="set TEAMS_APP_ID", how_to_link="have them install the Teams app",
+    ),
+)

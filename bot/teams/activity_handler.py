@@ -19,13 +19,14 @@ from botbuilder.schema.teams import TeamInfo, TeamsChannelAccount
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from bot.config import AppConfig
+from bot.answers import show_intents
 from bot.dedupe import ProcessedEvents
 from bot.platform import FormRejected, FormSubmitted, InboundEvent, Intent, MemberJoined, Reply, Sender, ShowForm
 from bot.teams.cards import CardTooLarge, TeamsCards, card_activity, text_card
 from bot.teams.identity import TeamsSender
 from bot.teams.inbound import event_from_message, is_personal, mentions
 from bot.teams.platform import run_proactively
-from bot.teams.references import person_by_teams_id, remember_person, remember_team_channel
+from bot.teams.references import personal_chat, remember_person, remember_team_channel
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -148,18 +149,9 @@ class OutcomeTeamsBot(TeamsActivityHandler):
             await self.answer(turn_context, event, intents)
 
     async def dispatch_once(self, activity, event: InboundEvent) -> list[Intent] | None:
-        """The router's answer, or None for an activity handled before (Teams redelivers on
-        timeouts). The claim is released when the router fails, so a redelivery is processed."""
+        """The router's answer, or None for an activity handled before (Teams redelivers on timeouts)."""
         key = f"teams:{activity.conversation.id}:{activity.id}" if activity.id and activity.conversation else None
-        if key is not None and not await self.processed.claim(key):
-            log.info("Teams: duplicate activity dropped")
-            return None
-        try:
-            return await self.dispatch(event)
-        except BaseException:
-            if key is not None:
-                await self.processed.release(key)
-            raise
+        return await self.processed.once(key, lambda: self.dispatch(event))
 
     async def on_teams_members_added(
         self, teams_members_added: list[TeamsChannelAccount], team_info: TeamInfo, turn_context: TurnContext
@@ -196,21 +188,7 @@ class OutcomeTeamsBot(TeamsActivityHandler):
     # --- answering ------------------------------------------------------------------------------
 
     async def answer(self, turn_context: TurnContext, event: InboundEvent | None, intents: list[Intent]) -> None:
-        submitted_card = turn_context.activity.reply_to_id if isinstance(event, FormSubmitted) else None
-        for intent in intents:
-            if isinstance(intent, FormRejected):
-                card = self.cards.checkin_form(intent.form, values=intent.values, errors=intent.errors)
-                try:
-                    await self.show(turn_context, card, replace=submitted_card)
-                except CardTooLarge:  # the submitted card stays as it is, with everything typed
-                    await self.show(turn_context, text_card(rejection_text(intent.errors)))
-            elif isinstance(intent, ShowForm):
-                await self.say(turn_context, event, self.cards.checkin_form(intent.form), public=False)
-            elif isinstance(intent, Reply):
-                if submitted_card and intent.template == "checkin_recorded":
-                    done = self.cards.render("checkin_done", done_context(intent.context))
-                    await self.show(turn_context, done, replace=submitted_card)
-                await self.say(turn_context, event, self.cards.render(intent.template, intent.context), public=intent.public)
+        await show_intents(intents, _TurnAnswer(self, turn_context, event))
 
     async def show(self, turn_context: TurnContext, card: dict, *, replace: str | None = None) -> None:
         if replace:
@@ -223,11 +201,11 @@ class OutcomeTeamsBot(TeamsActivityHandler):
         if public or event is None or event.sender.is_direct:
             await self.show(turn_context, card)
             return
-        person = await person_by_teams_id(self.db, event.sender.user_ref)
-        if person is None or not person.teams_conversation_ref:
+        chat = await personal_chat(self.db, event.sender.user_ref)
+        if chat is None:
             await self.show(turn_context, text_card(OPEN_PERSONAL_CHAT))
             return
-        reference = ConversationReference().deserialize(person.teams_conversation_ref)
+        reference = ConversationReference().deserialize(chat)
         reference.activity_id = None
 
         async def send_privately(private_context: TurnContext) -> None:
@@ -235,6 +213,33 @@ class OutcomeTeamsBot(TeamsActivityHandler):
 
         await run_proactively(turn_context.adapter, reference, self.app_id, send_privately)
         await self.show(turn_context, text_card(PRIVATE_REPLY_SENT))
+
+
+class _TurnAnswer:
+    """bot.answers.AnswerView for one Teams turn: a submitted card is updated in place."""
+
+    def __init__(self, bot: OutcomeTeamsBot, turn_context: TurnContext, event: InboundEvent | None) -> None:
+        self.bot = bot
+        self.turn_context = turn_context
+        self.event = event
+        self.submitted_card = turn_context.activity.reply_to_id if isinstance(event, FormSubmitted) else None
+
+    async def reply(self, reply: Reply) -> None:
+        bot, turn_context = self.bot, self.turn_context
+        if self.submitted_card and reply.template == "checkin_recorded":
+            done = bot.cards.render("checkin_done", done_context(reply.context))
+            await bot.show(turn_context, done, replace=self.submitted_card)
+        await bot.say(turn_context, self.event, bot.cards.render(reply.template, reply.context), public=reply.public)
+
+    async def show_form(self, shown: ShowForm) -> None:
+        await self.bot.say(self.turn_context, self.event, self.bot.cards.checkin_form(shown.form), public=False)
+
+    async def reject_form(self, rejected: FormRejected) -> None:
+        card = self.bot.cards.checkin_form(rejected.form, values=rejected.values, errors=rejected.errors)
+        try:
+            await self.bot.show(self.turn_context, card, replace=self.submitted_card)
+        except CardTooLarge:  # the submitted card stays as it is, with everything typed
+            await self.bot.show(self.turn_context, text_card(rejection_text(rejected.errors)))
 
 
 def activity_tenant(activity) -> str:

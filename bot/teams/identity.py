@@ -6,7 +6,7 @@
   reference is refreshed — unless the activity was not authenticated (the Emulator mode) and
   would move the stored chat to another `serviceUrl`: then nothing changes.
 - Otherwise the account is matched by email, and bound only when that person has no Teams
-  identity yet (an imported `teams_user_id` counts) and the account has an AAD object id (which,
+  identity yet (an account id imported from the people CSV's `teams_user_id` counts) and the account has an AAD object id (which,
   not being found above, is bound to nobody else). An unauthenticated activity never moves a
   stored chat either.
 - Anything else changes nothing and is recorded as a conflict for the admin (logged without
@@ -18,9 +18,11 @@ allowed tenants reach the binding at all. See SECURITY.md.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from storage.identities import ChatIdentity
 from storage.models import Person
 
 BOUND_TO_OTHER_ACCOUNT = "email of a person bound to another Teams account"
@@ -39,8 +41,8 @@ class TeamsSender:
 @dataclass(frozen=True)
 class Binding:
     person: Person | None  # the sender, when known
-    bind: bool = False  # store the sender's AAD object id on the person
-    refresh_reference: bool = False  # store this chat's reference on the person
+    bind: bool = False  # store the sender's AAD object id as the person's Teams identity
+    refresh_reference: bool = False  # store this chat's reference with that identity
     conflict: str | None = None  # why a matching person was left unchanged
     conflicted: Person | None = None  # whom the conflict is about
 
@@ -49,21 +51,27 @@ def service_url(reference: dict[str, Any] | None) -> str:
     return str((reference or {}).get("serviceUrl") or (reference or {}).get("service_url") or "").rstrip("/").lower()
 
 
-def _moves_chat(person: Person, sender: TeamsSender) -> bool:
-    stored = person.teams_conversation_ref
-    return bool(stored) and service_url(stored) != service_url(sender.reference)
+def _moves_chat(stored: ChatIdentity | None, sender: TeamsSender) -> bool:
+    reference = stored.conversation_ref if stored is not None else None
+    return bool(reference) and service_url(reference) != service_url(sender.reference)
 
 
-def teams_binding(sender: TeamsSender, *, by_aad: Person | None, by_email: Person | None) -> Binding:
-    """The decision for one activity: `by_aad` holds the sender's AAD id, `by_email` their email."""
+def teams_binding(
+    sender: TeamsSender, *, by_aad: Person | None, by_email: Person | None,
+    stored: Mapping[int, ChatIdentity] | None = None,
+) -> Binding:
+    """The decision for one activity: `by_aad` holds the sender's AAD id, `by_email` their email;
+    `stored`: the Teams identity (storage.identities) of each of them that has one, by person id."""
+    stored = stored or {}
     if by_aad is not None:
-        if not sender.authenticated and _moves_chat(by_aad, sender):
+        if not sender.authenticated and _moves_chat(stored.get(by_aad.id), sender):
             return Binding(person=by_aad, conflict=UNAUTHENTICATED_MOVE, conflicted=by_aad)
         return Binding(person=by_aad, refresh_reference=True)
     if by_email is None or not sender.aad_object_id:
         return Binding(person=None)
-    if by_email.teams_user_id:
+    email_identity = stored.get(by_email.id)
+    if email_identity is not None and email_identity.external_id:
         return Binding(person=None, conflict=BOUND_TO_OTHER_ACCOUNT, conflicted=by_email)
-    if not sender.authenticated and _moves_chat(by_email, sender):
+    if not sender.authenticated and _moves_chat(email_identity, sender):
         return Binding(person=None, conflict=UNAUTHENTICATED_MOVE, conflicted=by_email)
     return Binding(person=by_email, bind=True, refresh_reference=True)

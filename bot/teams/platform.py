@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from email.utils import parsedate_to_datetime
-from typing import Any
 
 from botbuilder.core import BotAdapter, TurnContext
 from botbuilder.schema import ConversationReference
@@ -21,13 +19,13 @@ from msrest.exceptions import ClientRequestError, HttpOperationError
 from msrest.universal_http.requests import ClientRetryPolicy
 from urllib3.util.retry import Retry
 
+from bot.retry_after import retry_after_seconds
 from bot.teams.cards import CardTooLarge, TeamsCards, card_activity
 from bot.teams.limits import RETRY_STATUSES, TeamsRateLimiter
 from bot.teams.references import conversation_id, mark_unreachable, reference_for
 from cadences.notifier import OutboundMessage, PermanentFailure, RetryLater, Sent, Unreachable
 from messages.render import TemplateNotFound
 from storage.db import Database
-from storage.models import utcnow
 
 class NoHttpRetries(ClientRetryPolicy):
     """msrest's retry policy, configured through its public constructor-level settings to try
@@ -48,21 +46,6 @@ def without_http_retries(turn_context: TurnContext) -> None:
     config = getattr(client, "config", None)
     if config is not None:
         config.retry_policy = NoHttpRetries()
-
-
-def retry_after_seconds(headers: Any) -> float | None:
-    """Retry-After as seconds (a number or an HTTP date), or None."""
-    value = (headers or {}).get("Retry-After") if hasattr(headers, "get") else None
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, (parsedate_to_datetime(value) - utcnow()).total_seconds())
-    except (TypeError, ValueError):
-        return None
 
 
 def delivery_error(exc: HttpOperationError, *, updating: bool) -> Exception:

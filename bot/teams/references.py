@@ -1,8 +1,8 @@
 """Conversation references: where the bot can speak first in Teams.
 
-A personal chat's reference is stored on the Person (matched by AAD object id, else by
-email, under the rule in bot/teams/identity.py) when the bot is installed and refreshed on
-every message; a team channel's reference
+A personal chat's reference is stored with the person's Teams identity (storage.identities;
+matched by AAD object id, else by email, under the rule in bot/teams/identity.py) when the bot
+is installed and refreshed on every message; a team channel's reference
 is stored on the Team. The bot is multi-tenant by default, so any organisation can install it
 in a team of its own; a team channel is therefore accepted only when
 (a) its channel (or team) id is the one configured under app.yaml `channels.teams.<Team>.teams`,
@@ -31,6 +31,9 @@ from bot.teams.identity import TeamsSender, service_url, teams_binding
 from cadences.notifier import OutboundMessage
 from storage.db import Database
 from storage.models import Person, Team
+from storage.repositories.identities import (
+    identities_by_person, identity_row, known_tenants, person_by_chat_identity, set_identity,
+)
 from storage.repositories.identity_conflicts import record_conflict
 
 log = logging.getLogger(__name__)
@@ -52,8 +55,7 @@ async def organisation_tenants(session, org_tenants: Collection[str]) -> set[str
     need be configured — those of our people's chats."""
     if org_tenants:
         return {tenant.lower() for tenant in org_tenants}
-    references = await session.exec(select(Person.teams_conversation_ref).where(Person.teams_conversation_ref.is_not(None)))
-    return {tenant.lower() for tenant in map(tenant_of, references.all()) if tenant}
+    return {tenant.lower() for tenant in await known_tenants(session, "teams")}
 
 
 async def remember_person(db: Database, sender: TeamsSender, *, now: datetime) -> Person | None:
@@ -62,11 +64,14 @@ async def remember_person(db: Database, sender: TeamsSender, *, now: datetime) -
     async with db.transaction() as session:
         by_aad = by_email = None
         if sender.aad_object_id:
-            by_aad = (await session.exec(select(Person).where(Person.teams_user_id == sender.aad_object_id))).first()
+            by_aad = await person_by_chat_identity(session, "teams", sender.aad_object_id)
         if by_aad is None and sender.email:
             by_email = (await session.exec(
                 select(Person).where(func.lower(Person.email) == sender.email.strip().lower()))).first()
-        binding = teams_binding(sender, by_aad=by_aad, by_email=by_email)
+        found = [p.id for p in (by_aad, by_email) if p is not None]
+        stored = {person_id: ids["teams"] for person_id, ids in (await identities_by_person(session, found)).items()
+                  if "teams" in ids}
+        binding = teams_binding(sender, by_aad=by_aad, by_email=by_email, stored=stored)
         if binding.conflict and binding.conflicted is not None:
             log.warning("Teams: identity conflict for person %s (%s); nothing changed, see `outcomebot status`",
                         binding.conflicted.id, binding.conflict)
@@ -76,10 +81,11 @@ async def remember_person(db: Database, sender: TeamsSender, *, now: datetime) -
         person = binding.person
         if person is None or not (binding.bind or binding.refresh_reference):
             return person
-        if binding.bind:
-            person.teams_user_id = sender.aad_object_id
-        if person.teams_conversation_ref != sender.reference:
-            person.teams_conversation_ref = sender.reference
+        await set_identity(
+            session, person.id, "teams", conversation_ref=sender.reference,
+            tenant=sender.tenant or tenant_of(sender.reference) or None,
+            **({"external_id": sender.aad_object_id} if binding.bind else {}),
+        )
         person.unreachable_reason = None
         session.add(person)
         return person
@@ -87,7 +93,15 @@ async def remember_person(db: Database, sender: TeamsSender, *, now: datetime) -
 
 async def person_by_teams_id(db: Database, aad_object_id: str) -> Person | None:
     async with db.session() as session:
-        return (await session.exec(select(Person).where(Person.teams_user_id == aad_object_id))).first()
+        return await person_by_chat_identity(session, "teams", aad_object_id)
+
+
+async def personal_chat(db: Database, aad_object_id: str) -> dict[str, Any] | None:
+    """The reference of the person's personal chat with the bot, when known."""
+    async with db.session() as session:
+        person = await person_by_chat_identity(session, "teams", aad_object_id)
+        identity = await identity_row(session, person.id, "teams") if person is not None else None
+        return identity.conversation_ref if identity is not None and identity.conversation_ref else None
 
 
 async def remember_team_channel(
@@ -141,9 +155,9 @@ async def reference_for(db: Database, message: OutboundMessage) -> dict[str, Any
     the address names."""
     async with db.session() as session:
         if message.person_id is not None:
-            person = await session.get(Person, message.person_id)
-            if person is not None and person.teams_conversation_ref:
-                return person.teams_conversation_ref
+            identity = await identity_row(session, message.person_id, "teams")
+            if identity is not None and identity.conversation_ref:
+                return identity.conversation_ref
         for team in (await session.exec(select(Team).where(Team.teams_channel_ref.is_not(None)))).all():
             if conversation_id(team.teams_channel_ref) == message.address:
                 return team.teams_channel_ref

@@ -12,8 +12,14 @@ from sqlmodel import select
 
 from storage.db import Database
 from storage.importers.okr_file import TEAM_PREFIX
-from storage.importers.people import PEOPLE_COLUMNS
+from storage.identities import ChatIdentity
+from storage.importers.people import IDENTITY_COLUMNS, PEOPLE_COLUMNS
 from storage.models import KeyResult, Objective, Outcome, Person, Team
+from storage.repositories.identities import identities_by_person
+
+
+def _external_id(identity: ChatIdentity | None) -> str:
+    return identity.external_id if identity is not None else ""
 
 
 async def export_people_csv(db: Database) -> str:
@@ -21,6 +27,7 @@ async def export_people_csv(db: Database) -> str:
     async with db.session() as session:
         people = (await session.exec(select(Person).order_by(Person.name, Person.email))).all()
         teams = {team.id: team.name for team in (await session.exec(select(Team))).all()}
+        identities = await identities_by_person(session)
     email_by_id = {person.id: person.email for person in people}
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -29,7 +36,8 @@ async def export_people_csv(db: Database) -> str:
         writer.writerow([
             person.email, person.name, person.timezone, person.country,
             email_by_id.get(person.manager_id, ""), teams.get(person.team_id, ""),
-            person.slack_user_id or "", person.teams_user_id or "", "yes" if person.active else "no",
+            *(_external_id(identities.get(person.id, {}).get(platform)) for platform in IDENTITY_COLUMNS.values()),
+            "yes" if person.active else "no",
         ])
     return out.getvalue()
 
@@ -59,6 +67,7 @@ async def export_okrs_yaml(db: Database) -> str:
         key_results = (await session.exec(select(KeyResult).order_by(KeyResult.id))).all()
         emails = {person.id: person.email for person in (await session.exec(select(Person))).all()}
         teams = {team.id: team.name for team in (await session.exec(select(Team))).all()}
+        identities = await identities_by_person(session)
     document: dict[str, Any] = {}
     periods = Counter(outcome.period for outcome in outcomes)
     if periods:

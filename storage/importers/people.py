@@ -27,6 +27,7 @@ from storage.importers.checks import (
 from storage.importers.report import ImportFailed, ImportReport
 from storage.models import EMAIL_MAX, NAME_MAX, Person, Team
 from storage.repositories.people_admin import stop_cadences
+from storage.repositories.identities import identities_by_person, set_identity
 from storage.user_text import without_bidi_controls
 
 PEOPLE_COLUMNS = ("email", "name", "timezone", "country", "manager_email", "team", "slack_user_id", "teams_user_id",
@@ -35,6 +36,9 @@ REQUIRED_COLUMNS = PEOPLE_COLUMNS[:6]
 _ACTIVE_WORDS = {"yes": True, "y": True, "true": True, "1": True, "no": False, "n": False, "false": False, "0": False}
 # Platform ids left empty keep what the database has (e.g. filled in by `slack sync`).
 PLATFORM_ID_LIMITS = {"slack_user_id": 32, "teams_user_id": 64}
+# The CSV's identity columns and the chat platform each names (storage.identities).
+IDENTITY_COLUMNS = {"slack_user_id": "slack", "teams_user_id": "teams"}
+StoredIds = dict[str, dict[str, str]]  # email → {CSV column: the id stored}
 
 
 @dataclass(frozen=True)
@@ -164,7 +168,19 @@ def _duplicate_problems(rows: list[PersonRow]) -> list[tuple[int, str]]:
     return problems
 
 
-def _database_problems(rows: list[PersonRow], existing: dict[str, Person]) -> list[tuple[int, str]]:
+async def stored_platform_ids(session: AsyncSession, existing: dict[str, Person]) -> StoredIds:
+    """Everyone's stored chat ids, by email and CSV column."""
+    email_by_id = {person.id: email for email, person in existing.items()}
+    found: StoredIds = {}
+    for person_id, identities in (await identities_by_person(session)).items():
+        for column, platform in IDENTITY_COLUMNS.items():
+            identity = identities.get(platform)
+            if identity is not None and identity.external_id and person_id in email_by_id:
+                found.setdefault(email_by_id[person_id], {})[column] = identity.external_id
+    return found
+
+
+def _database_problems(rows: list[PersonRow], existing: dict[str, Person], stored: StoredIds) -> list[tuple[int, str]]:
     """Problems that need the people already stored: unknown managers, loops, taken ids."""
     problems: list[tuple[int, str]] = []
     in_file = {row.email: row for row in rows}
@@ -182,7 +198,7 @@ def _database_problems(rows: list[PersonRow], existing: dict[str, Person]) -> li
         loop = " → ".join(cycle[cycle.index(first.email):] + cycle[: cycle.index(first.email)] + [first.email])
         problems.append((first.row, f"the manager chain loops: {loop}"))
     for column in PLATFORM_ID_LIMITS:
-        owner_by_id = {getattr(p, column): email for email, p in existing.items() if getattr(p, column)}
+        owner_by_id = {ids[column]: email for email, ids in stored.items() if ids.get(column)}
         for row in rows:
             value = getattr(row, column)
             owner = owner_by_id.get(value) if value else None
@@ -228,16 +244,18 @@ async def import_people(
     admin_emails = {normalise_email(email) for email in admins}
     async with db.transaction() as session:
         existing = {person.email: person for person in (await session.exec(select(Person))).all()}
-        problems += _database_problems(rows, existing)
+        stored = await stored_platform_ids(session, existing)
+        problems += _database_problems(rows, existing, stored)
         if problems:
             raise ImportFailed(numbered(problems, "row"), source=source)
-        return await _write_people(session, rows, existing, admin_emails, ImportReport(source=source))
+        return await _write_people(session, rows, existing, stored, admin_emails, ImportReport(source=source))
 
 
 async def _write_people(
     session: AsyncSession,
     rows: list[PersonRow],
     existing: dict[str, Person],
+    stored: StoredIds,
     admin_emails: set[str],
     report: ImportReport,
 ) -> ImportReport:
@@ -250,14 +268,15 @@ async def _write_people(
             session.add(teams[name])
             report.record("team", created=True)
     await session.flush()
-    before = {email: _snapshot(person) for email, person in existing.items()}
+    before = {email: _snapshot(person, stored.get(email, {})) for email, person in existing.items()}
     before_ids = {person.id for person in existing.values()}
     # Free platform ids that move to someone else first, so the unique constraints never trip.
     for row in rows:
         person = existing.get(row.email)
-        for column in PLATFORM_ID_LIMITS:
-            if person and getattr(row, column) and getattr(person, column) not in (None, getattr(row, column)):
-                setattr(person, column, None)
+        for column, platform in IDENTITY_COLUMNS.items():
+            old = stored.get(row.email, {}).get(column)
+            if person and getattr(row, column) and old not in (None, getattr(row, column)):
+                await set_identity(session, person.id, platform, external_id=None)
     await session.flush()
     people = dict(existing)
     for row in rows:
@@ -266,12 +285,9 @@ async def _write_people(
             report.calendar_changed.append(person.id)  # their prompt times must be recomputed
         person.name, person.timezone, person.country = row.name, row.timezone, row.country
         person.team_id = teams[row.team].id if row.team else None
-        if (row.slack_user_id and row.slack_user_id != person.slack_user_id) or (
-            row.teams_user_id and row.teams_user_id != person.teams_user_id
-        ):
+        had = stored.get(row.email, {})
+        if any(getattr(row, column) and getattr(row, column) != had.get(column) for column in IDENTITY_COLUMNS):
             person.unreachable_reason = None  # a corrected platform id: worth trying again
-        person.slack_user_id = row.slack_user_id or person.slack_user_id
-        person.teams_user_id = row.teams_user_id or person.teams_user_id
         person.is_admin = row.email in admin_emails
         if row.active is not None and row.active != person.active:
             person.active = row.active
@@ -282,7 +298,13 @@ async def _write_people(
     for row in rows:
         person = people[row.email]
         person.manager_id = people[row.manager_email].id if row.manager_email else None
-        report.record("person", created=row.email not in before, changed=before.get(row.email) != _snapshot(person))
+        ids = dict(stored.get(row.email, {}))
+        for column, platform in IDENTITY_COLUMNS.items():
+            value = getattr(row, column)
+            if value and value != ids.get(column):
+                await set_identity(session, person.id, platform, external_id=value)
+                ids[column] = value
+        report.record("person", created=row.email not in before, changed=before.get(row.email) != _snapshot(person, ids))
         if row.email not in before:
             report.created_people.append(person.id)  # type: ignore[arg-type]
     await session.flush()
@@ -291,6 +313,6 @@ async def _write_people(
     return report
 
 
-def _snapshot(person: Person) -> tuple:
-    return tuple(getattr(person, column) for column in ("name", "timezone", "country", "manager_id", "team_id",
-                                                        "slack_user_id", "teams_user_id", "is_admin", "active"))
+def _snapshot(person: Person, ids: dict[str, str]) -> tuple:
+    return (*(getattr(person, column) for column in ("name", "timezone", "country", "manager_id", "team_id")),
+            *(ids.get(column) for column in IDENTITY_COLUMNS), person.is_admin, person.active)

@@ -8,7 +8,7 @@ length of the history.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -17,6 +17,8 @@ from sqlalchemy import func, insert, or_
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.identities import NO_IDENTITIES, ChatIdentity
+from storage.repositories.identities import identities_by_person
 from storage.models import (
     Blocker,
     BlockerStatus,
@@ -48,8 +50,7 @@ class OrgPerson:
     team_id: int | None
     is_admin: bool
     created_at: datetime
-    slack_user_id: str | None
-    teams_conversation_ref: dict[str, Any] | None
+    identities: Mapping[str, ChatIdentity]  # {platform: identity}, for where their digest goes
     country: str | None = None  # public holidays: digests move off them like prompts
 
 
@@ -81,10 +82,11 @@ async def load_org(session: AsyncSession) -> Org:
     rows = await session.exec(
         select(
             Person.id, Person.name, Person.email, Person.timezone, Person.manager_id, Person.team_id,
-            Person.is_admin, Person.created_at, Person.slack_user_id, Person.teams_conversation_ref, Person.country,
+            Person.is_admin, Person.created_at, Person.country,
         ).where(Person.active)
     )
-    people = {row[0]: OrgPerson(*row) for row in rows}
+    identities = await identities_by_person(session)
+    people = {row[0]: OrgPerson(*row[:8], identities.get(row[0], NO_IDENTITIES), country=row[8]) for row in rows}
     reports_of: dict[int, list[int]] = defaultdict(list)
     for person in sorted(people.values(), key=lambda p: (p.name.casefold(), p.id)):
         if person.manager_id is not None and person.manager_id in people:

@@ -136,17 +136,6 @@ async def write_send_outcomes(
                               .values(status=DeliveryStatus.cancelled.value, last_error=f"person unreachable: {reason}"[:500]))
 
 
-async def current_identities(session: AsyncSession, delivery_ids: Iterable[int]) -> list[tuple[int, str | None, dict | None]]:
-    """For direct-message deliveries: (delivery id, the person's Slack id, their Teams reference) now."""
-    person = Person.__table__.c
-    rows = await session.execute(
-        select(_D.id, person.slack_user_id, person.teams_conversation_ref)
-        .join_from(DELIVERY, Person.__table__, person.id == _D.person_id)
-        .where(_D.id.in_(list(delivery_ids)), _D.team_id.is_(None))
-    )
-    return [(row.id, row.slack_user_id, row.teams_conversation_ref) for row in rows]
-
-
 async def readdress(session: AsyncSession, moves: Iterable[tuple[int, str, str]]) -> None:
     """Record where deliveries go now: (delivery id, platform, address)."""
     moves = [{"b_id": delivery_id, "b_platform": platform, "b_address": address} for delivery_id, platform, address in moves]

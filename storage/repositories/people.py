@@ -1,10 +1,10 @@
-"""People: lookups by platform identity, the manager chain above someone and the reports below."""
+"""People: lookups by email (by chat identity: storage.repositories.identities), the manager chain above someone and the reports below."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import bindparam, func, literal
+from sqlalchemy import func, literal
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -19,22 +19,6 @@ async def person_by_email(session: AsyncSession, email: str) -> Person | None:
     if not email:
         return None
     result = await session.exec(select(Person).where(func.lower(Person.email) == email))
-    return result.first()
-
-
-# Built once: every inbound Slack or Teams event starts with one of these lookups, and
-# building the statement cost more than running it.
-_BY_SLACK_ID = select(Person).where(Person.slack_user_id == bindparam("platform_id"))
-_BY_TEAMS_ID = select(Person).where(Person.teams_user_id == bindparam("platform_id"))
-
-
-async def person_by_slack_id(session: AsyncSession, slack_user_id: str) -> Person | None:
-    result = await session.exec(_BY_SLACK_ID, params={"platform_id": slack_user_id})
-    return result.first()
-
-
-async def person_by_teams_id(session: AsyncSession, teams_user_id: str) -> Person | None:
-    result = await session.exec(_BY_TEAMS_ID, params={"platform_id": teams_user_id})
     return result.first()
 
 

@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.bulk import Bulk
 from storage.claims import claim_rows
+from storage.identities import NO_IDENTITIES, identities_from_rows
 from storage.models import Cadence, CheckIn, CheckInStatus, Delivery, LeavePeriod, Person, PromptSchedule
 
 SCHEDULE = PromptSchedule.__table__
@@ -220,15 +221,20 @@ async def leave_of(session: AsyncSession, person_ids: Sequence[int], *, since: d
 
 
 async def people_facts(session: AsyncSession, person_ids: Sequence[int]) -> list[tuple]:
-    """(id, name, email, timezone, country, active, unreachable_reason, slack_user_id, Teams
-    reference) of each person; in one step on SQLite (Driver.rows_at_once)."""
+    """(id, name, email, timezone, country, active, unreachable_reason, {platform: ChatIdentity})
+    of each person; each read in one step on SQLite (Driver.rows_at_once)."""
     bulk = await Bulk.of(session)
     matching, parameter = bulk.ids_in("id", person_ids)
-    columns = ("id", "name", "email", "timezone", "country", "active", "unreachable_reason", "slack_user_id",
-               "teams_conversation_ref")
+    columns = ("id", "name", "email", "timezone", "country", "active", "unreachable_reason")
     rows = await bulk.rows_at_once(columns, f"SELECT {', '.join(columns)} FROM person WHERE {matching}", (parameter,))
+    matching, parameter = bulk.ids_in("person_id", person_ids)
+    found = await bulk.fetch(
+        f"SELECT person_id, platform, external_id, tenant, conversation_ref FROM chat_identity WHERE {matching}",
+        (parameter,), tuples=True)
     read_json = bulk.read_json
-    return [(*row[:8], read_json(row[8])) for row in rows]
+    identities = identities_from_rows((person_id, platform, external_id, tenant, read_json(reference))
+                                      for person_id, platform, external_id, tenant, reference in found)
+    return [(*row, identities.get(row[0], NO_IDENTITIES)) for row in rows]
 
 
 async def key_results_of(session: AsyncSession, owner_ids: Sequence[int]) -> list[list]:

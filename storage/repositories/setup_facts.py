@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import String, cast, func, or_
+from sqlalchemy import and_, func, or_
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.identities import PersonIdentity
 from storage.models import KeyResult, Person, Team
 
 
@@ -23,18 +25,20 @@ async def count_key_results(session: AsyncSession) -> int:
     return int((await session.exec(select(func.count()).select_from(KeyResult))).one())
 
 
-async def people_without_chat_identity(session: AsyncSession, *, slack: bool, teams: bool) -> list[str]:
-    """Emails of active people none of the enabled platforms can reach (sorted)."""
-    conditions = []
-    if slack:
-        conditions.append(Person.slack_user_id.is_(None))  # type: ignore[union-attr]
-    if teams:
-        # An empty JSON column may hold SQL NULL or a JSON `null`, depending on how the row was written.
-        reference = Person.teams_conversation_ref
-        conditions.append(or_(reference.is_(None), cast(reference, String) == "null"))  # type: ignore[union-attr]
-    if not conditions:
+async def people_without_chat_identity(
+    session: AsyncSession, *, by_id: Collection[str] = (), by_conversation: Collection[str] = ()
+) -> list[str]:
+    """Emails of active people none of the enabled platforms can reach (sorted): on a platform in
+    `by_id` an account id reaches them, on one in `by_conversation` only a known conversation does."""
+    if not by_id and not by_conversation:
         return []
-    statement = select(Person.email).where(Person.active == True, *conditions).order_by(Person.email)  # noqa: E712
+    identity = PersonIdentity.__table__.c
+    reachable = select(identity.person_id).where(or_(
+        and_(identity.platform.in_(list(by_id)), identity.external_id.is_not(None)),
+        and_(identity.platform.in_(list(by_conversation)), identity.conversation_ref.is_not(None)),
+    ))
+    statement = (select(Person.email).where(Person.active == True, Person.id.not_in(reachable))  # noqa: E712
+                 .order_by(Person.email))
     return list((await session.exec(statement)).all())
 
 
