@@ -185,5 +185,5 @@ async def test_a_digest_due_on_a_public_holiday_comes_on_the_next_working_day(db
     whit_monday = datetime(2026, 5, 25, 12, 0, tzinfo=timezone.utc)  # a public holiday in Germany
     period, at = digest_time(manager, DigestSchedule(), whit_monday)
     assert (period, at) == ("2026-W22", datetime(2026, 5, 26, 6, 30, tzinfo=timezone.utc))  # Tuesday 08:30 Berlin
-    in_tokyo = OrgPerson(2, "Ken", "k@x.com", "Asia/Tokyo", None, None, False, MONDAY_NINE_NEW_YORK, None, None, "JP")
+    in_tokyo = OrgPerson(2, "Ken", "k@x.com", "Asia/Tokyo", None, None, False, MONDAY_NINE_NEW_YORK, NO_IDENTITIES, "JP")
     assert digest_time(in_tokyo, DigestSchedule(), whit_monday)[1] == datetime(2026, 5, 24, 23, 30, tzinfo=timezone.utc)
