@@ -21,6 +21,7 @@ from cadences.settings import (
     NudgePolicy,
     ReminderPolicy,
 )
+from bot.web.settings import WebSettings
 from storage.db import default_database_url
 from storage.yamlfile import YamlError, load_yaml, plain
 
@@ -138,6 +139,7 @@ class AppConfig(BaseSettings):
     nudges: NudgePolicy = Field(default_factory=NudgePolicy)
     delivery: DeliveryPolicy = Field(default_factory=DeliveryPolicy)
     channels: Channels = Field(default_factory=Channels)
+    web: WebSettings = Field(default_factory=WebSettings)  # the dashboard (bot/web/)
     database_url: str | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     slack_api_url: str | None = None

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from bot.config import AppConfig
-from bot.handlers import blockers, checkin, help, manager, okrs, outcomes, wins
+from bot.handlers import blockers, checkin, dashboard, help, manager, okrs, outcomes, wins
 from bot.handlers.context import ButtonHandler, CommandHandler, Context, FormHandler
 from bot.platform import ButtonClicked, FormSubmitted, InboundEvent, Intent, MemberJoined, MessageReceived, Reply, Sender
 from storage.db import Database
@@ -28,10 +28,13 @@ COMMANDS: dict[str, CommandHandler] = {
     "blockers": blockers.show_blockers,
     "outcomes": outcomes.show_outcomes,
     "help": help.show_help,
+    "dashboard": dashboard.send_link,
     **manager.COMMANDS,
 }
 BUTTONS: dict[str, ButtonHandler] = {
     "checkin.start": checkin.start_from_button,
+    "dashboard.open": dashboard.send_link_from_button,
+    "dashboard.link": dashboard.link_opened,
     **manager.BUTTONS,
 }
 FORMS: dict[str, FormHandler] = {

@@ -37,6 +37,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, G
 from sqlalchemy import text
 
 from bot.platform import ChatPlatform
+from bot.web import app as dashboard
 from bot.runtime import Runtime
 from bot.ticker import Ticker, default_platforms, read_status
 
@@ -120,6 +121,7 @@ def build_web_app(
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz(runtime))
     app.router.add_get("/metrics", _metrics(metrics))
+    dashboard.mount(app, runtime)
     if scheduler:
         app.on_startup.append(_start_scheduler(runtime, ticker, metrics, tick_seconds))
         # on_shutdown runs before every on_cleanup hook: the tick finishes before platforms

@@ -286,3 +286,8 @@ class ProcessedEvent(SQLModel, table=True):
     source: str = Field(max_length=16)
     event_key: str = Field(max_length=200, unique=True)
     received_at: datetime = Field(default_factory=utcnow)
+
+
+# The dashboard's sign-in tables live in their own module; importing it here registers them
+# wherever the models are (Alembic, the schema check in tests).
+from storage import dashboard_tables  # noqa: E402,F401
