@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp import ClientSession, CookieJar, web
+from aiohttp.test_utils import TestServer
 
 from bot.config import AppConfig, Organisation, Secrets
 from bot.runtime import Runtime
@@ -34,17 +34,17 @@ class DashRig:
     team: Team8
     server: TestServer
 
-    def client(self) -> TestClient:
-        return TestClient(self.server)
+    def client(self) -> ClientSession:
+        """A browser of its own (cookie jar), talking to the one server."""
+        return ClientSession(base_url=str(self.server.make_url("")), cookie_jar=CookieJar(unsafe=True))
 
     async def link(self, name: str) -> str:
         url = await issue_link(self.db, self.config, person_id=self.team.id(name), now=NOW)
         parts = urlsplit(url)
         return f"{parts.path}?{parts.query}"
 
-    async def signed_in(self, name: str) -> TestClient:
+    async def signed_in(self, name: str) -> ClientSession:
         client = self.client()
-        await client.start_server()
         page = await client.get(await self.link(name))
         form = await page.text()
         token = re.search(r'name="token" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
@@ -54,7 +54,7 @@ class DashRig:
         return client
 
 
-async def csrf_of(client: TestClient, path: str = "/dash/") -> str:
+async def csrf_of(client: ClientSession, path: str = "/dash/") -> str:
     return CSRF.search(await (await client.get(path)).text()).group(1)  # type: ignore[union-attr]
 
 

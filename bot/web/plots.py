@@ -21,9 +21,9 @@ def _local_name(tag: object) -> str:
     return str(tag).rsplit("}", 1)[-1]
 
 
-def _strip_inline_code(root, title: str):
+def _strip_inline_code(root, title: str, series_classes: dict[str, str]):
     """Drop pygal's inline style/script and its hidden tooltip (styled by a `style` attribute);
-    name the plot in its <title>."""
+    name the plot in its <title>; give each series the colour class of what it shows."""
     for parent in root.iter():
         for child in list(parent):
             name = _local_name(child.tag)
@@ -34,10 +34,12 @@ def _strip_inline_code(root, title: str):
             element.text = title
         if "style" in element.attrib:
             del element.attrib["style"]
+        if series_classes and element.get("class"):
+            element.set("class", " ".join(series_classes.get(c, c) for c in element.get("class").split()))
     return root
 
 
-def _chart(title: str, **options) -> pygal.DateTimeLine:
+def _chart(title: str, series_classes: dict[str, str] | None = None, **options) -> pygal.DateTimeLine:
     settings = dict(
         css=[], js=[], disable_xml_declaration=True, no_prefix=True, explicit_size=False, width=720, height=300,
         show_legend=True, legend_at_bottom=True, legend_at_bottom_columns=3, truncate_legend=-1, dots_size=3,
@@ -45,25 +47,28 @@ def _chart(title: str, **options) -> pygal.DateTimeLine:
         x_value_formatter=lambda moment: f"{moment.day} {moment:%b}", classes=["pygal-chart", "plot-svg"],
     )
     chart = pygal.DateTimeLine(**{**settings, **options})
-    chart.add_xml_filter(lambda root: _strip_inline_code(root, title))
+    chart.add_xml_filter(lambda root: _strip_inline_code(root, title, series_classes or {}))
     return chart
 
 
 def value_plot(*, title: str, values: Sequence[tuple[datetime, float]], other_tools: Sequence[tuple[datetime, float]],
                target: float, pace: Sequence[tuple[datetime, float]], forecast: Sequence[tuple[datetime, float]]) -> str:
-    chart = _chart(title)
     span = [moment for moment, _ in (*values, *other_tools, *pace)]
-    chart.add("value", list(values))
-    chart.add("from other tools", list(other_tools), stroke=False)
-    if span:
-        chart.add("target", [(min(span), target), (max(span), target)], show_dots=False)
-    chart.add("expected pace", list(pace), show_dots=False)
-    chart.add("forecast", list(forecast), show_dots=False)
+    series = [("value", list(values), {}), ("from other tools", list(other_tools), {"stroke": False}),
+              ("target", [(min(span), target), (max(span), target)] if span else [], {"show_dots": False}),
+              ("expected pace", list(pace), {"show_dots": False}), ("forecast", list(forecast), {"show_dots": False})]
+    shown = [(index, name, points, options) for index, (name, points, options) in enumerate(series) if points]
+    # Each series keeps its colour and dash (dash.css) whichever others are empty.
+    renamed = {f"{kind}-{position}": f"{kind}-{index}" for position, (index, *_rest) in enumerate(shown)
+               for kind in ("color", "serie")}
+    chart = _chart(title, renamed, legend_at_bottom_columns=min(3, max(1, len(shown))))
+    for _index, name, points, options in shown:
+        chart.add(name, points, **options)
     return _labelled(chart, title)
 
 
 def confidence_plot(*, title: str, confidences: Sequence[tuple[datetime, int]]) -> str:
-    chart = _chart(title, range=(0, 10), show_legend=False)
+    chart = _chart(title, range=(0, 10), show_legend=False, height=200)
     chart.add("confidence", list(confidences))
     return _labelled(chart, title)
 
