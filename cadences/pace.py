@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime, time, timezone
 
 from dateutil.relativedelta import relativedelta
@@ -39,6 +40,7 @@ class Period:
         return max(0.0, min(1.0, (now - self.starts).total_seconds() / total))
 
 
+@lru_cache(maxsize=256)
 def okr_period(period: str) -> Period | None:
     first = period_start(period)
     if first is None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.runtime import Runtime
-from bot.web import auth, insights_page, pages, team_page
+from bot.web import auth, insights_page, pages, team_page, tree_page
 from bot.web.context import STATE, DashboardState, page
 from storage.models import utcnow
 
@@ -49,7 +49,7 @@ def dashboard_app(runtime: Runtime, *, clock: Callable[[], datetime] | None = No
     dash.router.add_post("/logout-everywhere", auth.sign_out_everywhere)
     dash.router.add_static("/static/", STATIC_DIR)
     dash.router.add_get("/", pages.home)
-    dash.router.add_get("/outcomes", pages.outcomes)
+    dash.router.add_get("/outcomes", tree_page.outcomes)
     dash.router.add_get("/kr/{key}", pages.key_result)
     dash.router.add_get("/team", team_page.team)
     dash.router.add_get("/insights", insights_page.insights)

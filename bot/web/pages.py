@@ -18,11 +18,9 @@ from messages.web import trusted_svg
 from storage.models import progress_between
 from storage.repositories.blockers import open_blockers_of
 from storage.repositories.dashboard import (
-    all_teams,
     blockers_of_key_result,
     change_marker,
     key_result_by_key,
-    outcome_tree,
     people_by_ids_sorted,
     reported_values,
     values_from_other_tools,
@@ -73,6 +71,7 @@ async def key_result(request: web.Request) -> web.Response:
             session, {b.person_id for b in blockers} | {w.person_id for w in wins})}
         version = await change_marker(session, kr.id)
     period = okr_period(found.objective.period)
+    in_period = [v for v in values if period is None or period.starts <= v.at < period.ends] or values
     points = [(v.at, v.value) for v in values] + list(other_tools)
     expected_end = forecast(sorted(points), period)
     forecast_line = [] if expected_end is None or not points or period is None else [max(points), (period.ends, expected_end)]
@@ -84,59 +83,18 @@ async def key_result(request: web.Request) -> web.Response:
         "values": values, "other_tools": other_tools,
         "forecast": expected_end, "forecast_progress": None if expected_end is None else progress_between(kr.baseline, kr.target, expected_end),
         "period_end": period.ends if period else None,
-        "value_plot": trusted_svg(value_plot(title=title, values=[(v.at, v.value) for v in values], other_tools=other_tools,
+        # The plots show this period (the table beneath lists every value ever reported).
+        "value_plot": trusted_svg(value_plot(title=title, values=[(v.at, v.value) for v in in_period], other_tools=other_tools,
                                              target=kr.target, pace=pace_line(kr.baseline, kr.target, period),
                                              forecast=forecast_line)),
         "confidence_plot": trusted_svg(confidence_plot(title=f"Confidence in {kr.title}",
-                                                       confidences=[(v.at, v.confidence) for v in values])),
+                                                       confidences=[(v.at, v.confidence) for v in in_period])),
         # Blockers and wins written by people the viewer may not see (a peer blocked on this key
         # result) stay off the page.
         "blockers": [blocker_row(b, now, author=authors.get(b.person_id)) for b in blockers if b.person_id in visible],
         "wins": [win_row(w, author=authors.get(w.person_id)) for w in wins if w.person_id in visible],
         "status_rule": STATUS_RULE, "live": f"kr:{kr.key}", "version": version,
     }, request=request)
-
-
-async def outcomes(request: web.Request) -> web.Response:
-    state, viewer = _state(request), request[VIEWER]
-    now = state.clock()
-    team_id = _int(request.query.get("team"))
-    async with state.db.session() as session:
-        outcome_rows, rows = await outcome_tree(session)
-        teams = await all_teams(session)
-        visible = await visible_to(session, state.config, viewer)
-    objectives: dict[int, dict] = {}
-    by_outcome: dict[int, list[dict]] = defaultdict(list)
-    for row in rows:
-        objective = objectives.get(row.objective_id)
-        if objective is None:
-            objective = objectives[row.objective_id] = {"title": row.objective_title, "period": row.objective_period,
-                                                        "progress_sum": 0.0, "count": 0, "key_results": [], "hidden": 0,
-                                                        "in_team": team_id is None}
-            by_outcome[row.outcome_id].append(objective)
-        if row.key_result_id is None:
-            continue
-        objective["count"] += 1
-        objective["progress_sum"] += progress_between(row.baseline, row.target, row.current)  # type: ignore[arg-type]
-        if team_id is not None and row.owner_team_id != team_id:
-            continue
-        objective["in_team"] = True
-        if row.owner_id in visible:
-            objective["key_results"].append(kr_view(
-                key=row.key, title=row.title, unit="", baseline=row.baseline, target=row.target,  # type: ignore[arg-type]
-                current=row.current, confidence=row.confidence, period=row.objective_period, now=now, owner=row.owner_name))
-        else:
-            objective["hidden"] += 1
-    tree = []
-    for outcome in outcome_rows:
-        shown = [o for o in by_outcome.get(outcome.id, []) if o["in_team"]]  # type: ignore[arg-type]
-        for o in shown:
-            o["progress"] = o["progress_sum"] / o["count"] if o["count"] else 0.0
-        if shown or team_id is None:
-            tree.append({"key": outcome.key, "title": outcome.title, "period": outcome.period,
-                         "indicators": list(outcome.indicators or []), "objectives": shown})
-    return page("outcomes", {"outcomes": tree, "teams": teams, "team_id": team_id, "status_rule": STATUS_RULE},
-                request=request)
 
 
 async def live(request: web.Request) -> web.Response:

@@ -9,9 +9,17 @@ table beneath each plot.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timezone
 
 import pygal
+from pygal.style import Style
+
+FONT_PX = 13  # the size dash.css gives the plot's text; pygal spaces its labels for it
+# Drawn 480 units wide: on a 390 px phone the text is still readable, on a desktop the plot is
+# shown at most 760 px wide (dash.css).
+WIDTH = 480
+_LAYOUT = Style(label_font_size=FONT_PX, major_label_font_size=FONT_PX, legend_font_size=FONT_PX,
+                value_font_size=FONT_PX, tooltip_font_size=FONT_PX, title_font_size=FONT_PX)
 
 _DROPPED = {"style", "script"}
 SERIES = ("value", "from other tools", "target", "expected pace", "forecast")  # .color-0 … in dash.css
@@ -39,14 +47,45 @@ def _strip_inline_code(root, title: str, series_classes: dict[str, str]):
     return root
 
 
-def _chart(title: str, series_classes: dict[str, str] | None = None, **options) -> pygal.DateTimeLine:
+DAY = 86_400.0
+X_LABELS = 5
+
+
+def _day(moment: datetime) -> float:
+    """x as days since the epoch: pygal's XY chart draws numbers about twice as fast as its
+    DateTimeLine draws datetimes; the labels are dates again (`_date_label`)."""
+    return moment.timestamp() / DAY
+
+
+def _date_label(day: float) -> str:
+    moment = datetime.fromtimestamp(day * DAY, tz=timezone.utc)
+    return f"{moment.day} {moment:%b}"
+
+
+def _x_labels(days: Sequence[float]) -> list[float]:
+    if not days:
+        return []
+    first, last = min(days), max(days)
+    if last - first < 1:
+        return [first]
+    step = (last - first) / (X_LABELS - 1)
+    return [first + step * n for n in range(X_LABELS)]
+
+
+def _points(points: Sequence[tuple[datetime, float]]) -> list[tuple[float, float]]:
+    return [(_day(moment), value) for moment, value in points]
+
+
+def _chart(title: str, series_classes: dict[str, str] | None = None, *, days: Sequence[float] = (), **options) -> pygal.XY:
     settings = dict(
-        css=[], js=[], disable_xml_declaration=True, no_prefix=True, explicit_size=False, width=720, height=300,
+        css=[], js=[], disable_xml_declaration=True, no_prefix=True, explicit_size=False, width=WIDTH, height=280,
+        style=_LAYOUT, legend_box_size=FONT_PX,
         show_legend=True, legend_at_bottom=True, legend_at_bottom_columns=3, truncate_legend=-1, dots_size=3,
-        x_label_rotation=0, show_x_guides=False, show_y_guides=True, title=None, margin=8,
-        x_value_formatter=lambda moment: f"{moment.day} {moment:%b}", classes=["pygal-chart", "plot-svg"],
+        x_label_rotation=0, show_x_guides=False, show_y_guides=True, title=None, margin=8, margin_right=28,
+        max_scale=6, min_scale=3,
+        x_value_formatter=_date_label, x_labels=_x_labels(days), classes=["pygal-chart", "plot-svg"],
     )
-    chart = pygal.DateTimeLine(**{**settings, **options})
+    chart = pygal.XY(**{**settings, **options})
     chart.add_xml_filter(lambda root: _strip_inline_code(root, title, series_classes or {}))
     return chart
 
@@ -54,26 +93,27 @@ def _chart(title: str, series_classes: dict[str, str] | None = None, **options) 
 def value_plot(*, title: str, values: Sequence[tuple[datetime, float]], other_tools: Sequence[tuple[datetime, float]],
                target: float, pace: Sequence[tuple[datetime, float]], forecast: Sequence[tuple[datetime, float]]) -> str:
     span = [moment for moment, _ in (*values, *other_tools, *pace)]
-    series = [("value", list(values), {}), ("from other tools", list(other_tools), {"stroke": False}),
-              ("target", [(min(span), target), (max(span), target)] if span else [], {"show_dots": False}),
-              ("expected pace", list(pace), {"show_dots": False}), ("forecast", list(forecast), {"show_dots": False})]
+    series = [("value", _points(values), {}), ("from other tools", _points(other_tools), {"stroke": False}),
+              ("target", _points([(min(span), target), (max(span), target)]) if span else [], {"show_dots": False}),
+              ("expected pace", _points(pace), {"show_dots": False}), ("forecast", _points(forecast), {"show_dots": False})]
     shown = [(index, name, points, options) for index, (name, points, options) in enumerate(series) if points]
     # Each series keeps its colour and dash (dash.css) whichever others are empty.
     renamed = {f"{kind}-{position}": f"{kind}-{index}" for position, (index, *_rest) in enumerate(shown)
                for kind in ("color", "serie")}
-    chart = _chart(title, renamed, legend_at_bottom_columns=min(3, max(1, len(shown))))
+    chart = _chart(title, renamed, days=[_day(moment) for moment in span], legend_at_bottom_columns=min(3, max(1, len(shown))))
     for _index, name, points, options in shown:
         chart.add(name, points, **options)
     return _labelled(chart, title)
 
 
 def confidence_plot(*, title: str, confidences: Sequence[tuple[datetime, int]]) -> str:
-    chart = _chart(title, range=(0, 10), show_legend=False, height=200)
-    chart.add("confidence", list(confidences))
+    points = _points(confidences)
+    chart = _chart(title, days=[x for x, _ in points], range=(0, 10), show_legend=False, height=190, max_scale=5)
+    chart.add("confidence", points)
     return _labelled(chart, title)
 
 
-def _labelled(chart: pygal.DateTimeLine, title: str) -> str:
+def _labelled(chart: pygal.XY, title: str) -> str:
     svg = chart.render(is_unicode=True)
     # role/aria: the plot is one image to a screen reader; the table beneath has the numbers.
     return svg.replace("<svg ", '<svg role="img" aria-label="' + _attribute(title) + '" ', 1)

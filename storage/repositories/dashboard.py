@@ -6,12 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import func, literal
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Blocker, CheckIn, KeyResult, KRUpdate, Nudge, Objective, Outcome, Person, Team, Win
+from storage.driver import Driver
 from storage.repositories.people import MAX_CHAIN_DEPTH
 
 
@@ -86,17 +88,14 @@ async def ids_below(session: AsyncSession, manager_id: int) -> set[int]:
     return set((await session.exec(select(tree.c.id))).all())
 
 
-@dataclass(frozen=True, slots=True)
-class TreeRow:
+class TreeRow(NamedTuple):
+    """The columns of `outcome_tree`'s rows, in order (rows come as plain tuples, to unpack)."""
+
     outcome_id: int
     objective_id: int
-    objective_title: str
     objective_period: str
     key_result_id: int | None
-    key: str | None
-    title: str | None
     owner_id: int | None
-    owner_name: str | None
     owner_team_id: int | None
     baseline: float | None
     target: float | None
@@ -104,18 +103,39 @@ class TreeRow:
     confidence: int | None
 
 
-async def outcome_tree(session: AsyncSession) -> tuple[list[Outcome], list[TreeRow]]:
-    """Every outcome, and every objective with its key results and their owners (two queries)."""
+_TREE = ("SELECT o.outcome_id AS c0, o.id AS c1, o.period AS c2, k.id AS c3, k.owner_id AS c4, p.team_id AS c5, "
+         'k.baseline AS c6, k.target AS c7, k."current" AS c8, k.confidence AS c9 FROM objective AS o '
+         "LEFT JOIN key_result AS k ON k.objective_id = o.id LEFT JOIN person AS p ON p.id = k.owner_id")
+
+
+async def outcome_tree(session: AsyncSession) -> tuple[list[Outcome], list[tuple]]:
+    """Every outcome, and the numbers of every objective's key results (two queries; names and
+    titles come from `tree_details` for the part of the tree a page lists).
+
+    The whole organisation's key results are read in one driver call (storage.driver: no ORM
+    rows for 30,000 key results), then ordered here by outcome and objective."""
     outcomes = list((await session.exec(select(Outcome).order_by(Outcome.key))).all())
-    rows = (await session.exec(
-        select(Objective.outcome_id, Objective.id, Objective.title, Objective.period, KeyResult.id, KeyResult.key,
-               KeyResult.title, KeyResult.owner_id, Person.name, Person.team_id, KeyResult.baseline,
-               KeyResult.target, KeyResult.current, KeyResult.confidence)
-        .join(KeyResult, col(KeyResult.objective_id) == Objective.id, isouter=True)
-        .join(Person, col(Person.id) == KeyResult.owner_id, isouter=True)
-        .order_by(col(Objective.outcome_id), col(Objective.id), col(KeyResult.key))
-    )).all()
-    return outcomes, [TreeRow(*row) for row in rows]
+    rows = await (await Driver.of(session)).rows(_TREE)
+    rows.sort(key=lambda row: (row[0], row[1], row[3] or 0))
+    return outcomes, rows
+
+
+async def tree_details(session: AsyncSession, *, objective_ids: Iterable[int], key_result_ids: Iterable[int]
+                       ) -> tuple[dict[int, str], dict[int, tuple[str, str, str, str]]]:
+    """Objective titles, and each key result's (key, title, unit, owner name), for the ids given."""
+    titles: dict[int, str] = {}
+    wanted = set(objective_ids)
+    if wanted:
+        rows = await session.exec(select(Objective.id, Objective.title).where(col(Objective.id).in_(wanted)))
+        titles = {id_: title for id_, title in rows.all()}  # type: ignore[misc]
+    krs: dict[int, tuple[str, str, str, str]] = {}
+    wanted = set(key_result_ids)
+    if wanted:
+        rows = await session.exec(
+            select(KeyResult.id, KeyResult.key, KeyResult.title, KeyResult.unit, Person.name)
+            .join(Person, col(Person.id) == KeyResult.owner_id).where(col(KeyResult.id).in_(wanted)))
+        krs = {id_: (key, title, unit, name) for id_, key, title, unit, name in rows.all()}  # type: ignore[misc]
+    return titles, krs
 
 
 async def all_teams(session: AsyncSession) -> list[Team]:
