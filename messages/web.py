@@ -22,6 +22,7 @@ def short_day(moment: datetime | None) -> str:
 @lru_cache(maxsize=None)
 def web_environment() -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES_DIR / "web")), autoescape=True, undefined=StrictUndefined,
+                      auto_reload=False,  # templates ship with the package; no stat() per page
                       trim_blocks=True, lstrip_blocks=True)
     env.filters.update({"num": number, "pct": percent, "day": short_day})
     return env

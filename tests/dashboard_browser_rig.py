@@ -32,6 +32,8 @@ from bot.web import app as dashboard
 from storage.db import Database
 from tests import slack_requests as rq
 from tests.fake_slack import FakeSlack
+from tests.manager_team import NOW as TEAM_NOW
+from tests.manager_team import seed_team
 from tests.orgchart import NOW, make_org, org_config
 from tests.slack_harness import SlackRig
 
@@ -130,3 +132,50 @@ def screenshot(page: Any, name: str) -> Path:
 
 def has_horizontal_overflow(page: Any) -> bool:
     return page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+
+
+@dataclass
+class HistoryServer:
+    """The dashboard alone over tests/manager_team.py's eight weeks of check-ins."""
+
+    loop: asyncio.AbstractEventLoop
+    db: Database
+    base_url: str
+    people: dict[str, int]
+
+    def link(self, name: str) -> str:
+        from bot.web.links import issue_link
+
+        config = org_config(web={"public_url": self.base_url})
+        return asyncio.run_coroutine_threadsafe(
+            issue_link(self.db, config, person_id=self.people[name], now=TEAM_NOW), self.loop).result(20)
+
+
+@pytest.fixture
+def history_server(sqlite_url: str) -> Iterator[HistoryServer]:
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+
+    async def start() -> tuple[Database, TestServer, dict[str, int]]:
+        db = Database(sqlite_url)
+        async with db.transaction() as session:
+            team = await seed_team(session)
+        people = {name: person.id for name, person in team.people.items()}
+        app = web.Application()
+        dashboard.mount(app, Runtime(config=org_config(), secrets=Secrets(), db=db), clock=lambda: TEAM_NOW)
+        server = TestServer(app, host="127.0.0.1")
+        await server.start_server()
+        return db, server, people
+
+    db, server, people = asyncio.run_coroutine_threadsafe(start(), loop).result(30)
+    try:
+        yield HistoryServer(loop, db, str(server.make_url("")).rstrip("/"), people)
+    finally:
+        async def stop() -> None:
+            await server.close()
+            await db.dispose()
+
+        asyncio.run_coroutine_threadsafe(stop(), loop).result(30)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)

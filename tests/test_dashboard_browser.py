@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import time
 
-from tests.dashboard_browser_rig import chromium, has_horizontal_overflow, live_server, screenshot  # noqa: F401
-from tests.dashboard_browser_rig import LiveServer
+from tests.dashboard_browser_rig import chromium, has_horizontal_overflow, history_server, live_server, screenshot  # noqa: F401
+from tests.dashboard_browser_rig import HistoryServer, LiveServer
 from tests.orgchart import ALICE, MAYA
 from tests.slack_requests import typed
 
@@ -92,3 +92,23 @@ def test_every_page_at_desktop_and_phone_size_without_sideways_scrolling(live_se
                 if viewport is PHONE:
                     assert not has_horizontal_overflow(page), f"{path} scrolls sideways at 390 px"
             page.context.close()
+
+
+def test_a_managers_pages_over_eight_weeks_of_history_fit_a_phone_and_a_desktop(history_server: HistoryServer, chromium) -> None:
+    """Eve's home and her manager Maya's pages with a real history (the README's screenshots)."""
+    pages = {"home": ("Eve", "/dash/"), "outcomes": ("Maya", "/dash/outcomes"), "key-result": ("Maya", "/dash/kr/activation"),
+             "team": ("Maya", "/dash/team"), "insights": ("Maya", "/dash/insights")}
+    for size, viewport in (("1280", DESKTOP), ("390", PHONE)):
+        for scheme in ("light", "dark"):
+            for name, (who, path) in pages.items():
+                context = chromium.new_context(viewport=viewport, color_scheme=scheme)
+                page = context.new_page()
+                page.goto(history_server.link(who))
+                page.get_by_role("button", name=f"Continue as {who}").click()
+                page.wait_for_url("**/dash/")
+                page.goto(history_server.base_url + path)
+                assert page.locator("main").is_visible()
+                screenshot(page, f"history-{name}-{size}-{scheme}")
+                if viewport is PHONE:
+                    assert not has_horizontal_overflow(page), f"{path} scrolls sideways at 390 px"
+                context.close()

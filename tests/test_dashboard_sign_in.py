@@ -137,10 +137,14 @@ async def test_cookies_are_secure_when_the_dashboard_is_public_over_https(db, ri
         assert answer.cookies["outcomebot_session"]["secure"]
 
 
-async def test_sign_in_attempts_are_rate_limited(rig: DashRig) -> None:
+async def test_guessing_sign_in_tokens_is_rate_limited_but_opening_real_links_is_not(rig: DashRig) -> None:
     async with rig.client() as client:
+        for _ in range(25):  # a busy admin opening links of their own
+            assert (await client.get(await rig.link("Zoe"))).status == 200
         statuses = [(await client.get("/dash/login?token=guess-" + str(n))).status for n in range(25)]
-    assert statuses[:20] == [410] * 20 and set(statuses[20:]) == {429}
+        assert statuses[:20] == [410] * 20 and set(statuses[20:]) == {429}
+        assert (await client.get(await rig.link("Zoe"))).status == 429  # then everyone from there waits
+        assert (await client.post("/dash/login", data={"token": "x", "csrf": "y"})).status == 429
 
 
 async def test_pages_forbid_inline_scripts_and_never_leak_the_link_in_a_referer(rig: DashRig) -> None:

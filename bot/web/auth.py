@@ -34,24 +34,28 @@ PUBLIC_PATHS = ("/dash/login", "/dash/static/")
 
 
 class AttemptLimiter:
-    """At most `limit` sign-in attempts per client address in `window` seconds (per process)."""
+    """At most `limit` failed sign-in attempts (unknown, used or expired links) per client
+    address in `window` seconds, per process; then every attempt waits. Guessing a token can
+    only fail, so it is slowed down; people opening their own links are not."""
 
     def __init__(self, limit: int = 20, window: float = 300.0) -> None:
         self.limit, self.window = limit, window
-        self._seen: dict[str, deque[float]] = {}
+        self._failed: dict[str, deque[float]] = {}
 
-    def allow(self, client: str) -> bool:
-        now = time.monotonic()
-        recent = self._seen.setdefault(client, deque())
-        while recent and recent[0] <= now - self.window:
-            recent.popleft()
-        if len(recent) >= self.limit:
+    def blocked(self, client: str) -> bool:
+        recent = self._failed.get(client)
+        if not recent:
             return False
-        recent.append(now)
-        if len(self._seen) > 10_000:  # forget quiet clients so the table cannot grow without end
-            for key in [k for k, v in self._seen.items() if not v][:5_000]:
-                del self._seen[key]
-        return True
+        cutoff = time.monotonic() - self.window
+        while recent and recent[0] <= cutoff:
+            recent.popleft()
+        return len(recent) >= self.limit
+
+    def failed(self, client: str) -> None:
+        self._failed.setdefault(client, deque()).append(time.monotonic())
+        if len(self._failed) > 10_000:  # forget quiet clients so the table cannot grow without end
+            for key in [k for k, v in self._failed.items() if not v][:5_000]:
+                del self._failed[key]
 
 
 def csrf_for(session_token: str) -> str:
@@ -88,12 +92,13 @@ async def require_session(request: web.Request, handler):
 
 async def show_continue(request: web.Request) -> web.StreamResponse:
     state: DashboardState = request.config_dict[STATE]
-    if not state.limiter.allow(request.remote or "?"):
+    if state.limiter.blocked(request.remote or "?"):
         return _too_many()
     token = request.query.get("token", "")
     async with state.db.session() as session:
         person = await link_holder(session, token_hash(token), now=state.clock()) if token else None
     if person is None:
+        state.limiter.failed(request.remote or "?")
         return _link_unusable()
     login_csrf = new_token()
     response = page("login", {"name": person.name, "token": token, "csrf": login_csrf})
@@ -104,7 +109,7 @@ async def show_continue(request: web.Request) -> web.StreamResponse:
 
 async def sign_in(request: web.Request) -> web.StreamResponse:
     state: DashboardState = request.config_dict[STATE]
-    if not state.limiter.allow(request.remote or "?"):
+    if state.limiter.blocked(request.remote or "?"):
         return _too_many()
     form = await request.post()
     if not same_token(form.get("csrf"), request.cookies.get(LOGIN_CSRF_COOKIE, "")):  # type: ignore[arg-type]
@@ -118,6 +123,7 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
             await start_session(session, token_hash=token_hash(session_token), person_id=person_id, now=now,
                                 expires_at=now + timedelta(hours=state.config.web.session_hours))
     if person_id is None:
+        state.limiter.failed(request.remote or "?")
         return _link_unusable()
     response = web.Response(status=303, headers={"Location": "/dash/"})
     response.set_cookie(SESSION_COOKIE, session_token, httponly=True, samesite="Lax", path=COOKIE_PATH,

@@ -78,15 +78,15 @@ async def key_result(request: web.Request) -> web.Response:
     view = kr_view(key=kr.key, title=kr.title, unit=kr.unit, baseline=kr.baseline, target=kr.target, current=kr.current,
                    confidence=kr.confidence, period=found.objective.period, now=now, owner=found.owner.name)
     title = f"{kr.title} ({kr.unit})" if kr.unit else kr.title
+    # The plots show this period (the table beneath lists every value ever reported).
+    plot, legend = value_plot(title=title, values=[(v.at, v.value) for v in in_period], other_tools=other_tools,
+                              target=kr.target, pace=pace_line(kr.baseline, kr.target, period), forecast=forecast_line)
     return page("key_result", {
         "kr": view, "objective": found.objective.title, "outcome": {"key": found.outcome.key, "title": found.outcome.title},
         "values": values, "other_tools": other_tools,
         "forecast": expected_end, "forecast_progress": None if expected_end is None else progress_between(kr.baseline, kr.target, expected_end),
         "period_end": period.ends if period else None,
-        # The plots show this period (the table beneath lists every value ever reported).
-        "value_plot": trusted_svg(value_plot(title=title, values=[(v.at, v.value) for v in in_period], other_tools=other_tools,
-                                             target=kr.target, pace=pace_line(kr.baseline, kr.target, period),
-                                             forecast=forecast_line)),
+        "value_plot": trusted_svg(plot), "legend": legend,
         "confidence_plot": trusted_svg(confidence_plot(title=f"Confidence in {kr.title}",
                                                        confidences=[(v.at, v.confidence) for v in in_period])),
         # Blockers and wins written by people the viewer may not see (a peer blocked on this key

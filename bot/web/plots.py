@@ -80,8 +80,8 @@ def _chart(title: str, series_classes: dict[str, str] | None = None, *, days: Se
     settings = dict(
         css=[], js=[], disable_xml_declaration=True, no_prefix=True, explicit_size=False, width=WIDTH, height=280,
         style=_LAYOUT, legend_box_size=FONT_PX,
-        show_legend=True, legend_at_bottom=True, legend_at_bottom_columns=3, truncate_legend=-1, dots_size=3,
-        x_label_rotation=0, show_x_guides=False, show_y_guides=True, title=None, margin=8, margin_right=28,
+        show_legend=False, dots_size=3,
+        x_label_rotation=0, show_x_guides=False, show_y_guides=True, title=None, margin=8, margin_right=40,
         max_scale=6, min_scale=3,
         x_value_formatter=_date_label, x_labels=_x_labels(days), classes=["pygal-chart", "plot-svg"],
     )
@@ -91,7 +91,10 @@ def _chart(title: str, series_classes: dict[str, str] | None = None, *, days: Se
 
 
 def value_plot(*, title: str, values: Sequence[tuple[datetime, float]], other_tools: Sequence[tuple[datetime, float]],
-               target: float, pace: Sequence[tuple[datetime, float]], forecast: Sequence[tuple[datetime, float]]) -> str:
+               target: float, pace: Sequence[tuple[datetime, float]], forecast: Sequence[tuple[datetime, float]]
+               ) -> tuple[str, list[tuple[int, str]]]:
+    """The SVG, and its legend as (colour number, name) for the page to write in HTML (it wraps
+    on a phone, where a legend inside the SVG would be clipped or tiny)."""
     span = [moment for moment, _ in (*values, *other_tools, *pace)]
     series = [("value", _points(values), {}), ("from other tools", _points(other_tools), {"stroke": False}),
               ("target", _points([(min(span), target), (max(span), target)]) if span else [], {"show_dots": False}),
@@ -100,15 +103,15 @@ def value_plot(*, title: str, values: Sequence[tuple[datetime, float]], other_to
     # Each series keeps its colour and dash (dash.css) whichever others are empty.
     renamed = {f"{kind}-{position}": f"{kind}-{index}" for position, (index, *_rest) in enumerate(shown)
                for kind in ("color", "serie")}
-    chart = _chart(title, renamed, days=[_day(moment) for moment in span], legend_at_bottom_columns=min(3, max(1, len(shown))))
+    chart = _chart(title, renamed, days=[_day(moment) for moment in span])
     for _index, name, points, options in shown:
         chart.add(name, points, **options)
-    return _labelled(chart, title)
+    return _labelled(chart, title), [(index, name) for index, name, _points, _options in shown]
 
 
 def confidence_plot(*, title: str, confidences: Sequence[tuple[datetime, int]]) -> str:
     points = _points(confidences)
-    chart = _chart(title, days=[x for x, _ in points], range=(0, 10), show_legend=False, height=190, max_scale=5)
+    chart = _chart(title, days=[x for x, _ in points], range=(0, 10), height=190, max_scale=5)
     chart.add("confidence", points)
     return _labelled(chart, title)
 
