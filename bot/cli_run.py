@@ -79,6 +79,7 @@ def serve(
 
     from bot.process import settle_heap
     from bot.server import build_web_app, platform_mounts
+    from bot.web.access_log import AccessLogWithoutQueries
 
     runtime = open_runtime(config)
     upgrade_database(runtime)
@@ -93,4 +94,4 @@ def serve(
 
     web_app.on_cleanup.append(close)
     typer.echo(f"Serving on http://{host}:{port} (health: /healthz, metrics: /metrics)")
-    web.run_app(web_app, host=host, port=port, print=None)
+    web.run_app(web_app, host=host, port=port, print=None, access_log_class=AccessLogWithoutQueries)

@@ -155,3 +155,19 @@ async def test_pages_forbid_inline_scripts_and_never_leak_the_link_in_a_referer(
     assert "script-src 'self'" in policy and "unsafe-inline" not in policy and "default-src 'none'" in policy
     assert page.headers["Referrer-Policy"] == "no-referrer" and page.headers["Cache-Control"] == "no-store"
     assert "<script>" not in body
+
+
+async def test_the_access_log_never_records_a_sign_in_token(db, rig: DashRig, caplog) -> None:
+    from bot.web.access_log import AccessLogWithoutQueries
+
+    app = web.Application()
+    dashboard.mount(app, Runtime(config=rig.config, secrets=Secrets(), db=db), clock=lambda: NOW)
+    link = await rig.link("Ben")
+    caplog.set_level("INFO", logger="aiohttp.access")
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server(access_log_class=AccessLogWithoutQueries)  # as `serve` runs it
+    async with TestClient(server) as client:
+        assert (await client.get(link)).status == 200
+        assert (await client.get("/dash", allow_redirects=False)).headers["Location"] == "/dash/"
+    logged = "\n".join(record.getMessage() for record in caplog.records if record.name == "aiohttp.access")
+    assert '"GET /dash/login" 200' in logged and link.split("token=")[1] not in logged

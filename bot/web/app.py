@@ -42,7 +42,7 @@ async def security_headers(request: web.Request, handler):
 
 def dashboard_app(runtime: Runtime, *, clock: Callable[[], datetime] | None = None) -> web.Application:
     dash = web.Application(middlewares=[security_headers, auth.require_session])
-    dash[STATE] = DashboardState(runtime.config, runtime.db, clock or utcnow, auth.AttemptLimiter())
+    dash[STATE] = DashboardState(runtime.config, runtime.db, clock or utcnow)
     dash.router.add_get("/login", auth.show_continue)
     dash.router.add_post("/login", auth.sign_in)
     dash.router.add_post("/logout", auth.sign_out)

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import time
-from collections import deque
 from datetime import timedelta
 
 from aiohttp import web
@@ -33,31 +31,6 @@ COOKIE_PATH = "/dash"
 PUBLIC_PATHS = ("/dash/login", "/dash/static/")
 
 
-class AttemptLimiter:
-    """At most `limit` failed sign-in attempts (unknown, used or expired links) per client
-    address in `window` seconds, per process; then every attempt waits. Guessing a token can
-    only fail, so it is slowed down; people opening their own links are not."""
-
-    def __init__(self, limit: int = 20, window: float = 300.0) -> None:
-        self.limit, self.window = limit, window
-        self._failed: dict[str, deque[float]] = {}
-
-    def blocked(self, client: str) -> bool:
-        recent = self._failed.get(client)
-        if not recent:
-            return False
-        cutoff = time.monotonic() - self.window
-        while recent and recent[0] <= cutoff:
-            recent.popleft()
-        return len(recent) >= self.limit
-
-    def failed(self, client: str) -> None:
-        self._failed.setdefault(client, deque()).append(time.monotonic())
-        if len(self._failed) > 10_000:  # forget quiet clients so the table cannot grow without end
-            for key in [k for k, v in self._failed.items() if not v][:5_000]:
-                del self._failed[key]
-
-
 def csrf_for(session_token: str) -> str:
     """The CSRF token of a session: derived from its secret, so only its own pages can know it."""
     return hashlib.sha256(f"csrf:{session_token}".encode()).hexdigest()
@@ -69,6 +42,8 @@ def same_token(given: str | None, expected: str) -> bool:
 
 @web.middleware
 async def require_session(request: web.Request, handler):
+    if request.path == "/dash":
+        return web.Response(status=308, headers={"Location": "/dash/"})
     if request.path.startswith(PUBLIC_PATHS):
         return await handler(request)
     state: DashboardState = request.config_dict[STATE]

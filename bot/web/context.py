@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.config import AppConfig
+from bot.web.limits import AttemptLimiter
 from messages.web import render_page
 from storage.db import Database
 from storage.models import Person
@@ -20,7 +21,7 @@ class DashboardState:
     config: AppConfig
     db: Database
     clock: Callable[[], datetime]
-    limiter: Any = field(default=None)
+    limiter: AttemptLimiter = field(default_factory=AttemptLimiter)
 
 
 STATE = web.AppKey("dashboard", DashboardState)

@@ -1,9 +1,7 @@
-"""The signed-in person's home, the outcomes tree, a key result's page and the live poll."""
+"""The signed-in person's home, a key result's page and the live pages' change marker."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -110,14 +108,3 @@ async def live(request: web.Request) -> web.Response:
         else:
             version = await change_marker(session)
     return web.json_response({"version": version})
-
-
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
-
-
-def _day(moment: datetime) -> str:
-    return f"{moment.day} {moment:%b %Y}"

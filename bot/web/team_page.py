@@ -14,6 +14,7 @@ from cadences.nudge_text import RULE_TITLES, explain
 from cadences.periods import period_of
 from storage.repositories.blockers import open_blockers_of_people
 from storage.repositories.dashboard import (
+    all_teams,
     change_marker,
     checkin_counts,
     ids_below,
@@ -52,7 +53,9 @@ async def team(request: web.Request) -> web.Response:
         wins = await wins_of_people(session, ids, since=since)
         nudges = await nudges_about_people(session, ids, since=since)
         version = await change_marker(session)
+        teams = await all_teams(session)
     return page("team", {
+        "teams": teams, "team_id": int(team_id) if team_id else None, "admin": visible.everyone,
         "people": [p.name for p in people], "team_filter": bool(team_id),
         "participation": [{"week": w, "answered": counts.get((w, "answered"), 0), "skipped": counts.get((w, "skipped"), 0),
                            "missed": counts.get((w, "missed"), 0)} for w in weeks],

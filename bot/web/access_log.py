@@ -1,0 +1,12 @@
+"""The HTTP access log without query strings: a dashboard sign-in link carries its one-time
+token there (`/dash/login?token=…`), and secrets never reach a log."""
+
+from __future__ import annotations
+
+from aiohttp.abc import AbstractAccessLogger
+from aiohttp.web import BaseRequest, StreamResponse
+
+
+class AccessLogWithoutQueries(AbstractAccessLogger):
+    def log(self, request: BaseRequest, response: StreamResponse, time: float) -> None:
+        self.logger.info('%s "%s %s" %s %.3fs', request.remote, request.method, request.path, response.status, time)
