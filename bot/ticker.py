@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -56,12 +56,18 @@ class TickResult:
 
 
 class Ticker:
-    def __init__(self, config: AppConfig, db: Database, platforms: Mapping[str, ChatPlatform] | None = None) -> None:
+    def __init__(
+        self, config: AppConfig, db: Database, platforms: Mapping[str, ChatPlatform] | None = None, *,
+        direct_messages_on: Collection[str] | None = None,
+    ) -> None:
+        """`direct_messages_on`: the platforms people are reached on (default: all of
+        `platforms`); the demo's stand-in team channel takes no one's direct messages."""
         self.db = db
         self.team_channels = {name: (c.slack, c.teams) for name, c in config.channels.teams.items()}
         platforms = platforms or default_platforms()
         # With Slack or Teams here, people without an identity there wait instead of the console.
-        self.sender = DeliverySender(db, PlatformNotifier(platforms), config.delivery, chat_platforms=set(platforms))
+        chat_platforms = set(platforms if direct_messages_on is None else direct_messages_on)
+        self.sender = DeliverySender(db, PlatformNotifier(platforms), config.delivery, chat_platforms=chat_platforms)
         self.planner = Planner(db, planner_settings(config), sender=self.sender)  # prompts go out per batch
         self.digests = DigestPlanner(db, config.digest, config.nudges)
         self.next_prune_at: datetime | None = None  # housekeeping runs hourly, on the first tick too

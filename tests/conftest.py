@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,33 @@ ENABLE_PG_HINT = (
     "`pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`, or set "
     "OUTCOMEBOT_TEST_PG_URL. In CI (CI=true) they always run."
 )
+
+
+CLOCK_AHEAD_ENV = "OUTCOMEBOT_TEST_CLOCK_AHEAD"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--clock-ahead", metavar="YEARS", type=float, default=float(os.environ.get(CLOCK_AHEAD_ENV) or 0),
+        help=f"run the suite with the process clock moved YEARS ahead (also ${CLOCK_AHEAD_ENV}), so a test "
+        "that depends on today's date fails today rather than the day it expires",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    years = config.getoption("--clock-ahead")
+    if years:
+        import time_machine
+
+        # tick=True: time runs on from there, so timeouts and durations still behave.
+        traveller = time_machine.travel(datetime.now(timezone.utc) + timedelta(days=365.25 * years), tick=True)
+        traveller.start()
+        config.add_cleanup(traveller.stop)
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    years = config.getoption("--clock-ahead")
+    return f"clock moved {years:g} years ahead: now is {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC" if years else None
 
 
 def _pg_available() -> bool:

@@ -62,18 +62,6 @@ def test_chat_as_an_imported_person_runs_their_commands() -> None:
     assert "Teams trust us with their critical work" in result.output
 
 
-def test_demo_plays_a_week_without_touching_the_users_database(in_empty_folder: Path) -> None:
-    result = runner.invoke(app, ["demo"])
-    assert result.exit_code == 0, result.output
-    output = result.output
-    assert "📬 Hi Priya Sharma, time for your weekly check-in" in output
-    assert "Recorded your check-in" in output and "✓ Sam Okafor checked in (1 key result)" in output
-    assert "── The manager's view: blockers across the team ──" in output
-    assert "The staging cluster is shared with load tests" in output.split("── The manager's view")[1]
-    assert "OKRs of Priya Sharma <priya.sharma@example.com>" in output
-    assert list(in_empty_folder.iterdir()) == []
-
-
 def test_demo_refuses_to_write_into_an_existing_database(in_empty_folder: Path) -> None:
     existing = in_empty_folder / "mine.db"
     existing.write_bytes(b"precious")

@@ -11,7 +11,7 @@ from bot.console.platform import ConsolePlatform
 from bot.router import Router
 from bot.ticker import Ticker
 from cadences.notifier import OutboundMessage, PermanentFailure, RetryLater, Sent
-from storage.models import Delivery, Win, WinStatus, utcnow
+from storage.models import Delivery, Win, WinStatus
 from tests.manager_team import NOW, seed_team
 
 OUTCOME = "New customers succeed in their first week"
@@ -178,7 +178,7 @@ async def share_a_win_in_the_check_in(team, chat) -> None:
 
 
 async def tick_with(db, channel: TeamChannel) -> None:
-    await Ticker(chat_config(), db, {"slack": channel, "console": ConsolePlatform()}).tick(max(NOW, utcnow()))
+    await Ticker(chat_config(), db, {"slack": channel, "console": ConsolePlatform()}).tick(NOW)
 
 
 async def test_a_shared_win_is_posted_after_the_tick_that_sends_its_announcement(any_db) -> None:
