@@ -84,8 +84,8 @@ def serve(
     runtime = open_runtime(config)
     upgrade_database(runtime)
     if runtime.config.web.public_url is None:  # dashboard links point at this server
-        web = runtime.config.web.model_copy(update={"local_url": f"http://{host}:{port}"})
-        runtime.config = runtime.config.model_copy(update={"web": web})
+        local = runtime.config.web.model_copy(update={"local_url": f"http://{host}:{port}"})
+        runtime.config = runtime.config.model_copy(update={"web": local})
     web_app = build_web_app(runtime, mounts=platform_mounts(runtime))
     settle_heap()
 

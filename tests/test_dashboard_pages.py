@@ -70,3 +70,16 @@ async def test_the_tree_filtered_by_team_shows_only_that_teams_branch(rig: DashR
     assert "Checkout p95 latency" not in body and "Trial activation rate" not in body  # Platform's
     _, everything = await read(rig, "Zoe", "/dash/outcomes")
     assert "Checkout p95 latency" in everything and "Experiments run" in everything
+
+
+async def test_the_team_page_shows_coaching_nudges_with_their_evidence(rig: DashRig) -> None:
+    from cadences.digest_planner import queue_due_digests
+    from cadences.settings import DigestSchedule, NudgePolicy
+    from tests.manager_team import NOW
+
+    await queue_due_digests(rig.db, schedule=DigestSchedule(), nudges=NudgePolicy(budget_per_week=5), now=NOW)
+    _, body = await read(rig, "Maya", "/dash/team")
+    nudges = body[body.index("Coaching nudges"):]
+    assert "Recurring blocker" in nudges and "Checkout p95 latency" in nudges and "Try:" in nudges
+    _, peer = await read(rig, "Chloe", "/dash/team")
+    assert "Recurring blocker" not in peer  # Chloe manages no one: no nudges about Ben for her
