@@ -6,7 +6,6 @@ Each group of commands lives in its own module and registers itself on `app` her
 from __future__ import annotations
 
 import asyncio
-import logging
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -15,7 +14,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from bot.config import ConfigError, config_path, load_config
+from bot.logging_setup import apply_configured_level, configure_logging
 from storage import migrate
+from storage.files import make_owner_only_directories
 
 app = typer.Typer(
     name="outcomebot",
@@ -50,12 +51,14 @@ def open_runtime(config: Path | None, *, required: bool = False):
     from bot.runtime import Runtime
 
     try:
-        return Runtime.open(config, required=required)
+        runtime = Runtime.open(config, required=required)
     except ConfigError as exc:
         raise fail(str(exc)) from None
     except (ValueError, ArgumentError, ImportError) as exc:
         raise fail(f"The database URL cannot be used: {exc}. Set database_url in app.yaml or "
                    "OUTCOMEBOT_DATABASE_URL to sqlite:///path/to/file.db or postgresql://user@host/db.") from None
+    apply_configured_level(runtime.config.log_level)
+    return runtime
 
 
 def upgrade_database(runtime) -> None:
@@ -75,16 +78,7 @@ def run_async(coro):
 
 @app.callback()
 def _setup(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug detail.")] = False) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # aiosqlite's debug lines carry every statement's parameters — what people wrote in their
-    # check-ins — so they stay off even with --verbose (privacy: nothing personal in logs).
-    logging.getLogger("aiosqlite").setLevel(logging.INFO)
-    if not verbose:
-        # Migration chatter ("Context impl SQLiteImpl") is noise for people running a command.
-        logging.getLogger("alembic").setLevel(logging.WARNING)
+    configure_logging(verbose=verbose)
 
 
 @app.command()
@@ -97,7 +91,7 @@ def init(
     if path.exists() and not force:
         typer.echo(f"{path} already exists; keeping it (use --force to overwrite).")
     else:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_owner_only_directories(path.parent)  # the database goes next to app.yaml
         path.write_text((Path(__file__).parent / "starter_app.yaml").read_text(encoding="utf-8"), encoding="utf-8")
         typer.echo(f"Wrote {path}")
     runtime = open_runtime(path, required=True)

@@ -52,6 +52,7 @@ def status(
     now: Annotated[Optional[str], typer.Option(help="Count what is due at this moment (ISO 8601).")] = None,
 ) -> None:
     """Show due prompts and deliveries, sent/failed/unreachable counts and the next prompt time."""
+    from bot.identity_status import identity_conflict_lines
     from bot.ticker import read_status
 
     moment = parse_now(now)
@@ -60,11 +61,11 @@ def status(
 
     async def read():
         try:
-            return await read_status(runtime.db, moment)
+            return (await read_status(runtime.db, moment)).lines() + await identity_conflict_lines(runtime.db)
         finally:
             await runtime.close()
 
-    for line in run_async(read()).lines():
+    for line in run_async(read()):
         typer.echo(line)
 
 
@@ -77,16 +78,24 @@ def serve(
     """Run the HTTP server (webhooks, /healthz, /readyz, /metrics) and the every-minute scheduler."""
     from aiohttp import web
 
+    from bot.http_limits import server_settings
+    from bot.listen_policy import listen_refusal
     from bot.process import settle_heap
     from bot.server import build_web_app, platform_mounts
     from bot.web.access_log import AccessLogWithoutQueries
 
     runtime = open_runtime(config)
+    refusal = listen_refusal(host, runtime.config, runtime.secrets)
+    if refusal:
+        raise fail(refusal)
     upgrade_database(runtime)
     if runtime.config.web.public_url is None:  # dashboard links point at this server
         local = runtime.config.web.model_copy(update={"local_url": f"http://{host}:{port}"})
         runtime.config = runtime.config.model_copy(update={"web": local})
-    web_app = build_web_app(runtime, mounts=platform_mounts(runtime))
+    try:
+        web_app = build_web_app(runtime, mounts=platform_mounts(runtime))
+    except ValueError as exc:  # a platform's settings cannot work (e.g. Teams without a tenant)
+        raise fail(str(exc)) from None
     settle_heap()
 
     async def close(_app) -> None:
@@ -94,4 +103,5 @@ def serve(
 
     web_app.on_cleanup.append(close)
     typer.echo(f"Serving on http://{host}:{port} (health: /healthz, metrics: /metrics)")
-    web.run_app(web_app, host=host, port=port, print=None, access_log_class=AccessLogWithoutQueries)
+    web.run_app(web_app, host=host, port=port, print=None, access_log_class=AccessLogWithoutQueries,
+                **server_settings())

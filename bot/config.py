@@ -9,10 +9,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from bot.loopback import is_loopback
 from cadences.settings import (
     WEEKDAYS,
     CadenceRule,
@@ -97,6 +99,19 @@ class Channels(BaseModel):
     teams: dict[str, TeamChannels] = Field(default_factory=dict)
 
 
+class TeamsSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # Entra ID tenants whose people may use a multi-tenant bot (TEAMS_APP_TENANT_ID counts too);
+    # activities from any other tenant are refused. See SECURITY.md.
+    allowed_tenants: tuple[str, ...] = ()
+
+    @field_validator("allowed_tenants", mode="before")
+    @classmethod
+    def _tenants(cls, value: Any) -> tuple[str, ...]:
+        return tuple(str(tenant).strip().lower() for tenant in value or () if str(tenant).strip())
+
+
 def _default_cadences() -> tuple[CadenceRule, ...]:
     return (
         CadenceRule(name="weekly", every="week", on="monday", at="09:00"),
@@ -144,8 +159,24 @@ class AppConfig(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     slack_api_url: str | None = None
     teams_allow_unauthenticated: bool = False
+    teams: TeamsSettings = Field(default_factory=TeamsSettings)
     # Not from the file: where the file is, so the SQLite default sits next to it.
     config_dir: Path = Field(default=Path("."), exclude=True)
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _slack_api_url(cls, value: str | None) -> str | None:
+        """The bot token travels with every call: only https, or http to this machine (tests, a
+        local proxy)."""
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme == "https" and parts.hostname:
+            return value
+        if parts.scheme == "http" and parts.hostname and is_loopback(parts.hostname):
+            return value
+        raise ValueError(f"{value!r} must be an https:// URL (plain http:// only to this machine, "
+                         "e.g. http://127.0.0.1:8080/api/): the bot token is sent with every call")
 
     @model_validator(mode="after")
     def _unique_cadences(self) -> "AppConfig":

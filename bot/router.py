@@ -14,6 +14,7 @@ from datetime import datetime
 from bot.config import AppConfig
 from bot.handlers import blockers, checkin, dashboard, help, manager, okrs, outcomes, wins
 from bot.handlers.context import ButtonHandler, CommandHandler, Context, FormHandler
+from bot.inbound_text import cleaned
 from bot.platform import ButtonClicked, FormSubmitted, InboundEvent, Intent, MemberJoined, MessageReceived, Reply, Sender
 from storage.db import Database
 from storage.models import Person, utcnow
@@ -83,6 +84,7 @@ class Router:
             return person
 
     async def dispatch(self, event: InboundEvent) -> list[Intent]:
+        event = cleaned(event)
         person = await self.identify(event.sender)
         if person is None or not person.active:
             if isinstance(event, MemberJoined):

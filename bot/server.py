@@ -36,6 +36,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from sqlalchemy import text
 
+from bot import http_limits
 from bot.platform import ChatPlatform
 from bot.web import app as dashboard
 from bot.runtime import Runtime
@@ -106,7 +107,8 @@ def build_web_app(
     runtime: Runtime, *, platforms: Mapping[str, ChatPlatform] | None = None, mounts: Iterable[Mount] = (),
     extra_routes: Iterable[Route] = (), tick_seconds: float = 60, scheduler: bool = True,
 ) -> web.Application:
-    app = web.Application()
+    app = web.Application(client_max_size=http_limits.MAX_BODY_BYTES)
+    http_limits.install(app)
     chosen = dict(platforms) if platforms is not None else default_platforms()
     for mount in mounts:
         platform = mount(app, runtime)

@@ -64,7 +64,6 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "blockers": BLOCKERS[:1],
     },
     "not_allowed": {"asked_about": "@bob@example.com"},
-    "person_not_found": {"mention": "@bobby@example.com"},
     "unknown_person": {"platform": "slack", "user_ref": "U0123ABCD"},
     "checkin_prompt": _CHECKIN,
     "checkin_reminder": {**_CHECKIN, "reminder": True},

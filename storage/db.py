@@ -23,6 +23,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.files import create_owner_only
+
 DEFAULT_DB_NAME = "outcomebot.db"
 
 
@@ -99,6 +101,8 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         engine = create_async_engine(url, echo=echo, hide_parameters=True, connect_args={"timeout": 30}, pool_size=5,
                                      max_overflow=5, pool_reset_on_return=None, json_serializer=dumps_json,
                                      json_deserializer=loads_json)
+        # Before SQLite opens (and so creates) the file: owner-only (storage/files.py).
+        event.listen(engine.sync_engine, "do_connect", lambda *_args: create_owner_only(url))
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine

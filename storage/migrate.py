@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 
 from storage.db import sync_url
+from storage.files import create_owner_only
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -22,6 +23,7 @@ def alembic_config(database_url: str) -> Config:
 
 def upgrade(database_url: str, revision: str = "head") -> None:
     """Bring the database to `revision`; synchronous, so call it through a thread from async code."""
+    create_owner_only(database_url)
     command.upgrade(alembic_config(database_url), revision)
 
 

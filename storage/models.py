@@ -288,6 +288,8 @@ class ProcessedEvent(SQLModel, table=True):
     received_at: datetime = Field(default_factory=utcnow)
 
 
+from storage.identity_conflicts import IdentityConflict  # noqa: E402,F401  (registers the table)
+
 # The dashboard's sign-in tables live in their own module; importing it here registers them
 # wherever the models are (Alembic, the schema check in tests).
 from storage import dashboard_tables  # noqa: E402,F401

@@ -10,7 +10,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
 
-from bot.config import AppConfig, Secrets
+from bot.config import AppConfig, Secrets, TeamsSettings
 from bot.router import Router
 from bot.runtime import Runtime
 from bot.teams.endpoint import TeamsWiring, build_teams
@@ -18,6 +18,7 @@ from bot.ticker import Ticker, TickResult, default_platforms
 from storage.db import Database
 from tests.fake_connector import FakeConnector
 from tests.orgchart import NOW, org_config
+from tests.teams_activities import TENANT
 
 APP_ID = "00000000-0000-4000-8000-00000000b0b0"
 
@@ -25,6 +26,11 @@ APP_ID = "00000000-0000-4000-8000-00000000b0b0"
 def no_teams_env(monkeypatch) -> None:
     for name in ("TEAMS_APP_ID", "TEAMS_APP_PASSWORD", "TEAMS_APP_TENANT_ID", "OUTCOMEBOT_TEAMS_ALLOW_UNAUTHENTICATED"):
         monkeypatch.delenv(name, raising=False)
+
+
+def our_tenant_config(**overrides: Any) -> AppConfig:
+    """The org chart's configuration for a multi-tenant bot serving the test tenant."""
+    return org_config(teams=TeamsSettings(allowed_tenants=(TENANT,)), **overrides)
 
 
 def emulator_secrets() -> Secrets:

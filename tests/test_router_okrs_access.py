@@ -9,10 +9,9 @@ from bot.router import Router
 from storage.db import Database
 from tests.orgchart import ADA, ALICE, BOB, CORA, IVAN, MAYA, NOW, OSCAR, SAM, make_org, org_config
 
-REFUSAL = (
-    "Sorry, I can't show that. A person's OKRs and check-ins are visible to them, "
-    "their manager chain and admins only."
-)
+def refusal(asked_about: str) -> str:
+    return (f"Sorry, I can't show you anything about {asked_about}. A person's OKRs and check-ins are visible to "
+            "them, their manager chain and admins only; name people by their email, like `okrs @alice@example.com`.")
 
 
 @pytest.fixture
@@ -35,11 +34,11 @@ async def test_allowed_viewers_see_alices_okrs(chat: FakeChat, viewer: str, why:
 @pytest.mark.parametrize(("viewer", "why"), [(BOB, "peer"), (OSCAR, "manager outside the chain"), (SAM, "other team")])
 async def test_others_get_a_polite_refusal_that_reveals_nothing(chat: FakeChat, viewer: str, why: str) -> None:
     reply = await chat.say(viewer, f"okrs @{ALICE}")
-    assert reply == REFUSAL, why
+    assert reply == refusal(f"@{ALICE}"), why
 
 
 async def test_a_report_cannot_see_their_managers_okrs(chat: FakeChat) -> None:
-    assert await chat.say(ALICE, f"okrs {MAYA}") == REFUSAL
+    assert await chat.say(ALICE, f"okrs {MAYA}") == refusal(MAYA)
 
 
 @pytest.mark.parametrize("mention", ["<@UALICE>", "<@UALICE|alice>", "UALICE", "aad-alice", "@ALICE@X.COM", "alice@x.com"])
@@ -47,8 +46,9 @@ async def test_every_platform_mention_form_names_the_same_person(chat: FakeChat,
     assert (await chat.say(MAYA, f"okrs {mention}")).startswith("OKRs of Alice <alice@x.com>")
 
 
-async def test_an_unknown_person_is_named_back(chat: FakeChat) -> None:
-    await chat.verify_dialog(
-        MAYA,
-        [("okrs @zed@x.com", "I don't know anyone called @zed@x.com. Name people by their email, like `okrs @alice@example.com`.")],
-    )
+async def test_someone_unknown_and_someone_you_may_not_see_get_the_same_answer(chat: FakeChat) -> None:
+    """Asking cannot tell who exists: only the name typed differs between the two answers."""
+    unknown = await chat.say(BOB, "okrs @zed@x.com")
+    hidden = await chat.say(BOB, f"okrs @{ALICE}")
+    assert unknown == refusal("@zed@x.com") and hidden == refusal(f"@{ALICE}")
+    assert unknown.replace("@zed@x.com", "@someone") == hidden.replace(f"@{ALICE}", "@someone")

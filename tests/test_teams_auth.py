@@ -24,7 +24,7 @@ from tests.fake_botframework_keys import KEYS_PATH, METADATA_PATH, FakeBotFramew
 from tests.fake_connector import FakeConnector
 from tests.orgchart import BOB as BOB_EMAIL
 from tests.orgchart import make_org, org_config
-from tests.teams_harness import APP_ID, app_secrets, emulator_secrets, running_teams
+from tests.teams_harness import APP_ID, app_secrets, emulator_secrets, our_tenant_config, running_teams
 
 BOB = act.user("29:bob", "aad-bob", "Bob")
 DIRECTORY = {"29:bob": {"id": "29:bob", "name": "Bob", "aadObjectId": "aad-bob", "email": BOB_EMAIL}}
@@ -63,7 +63,7 @@ BAD_HEADERS = {
 @pytest.mark.parametrize("header", list(BAD_HEADERS.values()), ids=list(BAD_HEADERS))
 async def test_requests_without_a_valid_token_are_refused_with_401_and_change_nothing(db, tenant, header) -> None:
     await make_org(db)
-    async with running_teams(db, config=org_config(), secrets=app_secrets(tenant=tenant)) as teams:
+    async with running_teams(db, config=our_tenant_config(), secrets=app_secrets(tenant=tenant)) as teams:
         activity = act.personal_message(teams.url, BOB, "a:conv-bob", "okrs")
         response = await teams.post(activity, headers={"Authorization": header} if header is not None else {})
         assert response.status == 401
@@ -131,7 +131,7 @@ def bearer(token: str) -> dict[str, str]:
 @pytest.mark.parametrize("tenant", [None, act.TENANT], ids=["multi-tenant", "single-tenant"])
 async def test_a_message_signed_by_the_bot_framework_is_answered(db, bot_framework, tenant) -> None:
     await make_org(db)
-    async with running_teams(db, config=org_config(), secrets=app_secrets(tenant=tenant), members=DIRECTORY) as teams:
+    async with running_teams(db, config=our_tenant_config(), secrets=app_secrets(tenant=tenant), members=DIRECTORY) as teams:
         token = bot_framework.token(audience=APP_ID, service_url=teams.url)
         response = await teams.post(act.personal_message(teams.url, BOB, "a:conv-bob", "okrs"), headers=bearer(token))
         assert response.status == 201
@@ -156,7 +156,7 @@ FORGED = {
 @pytest.mark.parametrize("forged", list(FORGED.values()), ids=list(FORGED))
 async def test_signed_tokens_that_are_not_for_this_bot_or_no_longer_valid_get_401(db, bot_framework, forged) -> None:
     await make_org(db)
-    async with running_teams(db, config=org_config(), secrets=app_secrets(), members=DIRECTORY) as teams:
+    async with running_teams(db, config=our_tenant_config(), secrets=app_secrets(), members=DIRECTORY) as teams:
         claims = {"audience": APP_ID, "service_url": teams.url, **forged}
         response = await teams.post(
             act.personal_message(teams.url, BOB, "a:conv-bob", "okrs"), headers=bearer(bot_framework.token(**claims))
@@ -173,7 +173,7 @@ async def test_while_signing_keys_cannot_be_fetched_messages_get_503_and_a_retry
 ) -> None:
     await make_org(db)
     bot_framework.metadata_status = 502
-    async with running_teams(db, config=org_config(), secrets=app_secrets(), members=DIRECTORY) as teams:
+    async with running_teams(db, config=our_tenant_config(), secrets=app_secrets(), members=DIRECTORY) as teams:
         token = bot_framework.token(audience=APP_ID, service_url=teams.url)
         message = act.personal_message(teams.url, BOB, "a:conv-bob", "okrs")
         response = await teams.post(message, headers=bearer(token))
@@ -189,7 +189,7 @@ async def test_the_server_keeps_answering_while_signing_keys_are_fetched(db, bot
     """Fetching Microsoft's keys must not hold up /healthz, Slack or the scheduler on the event loop."""
     await make_org(db)
     bot_framework.keys_delay = 1.0
-    runtime = Runtime(config=org_config(), secrets=app_secrets(), db=db)
+    runtime = Runtime(config=our_tenant_config(), secrets=app_secrets(), db=db)
     app = build_web_app(runtime, mounts=platform_mounts(runtime), scheduler=False)
     connector = await FakeConnector(members=DIRECTORY).start()
     client = TestClient(TestServer(app, host="127.0.0.1"))
@@ -236,7 +236,7 @@ MALFORMED = list(malformed("http://127.0.0.1:1/"))
 @pytest.mark.parametrize("header", ["Bearer x", "Bearer a.b.c"], ids=["not a jwt", "three garbage parts"])
 @pytest.mark.parametrize("broken", MALFORMED)
 async def test_a_bad_token_gets_401_whatever_the_activity_holds(db, header, broken) -> None:
-    async with running_teams(db, config=org_config(), secrets=app_secrets()) as teams:
+    async with running_teams(db, config=our_tenant_config(), secrets=app_secrets()) as teams:
         response = await teams.post(malformed(teams.url)[broken], headers={"Authorization": header})
         assert response.status == 401
         assert "token" in (await response.json())["error"]
@@ -246,7 +246,7 @@ async def test_a_bad_token_gets_401_whatever_the_activity_holds(db, header, brok
 @pytest.mark.parametrize("broken", MALFORMED)
 async def test_a_signed_but_malformed_activity_gets_400_and_the_next_message_is_answered(db, bot_framework, broken) -> None:
     await make_org(db)
-    async with running_teams(db, config=org_config(), secrets=app_secrets(), members=DIRECTORY) as teams:
+    async with running_teams(db, config=our_tenant_config(), secrets=app_secrets(), members=DIRECTORY) as teams:
         token = bearer(bot_framework.token(audience=APP_ID, service_url=teams.url))
         response = await teams.post(malformed(teams.url)[broken], headers=token)
         assert response.status == 400

@@ -230,7 +230,7 @@ async def test_single_tenant_bot_accepts_a_team_by_name_only_from_its_own_tenant
     await make_org(db)
     reference = {"conversation": {"id": "19:general@thread.tacv2", "tenantId": tenant}, "serviceUrl": "http://127.0.0.1:9/"}
     stored = await remember_team_channel(db, org_config(), reference=reference, team_name="platform",
-                                         team_id="19:t@thread.tacv2", org_tenant=act.TENANT)
+                                         team_id="19:t@thread.tacv2", org_tenants={act.TENANT})
     assert (stored is not None) is accepted
     async with db.session() as session:
         team = (await session.exec(select(Team).where(Team.name == "Platform"))).one()

@@ -9,7 +9,7 @@ from bot.server import TICKER_KEY, build_web_app, platform_mounts
 from tests import teams_activities as act
 from tests.fake_connector import FakeConnector
 from tests.orgchart import make_org, org_config
-from tests.teams_harness import app_secrets, emulator_secrets
+from tests.teams_harness import app_secrets, emulator_secrets, our_tenant_config
 
 
 async def test_serve_with_emulator_mode_answers_on_api_messages_and_sends_through_teams(db) -> None:
@@ -31,7 +31,7 @@ async def test_serve_with_emulator_mode_answers_on_api_messages_and_sends_throug
 
 
 async def test_serve_with_an_app_id_refuses_tokenless_requests(db) -> None:
-    runtime = Runtime(config=org_config(), secrets=app_secrets(), db=db)
+    runtime = Runtime(config=our_tenant_config(), secrets=app_secrets(), db=db)
     app = build_web_app(runtime, mounts=platform_mounts(runtime), scheduler=False)
     client = TestClient(TestServer(app, host="127.0.0.1"))
     await client.start_server()

@@ -26,9 +26,8 @@ async def person_to_show(session: AsyncSession, ctx: Context, args: str) -> Pers
     if not mention:
         return ctx.person
     found = await resolve_mention(session, mention)
-    if found is None:
-        return Reply("person_not_found", {"mention": mention})
-    if not await may_see(session, ctx, found):
+    if found is None or not await may_see(session, ctx, found):
+        # One answer for both, so asking cannot tell who exists (SECURITY.md).
         return Reply("not_allowed", {"asked_about": mention})
     return found
 

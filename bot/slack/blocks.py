@@ -46,11 +46,13 @@ class SlackMessages:
                 rendered = {"blocks": rendered}
             if not isinstance(rendered, dict) or not isinstance(rendered.get("blocks"), list):
                 raise SlackRenderError(f"slack template {name!r} must render blocks")
-            text = rendered.get("text") or self._plain_text(name, context) or "OutcomeBot"
+            # Slack parses the notification `text` as mrkdwn too: a template escapes its own,
+            # the plain-text fallback is escaped here.
+            text = rendered.get("text") or escape_mrkdwn(self._plain_text(name, context) or "OutcomeBot")
             return {"text": truncate_text(text, NOTIFICATION_TEXT_LIMIT), "blocks": fit_text_limits(rendered["blocks"])}
         if name in self._text_names:
             text = self.text.render(name, context)
-            return {"text": truncate_text(text, NOTIFICATION_TEXT_LIMIT), "blocks": text_blocks(text)}
+            return {"text": truncate_text(escape_mrkdwn(text), NOTIFICATION_TEXT_LIMIT), "blocks": text_blocks(text)}
         raise TemplateNotFound(f"no slack or text template {name!r}")
 
     def view(self, name: str, context: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """`POST /slack/events` on the one aiohttp application: events, slash commands and
 interactivity arrive here, are verified (forged, missing, garbled or stale signature or
 timestamp, or a body that is not UTF-8 → 401, nothing processed; with no signing secret
-configured every request is refused) and dispatched to Bolt.
+configured every request is refused) and dispatched to Bolt. Reading and checking a request
+is bounded (size, time, how many at once): bot/http_limits.py.
 
 The signature is checked here, once, on the raw body (Bolt's own HTTP verification is off:
 `SlackBot` creates its app with `request_verification_enabled=False`; Socket Mode needs
@@ -21,6 +22,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 from yarl import URL
 
+from bot import http_limits
 from bot.slack.app import SlackBot
 
 log = logging.getLogger(__name__)
@@ -57,8 +59,14 @@ def events_handler(bot: SlackBot):
     verifier = SignatureVerifier(bot.signing_secret) if bot.signing_secret else None
 
     async def handle(request: web.Request) -> web.Response:
+        limits = http_limits.limits_of(request)
         try:
-            body = await request.text()
+            async with limits.admitted():  # bounded until the signature is checked (bot/http_limits.py)
+                raw = await limits.read_body(request)
+        except http_limits.Refused as refused:
+            return refused.response
+        try:
+            body = raw.decode(request.charset or "utf-8")
         except (UnicodeDecodeError, LookupError):  # Slack sends UTF-8; not this, or an unknown charset
             return web.Response(status=401, text="")
         if not _signed(verifier, body, request):
@@ -66,7 +74,8 @@ def events_handler(bot: SlackBot):
         try:
             response = await bot.app.async_dispatch(bolt_request(body, request))
         except Exception as exc:  # a payload Bolt cannot read: never a 500 for a signed request
-            log.warning("signed slack request Bolt could not handle (%s: %s); acknowledged", type(exc).__name__, exc)
+            # The type only: an error's message may quote the payload (people's words).
+            log.warning("signed slack request Bolt could not handle (%s); acknowledged", type(exc).__name__)
             return web.Response(status=200, text="")
         if response.status == 404:
             # Signed, but nothing listens for it (an unknown payload type): acknowledge so

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from bot import http_limits
 from bot.slack.app import Dispatcher, SlackBot
 from bot.slack.http import SLACK_EVENTS_PATH, events_handler
 from bot.slack.platform import SlackPlatform
@@ -36,6 +37,7 @@ class SlackWiring:
         return [web.post(SLACK_EVENTS_PATH, events_handler(self.bot))]
 
     def mount(self, app: web.Application) -> None:
+        http_limits.install(app)
         app.add_routes(self.routes)
 
     def attach(self, app: web.Application) -> None:

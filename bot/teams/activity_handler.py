@@ -7,13 +7,14 @@ to their personal chat with the bot, never into the channel.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import replace
-from collections.abc import Awaitable, Callable
+from datetime import datetime, timezone
 from typing import Any
 
 from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
-from botbuilder.schema import ConversationReference
+from botbuilder.schema import ActivityTypes, ConversationReference
 from botbuilder.schema.teams import TeamInfo, TeamsChannelAccount
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
@@ -21,6 +22,7 @@ from bot.config import AppConfig
 from bot.dedupe import ProcessedEvents
 from bot.platform import FormRejected, FormSubmitted, InboundEvent, Intent, MemberJoined, Reply, Sender, ShowForm
 from bot.teams.cards import CardTooLarge, TeamsCards, card_activity, text_card
+from bot.teams.identity import TeamsSender
 from bot.teams.inbound import event_from_message, is_personal, mentions
 from bot.teams.platform import run_proactively
 from bot.teams.references import person_by_teams_id, remember_person, remember_team_channel
@@ -30,6 +32,8 @@ log = logging.getLogger(__name__)
 
 Dispatch = Callable[[InboundEvent], Awaitable[list[Intent]]]
 PRIVATE_REPLY_SENT = "I sent you the answer in our personal chat; it is only for you."
+FOREIGN_TENANT = ("Sorry, OutcomeBot here serves another organisation, so I cannot help you. "
+                  "Ask your own IT team whether your organisation runs its own OutcomeBot.")
 OPEN_PERSONAL_CHAT = "That answer is private. Open a chat with me (Apps → OutcomeBot) and ask there."
 
 
@@ -53,15 +57,37 @@ class OutcomeTeamsBot(TeamsActivityHandler):
         dispatch: Dispatch,
         cards: TeamsCards,
         app_id: str | None,
-        tenant_id: str | None = None,
+        allowed_tenants: Collection[str] = (),
+        authenticated: bool = True,
     ) -> None:
         self.db = db
-        self.tenant_id = tenant_id  # TEAMS_APP_TENANT_ID: the organisation's tenant when single-tenant
+        # TEAMS_APP_TENANT_ID and app.yaml teams.allowed_tenants; empty only in the Emulator mode.
+        self.allowed_tenants = frozenset(tenant.lower() for tenant in allowed_tenants)
+        self.authenticated = authenticated  # every activity carries a checked Bot Framework token
         self.config = config
         self.dispatch = dispatch
         self.cards = cards
         self.app_id = app_id or ""
         self.processed = ProcessedEvents(db, source="teams")
+
+    # --- whose activities are served -----------------------------------------------------------
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        if not tenant_allowed(turn_context.activity, self.allowed_tenants):
+            await self.refuse_foreign_tenant(turn_context)
+            return
+        await super().on_turn(turn_context)
+
+    async def refuse_foreign_tenant(self, turn_context: TurnContext) -> None:
+        """Nothing is read, stored or dispatched; a person who wrote or installed gets told why."""
+        activity = turn_context.activity
+        log.warning("Teams: refused a %s activity from a tenant that is not allowed (%s)",
+                    activity.type, activity_tenant(activity) or "no tenant")
+        if activity.type in (ActivityTypes.message, ActivityTypes.conversation_update, ActivityTypes.installation_update):
+            try:
+                await turn_context.send_activity(card_activity(text_card(FOREIGN_TENANT)))
+            except (HttpOperationError, ClientRequestError) as exc:
+                log.info("Teams: could not send the refusal (%s)", type(exc).__name__)
 
     # --- who is who -------------------------------------------------------------------------
 
@@ -74,20 +100,25 @@ class OutcomeTeamsBot(TeamsActivityHandler):
 
     async def remember_sender(self, turn_context: TurnContext) -> tuple[str | None, str | None]:
         """Store the personal chat's reference on the sender's Person; (AAD id, email) as known."""
-        account = turn_context.activity.from_property
+        activity = turn_context.activity
+        account = activity.from_property
         if account is None:
             return None, None
         reference = reference_of(turn_context)
-        if account.aad_object_id and await remember_person(
-            self.db, reference=reference, aad_object_id=account.aad_object_id, email=None
-        ):
+        now = datetime.now(timezone.utc)
+
+        def sender(aad: str | None, email: str | None) -> TeamsSender:
+            return TeamsSender(aad_object_id=aad, email=email, tenant=activity_tenant(activity) or None,
+                               reference=reference, authenticated=self.authenticated)
+
+        if account.aad_object_id and await remember_person(self.db, sender(account.aad_object_id, None), now=now):
             return account.aad_object_id, None
         details = await self.member(turn_context, account.id)
         email = (details.email or details.user_principal_name) if details else None
         aad = account.aad_object_id or (details.aad_object_id if details else None)
-        person = await remember_person(self.db, reference=reference, aad_object_id=aad, email=email)
+        person = await remember_person(self.db, sender(aad, email), now=now)
         if person is None:
-            log.info("Teams: a person not in the imported org chart talked to the bot")
+            log.info("Teams: a sender not bound to anyone in the imported org chart talked to the bot")
         return aad, email
 
     async def mentioned_people(self, turn_context: TurnContext) -> dict[str, str]:
@@ -147,7 +178,7 @@ class OutcomeTeamsBot(TeamsActivityHandler):
             if team and (team.id or team.name):
                 stored = await remember_team_channel(
                     self.db, self.config, reference=reference_of(turn_context), team_name=team.name, team_id=team.id,
-                    org_tenant=self.tenant_id,
+                    org_tenants=self.allowed_tenants,
                 )
                 if stored is None:
                     log.info("Teams: installed in a team not accepted as one of ours (name and tenant, or app.yaml channels)")
@@ -177,7 +208,8 @@ class OutcomeTeamsBot(TeamsActivityHandler):
                 await self.say(turn_context, event, self.cards.checkin_form(intent.form), public=False)
             elif isinstance(intent, Reply):
                 if submitted_card and intent.template == "checkin_recorded":
-                    await self.show(turn_context, self.cards.render("checkin_done", done_context(event)), replace=submitted_card)
+                    done = self.cards.render("checkin_done", done_context(intent.context))
+                    await self.show(turn_context, done, replace=submitted_card)
                 await self.say(turn_context, event, self.cards.render(intent.template, intent.context), public=intent.public)
 
     async def show(self, turn_context: TurnContext, card: dict, *, replace: str | None = None) -> None:
@@ -205,12 +237,29 @@ class OutcomeTeamsBot(TeamsActivityHandler):
         await self.show(turn_context, text_card(PRIVATE_REPLY_SENT))
 
 
-def done_context(event: FormSubmitted) -> dict[str, Any]:
-    state = event.state
+def activity_tenant(activity) -> str:
+    """The tenant Teams names in `channelData.tenant.id` (and `conversation.tenantId`); "" when
+    they are missing or disagree."""
+    channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    tenant_data = channel_data.get("tenant")
+    from_channel = str(tenant_data.get("id") or "") if isinstance(tenant_data, dict) else ""
+    from_conversation = str(getattr(activity.conversation, "tenant_id", None) or "")
+    named = {tenant.lower() for tenant in (from_channel, from_conversation) if tenant}
+    return named.pop() if len(named) == 1 else ""
+
+
+def tenant_allowed(activity, allowed: frozenset[str]) -> bool:
+    """Only the allowed tenants are served; with none configured (the Emulator mode) any is."""
+    return not allowed or activity_tenant(activity) in allowed
+
+
+def done_context(recorded: dict[str, Any]) -> dict[str, Any]:
+    """The "checked in" card's words, from the check-in as stored (the router's reply), never
+    from the submitted card's values, which the client controls."""
     return {
-        "checkin_id": state.get("checkin_id", ""),
-        "person": {"name": state.get("person_name", ""), "email": ""},
-        "period_label": state.get("period_label", ""),
+        "checkin_id": recorded.get("checkin_id", ""),
+        "person": {"name": (recorded.get("person") or {}).get("name", ""), "email": ""},
+        "period_label": recorded.get("period_label", ""),
     }
 
 

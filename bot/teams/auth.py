@@ -1,8 +1,10 @@
 """Who may talk to `/api/messages`: Bot Framework authentication from TEAMS_APP_* secrets.
 
-Single-tenant when TEAMS_APP_TENANT_ID is set, multi-tenant otherwise. Without an app id the
-endpoint accepts activities without a token (as the Bot Framework Emulator sends them) only
-when `teams_allow_unauthenticated` is set, and says so loudly at start.
+Single-tenant when TEAMS_APP_TENANT_ID is set, multi-tenant otherwise (which tenants are served
+is decided per activity: bot/teams/activity_handler.py). Without an app id the endpoint accepts
+activities without a token (as the Bot Framework Emulator sends them) only when
+`teams_allow_unauthenticated` is set, says so loudly at start, and `serve` then listens on
+loopback only (bot/listen_policy.py).
 """
 
 from __future__ import annotations

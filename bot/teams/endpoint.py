@@ -19,6 +19,7 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity
 from msrest.exceptions import DeserializationError, SerializationError
 
+from bot import http_limits
 from bot.teams.activity_handler import Dispatch, OutcomeTeamsBot
 from bot.teams.auth import NotAuthorized, RequestAuthenticator, SigningKeysUnavailable, TeamsCredentials
 from bot.teams.cards import TeamsCards, card_activity, text_card
@@ -84,17 +85,19 @@ class TeamsEndpoint:
             return _unauthorized(str(exc))
         if "application/json" not in request.headers.get("Content-Type", ""):
             return web.json_response({"error": "send the activity as application/json"}, status=415)
+        limits = http_limits.limits_of(request)
         try:
-            body = await request.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return web.json_response({"error": "the body is not valid JSON"}, status=400)
-        try:
-            authenticated = await self.authenticator.authenticate(envelope(body), header)
+            async with limits.admitted():  # bounded until the token is checked (bot/http_limits.py)
+                body, authenticated = await self.read_and_authenticate(limits, request, header)
+        except http_limits.Refused as refused:
+            return refused.response
         except NotAuthorized as exc:
             return _unauthorized(str(exc))
         except SigningKeysUnavailable as exc:
             log.warning("Teams: could not fetch Bot Framework signing keys (%s)", exc)
             return web.json_response({"error": "cannot check the token right now; retry later"}, status=503)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return web.json_response({"error": "the body is not valid JSON"}, status=400)
         try:
             activity = activity_from(body)
         except MalformedActivity as exc:
@@ -103,6 +106,11 @@ class TeamsEndpoint:
         if invoke:
             return invoke_response(invoke.status, invoke.body)
         return web.Response(status=201)
+
+    async def read_and_authenticate(self, limits, request: web.Request, header: str | None):
+        """The JSON body (within bot/http_limits.py's bounds) and whose token it carries."""
+        body = json.loads(await limits.read_body(request))
+        return body, await self.authenticator.authenticate(envelope(body), header)
 
 
 def invoke_response(status: int, body: Any) -> web.Response:
@@ -135,6 +143,7 @@ class TeamsWiring:
         return [web.post(MESSAGES_PATH, self.endpoint.handle)]
 
     def mount(self, app: web.Application) -> None:
+        http_limits.install(app)
         app.add_routes(self.routes)
 
 
@@ -154,6 +163,22 @@ def outbound_platform(runtime, *, cards: TeamsCards | None = None) -> TeamsPlatf
     return TeamsPlatform(adapter=adapter, app_id=authenticator.credentials.APP_ID, db=runtime.db, cards=cards)
 
 
+NO_TENANTS = (
+    "Teams: set TEAMS_APP_TENANT_ID (a single-tenant bot) or list your organisation's tenant ids under "
+    "`teams: {allowed_tenants: [...]}` in app.yaml (a multi-tenant bot): activities are accepted only from them"
+)
+
+
+def allowed_tenants(runtime, *, authenticated: bool) -> frozenset[str]:
+    """The tenants whose activities are served; ValueError when a real (token-checked) bot has none."""
+    tenants = set(runtime.config.teams.allowed_tenants)
+    if runtime.secrets.teams_app_tenant_id:
+        tenants.add(runtime.secrets.teams_app_tenant_id.strip().lower())
+    if authenticated and not tenants:
+        raise ValueError(NO_TENANTS)
+    return frozenset(tenants)
+
+
 def build_teams(runtime, *, dispatch: Dispatch | None = None, cards: TeamsCards | None = None) -> TeamsWiring:
     """Wire Teams for a Runtime; `dispatch` defaults to the router's."""
     authenticator, adapter = authenticated_adapter(runtime)
@@ -164,8 +189,9 @@ def build_teams(runtime, *, dispatch: Dispatch | None = None, cards: TeamsCards 
         dispatch = Router(runtime.config, runtime.db).dispatch
     cards = cards or TeamsCards()
     bot = OutcomeTeamsBot(
-        db=runtime.db, config=runtime.config, dispatch=dispatch, cards=cards,
-        app_id=credentials.APP_ID, tenant_id=credentials.APP_TENANTID,
+        db=runtime.db, config=runtime.config, dispatch=dispatch, cards=cards, app_id=credentials.APP_ID,
+        allowed_tenants=allowed_tenants(runtime, authenticated=authenticator.requires_token),
+        authenticated=authenticator.requires_token,
     )
     platform = TeamsPlatform(adapter=adapter, app_id=credentials.APP_ID, db=runtime.db, cards=cards)
     return TeamsWiring(endpoint=TeamsEndpoint(adapter, authenticator, bot), platform=platform)

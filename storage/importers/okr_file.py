@@ -12,6 +12,7 @@ from typing import Any
 
 from storage.importers.checks import email_problem, normalise_email, unknown_name_hint
 from storage.models import EMAIL_MAX, NAME_MAX, TITLE_MAX
+from storage.user_text import without_bidi_controls
 from storage.yamlfile import LineMap, YamlError, load_yaml
 
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -109,7 +110,7 @@ class _Reader:
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             self.add(line, f"{key} of {what} must be text, not {_kind(value)}")
             return ""
-        value = str(value).strip()
+        value = without_bidi_controls(str(value)).strip()
         if not value:
             self.add(line, f"{key} of {what} is empty")
         elif len(value) > max_length:
@@ -209,7 +210,7 @@ def _outcome(reader: _Reader, line: int, item: Any, file_period: str) -> Outcome
     indicators = []
     for item_line, indicator in reader.items(data, "indicators", what):
         if isinstance(indicator, (str, int, float)) and not isinstance(indicator, bool) and str(indicator).strip():
-            indicators.append(str(indicator).strip())
+            indicators.append(without_bidi_controls(str(indicator)).strip())
         else:
             reader.add(item_line, f"each indicator of {what} must be a line of text")
     outcome = OutcomeSpec(

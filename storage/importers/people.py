@@ -26,6 +26,7 @@ from storage.importers.checks import (
 )
 from storage.importers.report import ImportFailed, ImportReport
 from storage.models import EMAIL_MAX, NAME_MAX, Person, Team
+from storage.user_text import without_bidi_controls
 
 PEOPLE_COLUMNS = ("email", "name", "timezone", "country", "manager_email", "team", "slack_user_id", "teams_user_id")
 REQUIRED_COLUMNS = PEOPLE_COLUMNS[:6]
@@ -64,7 +65,8 @@ def parse_people_csv(
         if len(values) > len(columns):
             problems.append((number, f"{len(values)} values but the header names {len(columns)} columns"))
             continue
-        cells = dict(zip(columns, [value.strip() for value in values] + [""] * (len(columns) - len(values))))
+        cells = dict(zip(columns, [without_bidi_controls(value).strip() for value in values]
+                         + [""] * (len(columns) - len(values))))
         row, row_problems = _person_row(number, cells, default_timezone=default_timezone, default_country=default_country)
         problems.extend((number, text) for text in row_problems)
         rows.append(row)

@@ -1,7 +1,7 @@
 """dashboard sign-in: one-time links and server-side sessions
 
 Revision ID: 0006_dashboard
-Revises: 0004
+Revises: 0005_identity_conflicts
 Create Date: 2026-12-03
 """
 from typing import Sequence, Union
@@ -12,7 +12,7 @@ import sqlmodel
 
 
 revision: str = '0006_dashboard'
-down_revision: Union[str, None] = '0004'
+down_revision: Union[str, None] = '0005_identity_conflicts'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
