@@ -36,6 +36,7 @@ class KRField:
     target: float
     current: float | None  # last value, shown as the starting point
     confidence: int | None  # last confidence
+    current_source: str | None = None  # the tool that reported `current` (API, pull source), if not a check-in
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +77,7 @@ def prompt_context(form: CheckInForm) -> dict[str, Any]:
         "reminder": False,
         "key_results": [
             {"id": kr.id, "key": kr.key, "title": kr.title, "unit": kr.unit, "baseline": kr.baseline,
-             "target": kr.target, "current": kr.current, "confidence": kr.confidence,
+             "target": kr.target, "current": kr.current, "confidence": kr.confidence, "current_source": kr.current_source,
              "progress": progress_between(kr.baseline, kr.target, kr.current)}
             for kr in form.key_results
         ],

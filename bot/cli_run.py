@@ -53,6 +53,7 @@ def status(
 ) -> None:
     """Show due prompts and deliveries, sent/failed/unreachable counts and the next prompt time."""
     from bot.identity_status import identity_conflict_lines
+    from bot.cli_api import source_status
     from bot.ticker import read_status
 
     moment = parse_now(now)
@@ -61,7 +62,7 @@ def status(
 
     async def read():
         try:
-            return (await read_status(runtime.db, moment)).lines() + await identity_conflict_lines(runtime.db)
+            return (await read_status(runtime.db, moment)).lines() + await identity_conflict_lines(runtime.db) + await source_status(runtime.db)
         finally:
             await runtime.close()
 

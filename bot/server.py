@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
+import os
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -36,11 +37,12 @@ from apscheduler.triggers.interval import IntervalTrigger
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from sqlalchemy import text
 
-from bot import http_limits
+from bot import api, http_limits
 from bot.platform import ChatPlatform
 from bot.web import app as dashboard
 from bot.runtime import Runtime
 from bot.ticker import Ticker, default_platforms, read_status
+from cadences.sources.runner import SourceRunner
 
 log = logging.getLogger(__name__)
 Mount = Callable[[web.Application, Runtime], "ChatPlatform | None"]
@@ -124,6 +126,7 @@ def build_web_app(
     app.router.add_get("/readyz", _readyz(runtime))
     app.router.add_get("/metrics", _metrics(metrics))
     dashboard.mount(app, runtime)
+    api.mount(app, runtime.db)  # /api/v1/ (bot/api)
     if scheduler:
         app.on_startup.append(_start_scheduler(runtime, ticker, metrics, tick_seconds))
         # on_shutdown runs before every on_cleanup hook: the tick finishes before platforms
@@ -175,12 +178,23 @@ def _start_scheduler(runtime: Runtime, ticker: Ticker, metrics: Metrics, tick_se
 
         scheduler.add_job(tracked(run_tick), IntervalTrigger(seconds=tick_seconds), args=(runtime, ticker, metrics),
                           id="tick", next_run_time=datetime.now(timezone.utc))
+        sources = SourceRunner(runtime.db, os.environ)
+        scheduler.add_job(tracked(run_sources), IntervalTrigger(seconds=tick_seconds), args=(sources,), id="sources",
+                          next_run_time=datetime.now(timezone.utc) + timedelta(seconds=10))
         scheduler.add_job(tracked(_plan_everyone), IntervalTrigger(hours=1), args=(ticker,), id="plan-everyone",
                           next_run_time=datetime.now(timezone.utc) + timedelta(seconds=5))
         scheduler.start()
         app[SCHEDULER_KEY] = scheduler
 
     return start
+
+
+async def run_sources(sources: SourceRunner, now: datetime | None = None) -> None:
+    """Fetch the pull sources that are due (cadences/sources); errors are recorded per source."""
+    try:
+        await sources.run_due(now or datetime.now(timezone.utc))
+    except Exception:
+        log.exception("pull sources could not be run; the next minute will retry")
 
 
 async def _plan_everyone(ticker: Ticker) -> None:

@@ -293,3 +293,5 @@ from storage.identity_conflicts import IdentityConflict  # noqa: E402,F401  (reg
 # The dashboard's sign-in tables live in their own module; importing it here registers them
 # wherever the models are (Alembic, the schema check in tests).
 from storage import dashboard_tables  # noqa: E402,F401
+# The API's and pull sources' tables live in their own module; importing it registers them.
+from storage import api_tables  # noqa: E402,F401

@@ -56,3 +56,32 @@ async def test_a_check_in_stored_by_another_replica_moves_the_live_marker_of_an_
         await server.close()
         await replica_a.dispose()
         await replica_b.dispose()
+
+
+async def test_a_value_sent_through_the_http_api_shows_on_the_key_result_page_and_moves_its_marker(db: Database) -> None:
+    from bot import api
+    from storage.repositories.tokens import create_token
+    from tests.manager_team import NOW as TEAM_NOW
+    from tests.manager_team import seed_team
+
+    async with db.transaction() as session:
+        team = await seed_team(session)
+        token = await create_token(session, "warehouse", "key-results:write", TEAM_NOW)
+    app = web.Application()
+    dashboard.mount(app, Runtime(config=org_config(), secrets=Secrets(), db=db), clock=lambda: TEAM_NOW)
+    api.mount(app, db, clock=lambda: TEAM_NOW)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    client = await signed_in(server, db, team.id("Maya"))
+    try:
+        before = (await (await client.get("/dash/live?scope=kr:activation")).json())["version"]
+        sent = await client.post("/api/v1/key-results/activation/values", json={"value": 37.5, "source": "warehouse"},
+                                 headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "w-1"})
+        assert sent.status in (200, 201), await sent.text()
+        after = (await (await client.get("/dash/live?scope=kr:activation")).json())["version"]
+        assert after != before
+        page = await (await client.get("/dash/kr/activation")).text()
+        assert "37.5%" in page and "sent by warehouse" in page and "from other tools" in page  # table and legend
+    finally:
+        await client.close()
+        await server.close()

@@ -11,7 +11,8 @@ from storage.db import sync_url
 
 EXPECTED_TABLES = {
     "person", "team", "leave_period", "outcome", "objective", "key_result", "cadence",
-    "prompt_schedule", "checkin", "kr_update", "blocker", "win", "nudge", "delivery",
+    "prompt_schedule", "checkin", "kr_update", "blocker", "win", "nudge", "delivery", "api_token",
+    "key_result_value", "key_result_source",
     "processed_event",
 }
 

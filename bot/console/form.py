@@ -65,6 +65,8 @@ class FormQuestions:
     async def _key_result(self, n: int, total: int, kr: KRField) -> dict[str, str]:
         unit = "" if not kr.unit else kr.unit if kr.unit == "%" else f" {kr.unit}"
         last = "no value yet" if kr.current is None else f"last {number(kr.current)}{unit}"
+        if kr.current is not None and kr.current_source:
+            last += f" (from {kr.current_source})"
         self.write("")
         self.write(f"{n}/{total} {kr.title} [{kr.key}]: {number(kr.baseline)} → {number(kr.target)}{unit}, {last}")
         last_value = "" if kr.current is None else number(kr.current)

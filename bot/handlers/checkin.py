@@ -31,6 +31,7 @@ from storage.repositories.checkins import (
 )
 from storage.repositories.inbound import record_once_in
 from storage.repositories.okrs import key_results_of
+from storage.repositories.values import current_sources
 
 UPDATE_WORD = "update"
 
@@ -48,7 +49,8 @@ async def owned_key_results(session: AsyncSession, person: Person, checkin: Chec
     return [item.key_result for item in owned]
 
 
-def _form(person: Person, checkin: CheckIn, cadence: Cadence, key_results: list[KeyResult]) -> CheckInForm:
+def _form(person: Person, checkin: CheckIn, cadence: Cadence, key_results: list[KeyResult],
+          sources: dict[int, str] | None = None) -> CheckInForm:
     return CheckInForm(
         checkin_id=checkin.id,  # type: ignore[arg-type]
         person_name=person.name,
@@ -66,6 +68,7 @@ def _form(person: Person, checkin: CheckIn, cadence: Cadence, key_results: list[
                 target=kr.target,
                 current=kr.current,
                 confidence=kr.confidence,
+                current_source=(sources or {}).get(kr.id),  # type: ignore[arg-type]
             )
             for kr in key_results
         ),
@@ -74,7 +77,8 @@ def _form(person: Person, checkin: CheckIn, cadence: Cadence, key_results: list[
 
 
 async def build_form(session: AsyncSession, person: Person, checkin: CheckIn, cadence: Cadence) -> CheckInForm:
-    return _form(person, checkin, cadence, await owned_key_results(session, person, checkin))
+    key_results = await owned_key_results(session, person, checkin)
+    return _form(person, checkin, cadence, key_results, await current_sources(session, key_results))
 
 
 def _already_checked_in(ctx: Context, checkin: CheckIn, cadence: Cadence) -> Reply:

@@ -70,14 +70,16 @@ async def key_result(request: web.Request) -> web.Response:
         version = await change_marker(session, kr.id)
     period = okr_period(found.objective.period)
     in_period = [v for v in values if period is None or period.starts <= v.at < period.ends] or values
-    points = [(v.at, v.value) for v in values] + list(other_tools)
+    sent = [(at, value) for at, value, _source in other_tools]
+    sent_in_period = [(at, value) for at, value in sent if period is None or period.starts <= at < period.ends]
+    points = [(v.at, v.value) for v in values] + sent
     expected_end = forecast(sorted(points), period)
     forecast_line = [] if expected_end is None or not points or period is None else [max(points), (period.ends, expected_end)]
     view = kr_view(key=kr.key, title=kr.title, unit=kr.unit, baseline=kr.baseline, target=kr.target, current=kr.current,
                    confidence=kr.confidence, period=found.objective.period, now=now, owner=found.owner.name)
     title = f"{kr.title} ({kr.unit})" if kr.unit else kr.title
     # The plots show this period (the table beneath lists every value ever reported).
-    plot, legend = value_plot(title=title, values=[(v.at, v.value) for v in in_period], other_tools=other_tools,
+    plot, legend = value_plot(title=title, values=[(v.at, v.value) for v in in_period], other_tools=sent_in_period,
                               target=kr.target, pace=pace_line(kr.baseline, kr.target, period), forecast=forecast_line)
     return page("key_result", {
         "kr": view, "objective": found.objective.title, "outcome": {"key": found.outcome.key, "title": found.outcome.title},

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from storage.importers.checks import email_problem, normalise_email, unknown_name_hint
+from storage.importers.source_spec import SourceSpec, read_source
 from storage.models import EMAIL_MAX, NAME_MAX, TITLE_MAX
 from storage.user_text import without_bidi_controls
 from storage.yamlfile import LineMap, YamlError, load_yaml
@@ -23,6 +24,7 @@ OUTCOME_KEYS = {"key": True, "title": True, "owner": False, "indicators": False,
 OBJECTIVE_KEYS = {"title": True, "owner": False, "period": False, "key_results": False}
 KEY_RESULT_KEYS = {
     "key": True, "title": True, "owner": True, "unit": False, "baseline": True, "target": True, "current": False,
+    "source": False,
 }
 
 
@@ -46,6 +48,7 @@ class KeyResultSpec:
     target: float | None
     current: float | None
     has_current: bool
+    source: SourceSpec | None = None  # where its value is pulled from (source_spec.py)
 
 
 @dataclass
@@ -261,6 +264,8 @@ def _key_result(reader: _Reader, data: LineMap) -> KeyResultSpec:
         current=reader.number(data, "current", what),
         has_current=data.get("current") is not None,
     )
+    if "source" in data:
+        spec.source = read_source(data["source"], data.key_lines["source"], what, reader.add)
     if spec.baseline is not None and spec.baseline == spec.target:
         reader.add(data.key_lines["target"], f"target of {what} equals its baseline; a key result must move")
     return spec

@@ -15,6 +15,7 @@ from storage.db import Database
 from storage.importers.checks import numbered
 from storage.importers.okr_file import KeyResultSpec, ObjectiveSpec, OutcomeSpec, Owner, read_okr_file
 from storage.importers.report import ImportFailed, ImportReport
+from storage.api_tables import KeyResultSource
 from storage.models import Direction, KeyResult, Objective, Outcome, Person, Team
 
 
@@ -74,6 +75,7 @@ class _OkrWriter:
             (row.outcome_id, row.title, row.period): row for row in (await self.session.exec(select(Objective))).all()
         }
         self.key_results = {row.key: row for row in (await self.session.exec(select(KeyResult))).all()}
+        self.sources = {row.key_result_id: row for row in (await self.session.exec(select(KeyResultSource))).all()}
 
     def _person_id(self, owner: Owner | None) -> int | None:
         return self.people[owner.email].id if owner and owner.email else None
@@ -124,6 +126,22 @@ class _OkrWriter:
             row.current = spec.current
         self.session.add(row)
         self.report.record("key result", created=created, changed=before != _snapshot(row, fields))
+        await self.source(row, spec)
+
+    async def source(self, kr: KeyResult, spec: KeyResultSpec) -> None:
+        """Keep the key result's pull source as the file says; a changed one is fetched soon."""
+        existing = self.sources.get(kr.id) if kr.id is not None else None
+        if spec.source is None:
+            if existing is not None:
+                await self.session.delete(existing)
+            return
+        if kr.id is None:
+            await self.session.flush()
+        row = existing or KeyResultSource(key_result_id=kr.id, kind=spec.source.kind)
+        if (row.kind, row.spec, row.every_seconds) != (spec.source.kind, spec.source.settings, spec.source.every_seconds) or existing is None:
+            row.kind, row.spec, row.every_seconds = spec.source.kind, spec.source.settings, spec.source.every_seconds
+            row.next_attempt_at, row.failures = None, 0
+            self.session.add(row)
 
 
 def _snapshot(row: object, fields: tuple[str, ...]) -> tuple:

@@ -13,6 +13,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Blocker, CheckIn, KeyResult, KRUpdate, Nudge, Objective, Outcome, Person, Team, Win
+from storage.api_tables import KeyResultValue
 from storage.driver import Driver
 from storage.repositories.people import MAX_CHAIN_DEPTH
 
@@ -56,13 +57,15 @@ async def reported_values(session: AsyncSession, key_result_id: int) -> list[Rep
     return [ReportedValue(*row) for row in rows]
 
 
-async def values_from_other_tools(session: AsyncSession, key_result_id: int) -> list[tuple[datetime, float]]:
-    """Values other tools sent for the key result (the HTTP API), oldest first.
-
-    The dashboard plots these next to check-in values. The API's table is not part of this
-    schema yet, so there are none; when it lands, this is the one query to write.
-    """
-    return []
+async def values_from_other_tools(session: AsyncSession, key_result_id: int) -> list[tuple[datetime, float, str]]:
+    """(when, value, source) sent for the key result by other tools (the HTTP API, pull
+    sources), oldest first: the dashboard plots them beside the check-in values."""
+    rows = await session.exec(
+        select(KeyResultValue.at, KeyResultValue.value, KeyResultValue.source)
+        .where(KeyResultValue.key_result_id == key_result_id)
+        .order_by(col(KeyResultValue.at), col(KeyResultValue.id))
+    )
+    return [tuple(row) for row in rows.all()]  # type: ignore[misc]
 
 
 async def blockers_of_key_result(session: AsyncSession, key_result_id: int) -> list[Blocker]:
@@ -212,18 +215,23 @@ async def values_since(session: AsyncSession, key_result_ids: Iterable[int], *, 
 
 
 async def change_marker(session: AsyncSession, key_result_id: int | None = None) -> str:
-    """Changes whenever a check-in value, blocker or win is stored (for one key result, or any):
+    """Changes whenever a check-in value, a value from another tool, a blocker or a win is stored
+    (for one key result, or any):
     the live pages poll this; it is read from the database, so every replica sees the same."""
     if key_result_id is not None:
         changed = select(KeyResult.updated_at).where(KeyResult.id == key_result_id).scalar_subquery()
+        sent = (select(func.max(KeyResultValue.id)).where(KeyResultValue.key_result_id == key_result_id)
+                .scalar_subquery())
         row = (await session.exec(
-            select(func.max(KRUpdate.id), func.count(KRUpdate.id), changed).where(KRUpdate.key_result_id == key_result_id)
+            select(func.max(KRUpdate.id), func.count(KRUpdate.id), changed, sent)
+            .where(KRUpdate.key_result_id == key_result_id)
         )).one()
-        return f"{row[0] or 0}.{row[1]}.{row[2].timestamp() if row[2] else 0}"
+        return f"{row[0] or 0}.{row[1]}.{row[2].timestamp() if row[2] else 0}.{row[3] or 0}"
     updates = (await session.exec(select(func.max(KRUpdate.id)))).one()
     blockers = (await session.exec(select(func.max(Blocker.id)))).one()
     wins = (await session.exec(select(func.max(Win.id)))).one()
-    return f"{updates or 0}.{blockers or 0}.{wins or 0}"
+    sent = (await session.exec(select(func.max(KeyResultValue.id)))).one()
+    return f"{updates or 0}.{blockers or 0}.{wins or 0}.{sent or 0}"
 
 
 async def nudges_about_people(session: AsyncSession, person_ids: Iterable[int], *, since: datetime) -> list[tuple[Nudge, KeyResult | None]]:

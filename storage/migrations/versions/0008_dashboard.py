@@ -1,7 +1,7 @@
 """dashboard sign-in: one-time links and server-side sessions
 
-Revision ID: 0006_dashboard
-Revises: 0005_identity_conflicts
+Revision ID: 0008_dashboard
+Revises: 0007_api
 Create Date: 2026-12-03
 """
 from typing import Sequence, Union
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 import sqlmodel
 
 
-revision: str = '0006_dashboard'
-down_revision: Union[str, None] = '0005_identity_conflicts'
+revision: str = '0008_dashboard'
+down_revision: Union[str, None] = '0007_api'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
