@@ -20,6 +20,7 @@ NO_TABLES_HINT = "The database is not ready ({error}). Run `outcomebot db upgrad
 class ExportWhat(StrEnum):
     people = "people"
     okrs = "okrs"
+    all = "all"  # everything, as JSON lines (bot/cli_backup.py)
 
 
 @app.command("import")
@@ -27,7 +28,11 @@ def import_command(
     file: Annotated[Path, typer.Argument(help="A people .csv or an OKR .yaml/.yml file.", show_default=False)],
     config: ConfigOption = None,
 ) -> None:
-    """Import people (CSV) or OKRs (YAML). All or nothing: a file with any problem changes nothing."""
+    """Import people (CSV), OKRs (YAML), or an `export all` file (.jsonl, into an empty database). All or nothing."""
+    if file.name.lower().endswith((".jsonl", ".jsonl.gz")):
+        from bot.cli_backup import restore_into
+
+        return restore_into(file, config)
     runtime = open_runtime(config)
     organisation = runtime.config.organisation
 
@@ -65,7 +70,9 @@ def import_command(
 @app.command("export")
 def export_command(
     what: Annotated[
-        Optional[ExportWhat], typer.Argument(help="Print only this file to stdout: people or okrs.", show_default=False)
+        Optional[ExportWhat],
+        typer.Argument(help="Print only this to stdout: people, okrs, or all (every table, JSON lines).",
+                       show_default=False)
     ] = None,
     out: Annotated[
         Optional[Path], typer.Option("--out", "-o", help="Write people.csv and okrs.yaml into this folder.")
@@ -74,6 +81,10 @@ def export_command(
     config: ConfigOption = None,
 ) -> None:
     """Export people and OKRs in the formats `import` reads (a backup, or to edit and re-import)."""
+    if what == ExportWhat.all:
+        from bot.cli_backup import export_everything
+
+        return export_everything(out, force, config)
     if what is None and out is None:
         raise fail(
             "Say what to print — `outcomebot export people` or `outcomebot export okrs` — "

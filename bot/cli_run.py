@@ -26,12 +26,14 @@ def tick(
     now: Annotated[Optional[str], typer.Option(help="Pretend it is this moment (ISO 8601, UTC if no offset).")] = None,
 ) -> None:
     """Run one scheduler pass (plan due prompts, send due messages), print counts, exit."""
+    from bot.logs import use_log_format
     from bot.process import settle_heap
     from bot.server import outbound_platforms
     from bot.ticker import Ticker
 
     moment = parse_now(now)
     runtime = open_runtime(config)
+    use_log_format(runtime.config.log_format)
     upgrade_database(runtime)
     settle_heap()
 
@@ -81,11 +83,13 @@ def serve(
 
     from bot.http_limits import server_settings
     from bot.listen_policy import listen_refusal
+    from bot.logs import use_log_format
     from bot.process import settle_heap
     from bot.server import build_web_app, platform_mounts
     from bot.web.access_log import AccessLogWithoutQueries
 
     runtime = open_runtime(config)
+    use_log_format(runtime.config.log_format)
     refusal = listen_refusal(host, runtime.config, runtime.secrets)
     if refusal:
         raise fail(refusal)
@@ -104,5 +108,7 @@ def serve(
 
     web_app.on_cleanup.append(close)
     typer.echo(f"Serving on http://{host}:{port} (health: /healthz, metrics: /metrics)")
-    web.run_app(web_app, host=host, port=port, print=None, access_log_class=AccessLogWithoutQueries,
-                **server_settings())
+    # Requests in progress at SIGTERM get the same grace period as the tick (aiohttp's default is 60 s).
+    # The access log leaves out query strings: a dashboard sign-in link carries its token there.
+    web.run_app(web_app, host=host, port=port, print=None, **server_settings(),
+                shutdown_timeout=runtime.config.shutdown_grace_seconds, access_log_class=AccessLogWithoutQueries)

@@ -154,20 +154,25 @@ class AppConfig(BaseSettings):
     nudges: NudgePolicy = Field(default_factory=NudgePolicy)
     delivery: DeliveryPolicy = Field(default_factory=DeliveryPolicy)
     channels: Channels = Field(default_factory=Channels)
-    web: WebSettings = Field(default_factory=WebSettings)  # the dashboard (bot/web/)
+    # The public base URL of links the bot sends (the dashboard's sign-in links; `doctor` checks
+    # it) and the dashboard's sessions (bot/web/settings.py).
+    web: WebSettings = Field(default_factory=WebSettings)
     database_url: str | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     slack_api_url: str | None = None
+    log_format: Literal["text", "json"] = "text"
+    shutdown_grace_seconds: float = Field(default=20, ge=0)  # SIGTERM: in-flight sends get this long
+    teams_login_url: str | None = None  # Entra ID's token service (default Microsoft's; tests point elsewhere)
     teams_allow_unauthenticated: bool = False
     teams: TeamsSettings = Field(default_factory=TeamsSettings)
     # Not from the file: where the file is, so the SQLite default sits next to it.
     config_dir: Path = Field(default=Path("."), exclude=True)
 
-    @field_validator("slack_api_url")
+    @field_validator("slack_api_url", "teams_login_url")
     @classmethod
     def _slack_api_url(cls, value: str | None) -> str | None:
-        """The bot token travels with every call: only https, or http to this machine (tests, a
-        local proxy)."""
+        """The bot token (Slack) or the app's client secret (Teams' login URL) travels with every
+        call: only https, or http to this machine (tests, a local proxy)."""
         if value is None:
             return None
         parts = urlsplit(value)
@@ -176,7 +181,7 @@ class AppConfig(BaseSettings):
         if parts.scheme == "http" and parts.hostname and is_loopback(parts.hostname):
             return value
         raise ValueError(f"{value!r} must be an https:// URL (plain http:// only to this machine, "
-                         "e.g. http://127.0.0.1:8080/api/): the bot token is sent with every call")
+                         "e.g. http://127.0.0.1:8080/api/): a token or secret is sent with every call")
 
     @model_validator(mode="after")
     def _unique_cadences(self) -> "AppConfig":

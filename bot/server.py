@@ -1,7 +1,8 @@
 """The one aiohttp application `outcomebot serve` runs: health, metrics, platform webhooks, scheduler.
 
-Routes: `GET /healthz` (the process is up), `GET /readyz` (the database answers),
-`GET /metrics` (Prometheus text), plus whatever the chat platforms mount.
+Routes: `GET /healthz` (the process is up), `GET /readyz` (the database answers and its
+migrations are current), `GET /metrics` (Prometheus text, bot/metrics.py), plus whatever the
+chat platforms mount. Every request gets a request id for its logs (bot/logs.py).
 
 Platform hook — kept tiny on purpose. A platform package (`bot.slack`, `bot.teams`) exposes
 
@@ -34,15 +35,17 @@ from aiohttp import web
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from sqlalchemy import text
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from bot import api, http_limits
+from bot.metrics import Metrics, observe_requests
 from bot.platform import ChatPlatform
 from bot.web import app as dashboard
 from bot.runtime import Runtime
 from bot.ticker import Ticker, default_platforms, read_status
 from cadences.sources.runner import SourceRunner
+from storage.migrate import migrations_behind
+from storage.repositories.outbox_stats import outbox_backlog
 
 log = logging.getLogger(__name__)
 Mount = Callable[[web.Application, Runtime], "ChatPlatform | None"]
@@ -51,21 +54,7 @@ TICKER_KEY = web.AppKey("ticker", Ticker)
 SCHEDULER_KEY = web.AppKey("scheduler", AsyncIOScheduler)
 METRICS_KEY = web.AppKey("metrics", object)
 RUNNING_KEY = web.AppKey("running_jobs", set)
-SHUTDOWN_GRACE_SECONDS = 30
-
-
-class Metrics:
-    """Counters for the outbox and the tick, in a registry of their own (one per app)."""
-
-    def __init__(self) -> None:
-        self.registry = CollectorRegistry()
-        self.sent = Counter("outcomebot_deliveries_sent", "Messages delivered", registry=self.registry)
-        self.failed = Counter("outcomebot_deliveries_failed", "Messages given up on", registry=self.registry)
-        self.retried = Counter("outcomebot_deliveries_retried", "Sends to be retried", registry=self.registry)
-        self.unreachable = Counter("outcomebot_deliveries_unreachable", "People unreachable", registry=self.registry)
-        self.prompted = Counter("outcomebot_prompts", "Check-in prompts queued", registry=self.registry)
-        self.tick_seconds = Histogram("outcomebot_tick_seconds", "Duration of a scheduler tick", registry=self.registry)
-        self.due = Gauge("outcomebot_due", "Prompts and messages due after the last tick", registry=self.registry)
+GRACE_KEY = web.AppKey("shutdown_grace_seconds", float)
 
 
 def platform_mounts(runtime: Runtime) -> list[Mount]:
@@ -109,7 +98,8 @@ def build_web_app(
     runtime: Runtime, *, platforms: Mapping[str, ChatPlatform] | None = None, mounts: Iterable[Mount] = (),
     extra_routes: Iterable[Route] = (), tick_seconds: float = 60, scheduler: bool = True,
 ) -> web.Application:
-    app = web.Application(client_max_size=http_limits.MAX_BODY_BYTES)
+    metrics = Metrics()
+    app = web.Application(client_max_size=http_limits.MAX_BODY_BYTES, middlewares=[observe_requests(metrics)])
     http_limits.install(app)
     chosen = dict(platforms) if platforms is not None else default_platforms()
     for mount in mounts:
@@ -118,10 +108,10 @@ def build_web_app(
             chosen[platform.name] = platform
     for method, path, handler in extra_routes:
         app.router.add_route(method, path, handler)
-    metrics = Metrics()
     ticker = Ticker(runtime.config, runtime.db, chosen)
     app[TICKER_KEY] = ticker
     app[METRICS_KEY] = metrics
+    app[GRACE_KEY] = runtime.config.shutdown_grace_seconds
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz(runtime))
     app.router.add_get("/metrics", _metrics(metrics))
@@ -153,6 +143,13 @@ async def run_tick(runtime: Runtime, ticker: Ticker, metrics: Metrics, now: date
     metrics.unreachable.inc(result.send.unreachable)
     metrics.prompted.inc(result.plan.prompted)
     metrics.due.set(status.due_prompts + status.due_deliveries)
+    for (platform, outcome), count in result.send.by_platform.items():
+        metrics.deliveries.labels(platform=platform, outcome=outcome).inc(count)
+    try:
+        async with runtime.db.session() as session:
+            metrics.record_outbox(*await outbox_backlog(session, now), now)
+    except Exception:
+        log.warning("reading the outbox backlog for /metrics failed", exc_info=True)
 
 
 def _start_scheduler(runtime: Runtime, ticker: Ticker, metrics: Metrics, tick_seconds: float):
@@ -171,6 +168,8 @@ def _start_scheduler(runtime: Runtime, ticker: Ticker, metrics: Metrics, tick_se
                 running.add(task)
                 try:
                     await job(*args)
+                except asyncio.CancelledError:
+                    pass  # only a shutdown past its grace period cancels a job; it says so itself
                 finally:
                     running.discard(task)
 
@@ -179,7 +178,7 @@ def _start_scheduler(runtime: Runtime, ticker: Ticker, metrics: Metrics, tick_se
         scheduler.add_job(tracked(run_tick), IntervalTrigger(seconds=tick_seconds), args=(runtime, ticker, metrics),
                           id="tick", next_run_time=datetime.now(timezone.utc))
         sources = SourceRunner(runtime.db, os.environ)
-        scheduler.add_job(tracked(run_sources), IntervalTrigger(seconds=tick_seconds), args=(sources,), id="sources",
+        scheduler.add_job(tracked(run_sources), IntervalTrigger(seconds=tick_seconds), args=(sources, metrics), id="sources",
                           next_run_time=datetime.now(timezone.utc) + timedelta(seconds=10))
         scheduler.add_job(tracked(_plan_everyone), IntervalTrigger(hours=1), args=(ticker,), id="plan-everyone",
                           next_run_time=datetime.now(timezone.utc) + timedelta(seconds=5))
@@ -189,10 +188,13 @@ def _start_scheduler(runtime: Runtime, ticker: Ticker, metrics: Metrics, tick_se
     return start
 
 
-async def run_sources(sources: SourceRunner, now: datetime | None = None) -> None:
+async def run_sources(sources: SourceRunner, metrics: Metrics | None = None, now: datetime | None = None) -> None:
     """Fetch the pull sources that are due (cadences/sources); errors are recorded per source."""
     try:
-        await sources.run_due(now or datetime.now(timezone.utc))
+        results = await sources.run_due(now or datetime.now(timezone.utc))
+        for result in results if metrics is not None else ():
+            outcome = "ok" if result.error is None else ("rate_limited" if result.retry_after else "error")
+            metrics.record_source_fetch(result.kind, outcome)
     except Exception:
         log.exception("pull sources could not be run; the next minute will retry")
 
@@ -206,7 +208,8 @@ async def _plan_everyone(ticker: Ticker) -> None:
 
 
 async def _stop_scheduler(app: web.Application) -> None:
-    """Let a tick in progress finish (its claims are leased), then stop the scheduler.
+    """Take no new work; let a tick in progress finish within the grace period, else stop it
+    and release what it claimed (the rows go back to `pending` for the next process at once).
 
     APScheduler's `shutdown` cancels running coroutine jobs (and logs that as an ERROR), so
     the scheduler is paused first — no new job starts — and shut down only once idle.
@@ -215,13 +218,25 @@ async def _stop_scheduler(app: web.Application) -> None:
     if scheduler is None or not scheduler.running:
         return
     scheduler.pause()
+    app[TICKER_KEY].sender.stopping = True  # sends under way finish; no new batch starts
     await asyncio.sleep(0)  # a job submitted just before the pause starts and registers itself
     running = app.get(RUNNING_KEY) or set()
+    grace = app[GRACE_KEY]
     if running:
-        _done, pending = await asyncio.wait(set(running), timeout=SHUTDOWN_GRACE_SECONDS)
+        _done, pending = await asyncio.wait(set(running), timeout=grace)
         if pending:
-            log.warning("a tick still running after %ss is cancelled; its leased messages are retried later",
-                        SHUTDOWN_GRACE_SECONDS)
+            log.warning("a tick still running after the %gs grace period is stopped; the messages it had not "
+                        "sent go back to the queue", grace)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+    try:
+        released = await app[TICKER_KEY].sender.release_held()
+    except Exception:  # the database is away: the leases expire on their own
+        log.warning("could not release claimed messages at shutdown; they are retried when their lease expires")
+    else:
+        if released:
+            log.info("released %d claimed messages at shutdown", released)
     scheduler.shutdown(wait=False)
     await asyncio.sleep(0)  # AsyncIOScheduler.shutdown runs on the next loop iteration
 
@@ -231,13 +246,16 @@ async def _healthz(_request: web.Request) -> web.Response:
 
 
 def _readyz(runtime: Runtime):
+    """Ready when the database answers and has every migration this release needs."""
     async def readyz(_request: web.Request) -> web.Response:
         try:
-            async with runtime.db.session() as session:
-                await session.execute(text("SELECT 1"))
+            behind = await migrations_behind(runtime.db.engine)
         except Exception as exc:
             log.warning("database not reachable: %s", type(exc).__name__)
             return web.json_response({"status": "database unreachable"}, status=503)
+        if behind:
+            return web.json_response({"status": "migrations behind: run `outcomebot db upgrade`",
+                                      "missing": sorted(behind)}, status=503)
         return web.json_response({"status": "ready"})
 
     return readyz

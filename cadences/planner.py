@@ -189,8 +189,8 @@ class Planner:
                         handed_over, now=now, started=started, lease_until=lease_until))
                 if previous is not None:  # at most two batches in flight: wait before planning a third
                     await previous
-                if batch.claimed < self.settings.batch_size:
-                    break
+                if batch.claimed < self.settings.batch_size or (self.sender and self.sender.stopping):
+                    break  # everything due is planned, or shutting down: no new batch
             if sending is not None:
                 sending, last = None, sending
                 await last

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
@@ -40,9 +41,15 @@ class SendResult:
     cancelled: int = 0
     reclaimed: int = 0
 
+    def __post_init__(self) -> None:
+        # (platform, outcome) → count, outcome one of sent, retried, failed, unreachable (for
+        # /metrics); an attribute rather than a field, so the counts above stay plain numbers.
+        self.by_platform: Counter[tuple[str, str]] = Counter()
+
     def add(self, other: "SendResult") -> None:
         for name in self.__dataclass_fields__:
             setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.by_platform.update(other.by_platform)
 
 
 class Claimed(NamedTuple):
@@ -64,8 +71,11 @@ class BatchResults:
         self.announced: list[int] = []  # the deliveries among `updates` that sent a win's announcement
         self.lock = asyncio.Lock()
         self.last_flush = time.monotonic()
+        self.recorded = 0  # outcomes added; fewer than len(ids) when the batch stopped early
 
     def _hold(self, lease_until: datetime) -> None:
+        if getattr(self, "lease_until", None) not in (None, lease_until):
+            self.sender.held_leases.discard(self.lease_until)
         self.lease_until = lease_until
         # On the sender's clock: the last moment a send can start and still end within the lease.
         left = (lease_until - self.now).total_seconds()  # a short lease (tests) keeps half of itself
@@ -88,9 +98,11 @@ class BatchResults:
         """Record an outcome; True when the caller should flush now."""
         attempts = row.attempts + 1
         delivery_id = row.message.delivery_id
+        self.recorded += 1
         if isinstance(outcome, Sent):
             change = (_SENT, attempts, at, outcome.message_ref, None, None, delivery_id)
             self.result.sent += 1
+            outcome_name = "sent"
             if row.message.template == WIN_ANNOUNCEMENT:
                 self.announced.append(delivery_id)
         elif isinstance(outcome, Unreachable):
@@ -98,16 +110,20 @@ class BatchResults:
             if row.message.person_id is not None:
                 self.unreachable[row.message.person_id] = outcome.reason[:200]
             self.result.unreachable += 1
+            outcome_name = "unreachable"
         elif isinstance(outcome, RetryLater) and attempts < self.sender.policy.max_attempts:
             delay = self.sender.backoff(attempts, outcome.retry_after)
             change = (DeliveryStatus.pending.value, attempts, None, None, outcome.reason[:500],
                       at + timedelta(seconds=delay), delivery_id)
             self.result.retried += 1
+            outcome_name = "retried"
         else:
             reason = getattr(outcome, "reason", str(outcome))
             change = (DeliveryStatus.failed.value, attempts, None, None,
                       f"after {attempts} attempt(s): {reason}"[:500], None, delivery_id)
             self.result.failed += 1
+            outcome_name = "failed"
+        self.result.by_platform[(row.message.platform, outcome_name)] += 1
         self.updates.append(change)
         waiting = len(self.updates)
         return not self.lock.locked() and (waiting >= 20 * FLUSH_EVERY or (
@@ -124,6 +140,22 @@ class BatchResults:
                 return
             async with self.sender.db.transaction() as session:
                 await _write_outcomes(await Bulk.of(session), updates, unreachable, self.lease_until, announced)
+
+
+    async def release(self) -> None:
+        """Once the batch is over: rows it never got to (a shutdown, an error, too little lease
+        left) go back to `pending` now instead of waiting for their lease to run out."""
+        async with self.lock:
+            if self.recorded < len(self.ids):
+                async with self.sender.db.transaction() as session:
+                    bulk = await Bulk.of(session)
+                    matching, ids = bulk.ids_in("id", self.ids)
+                    await bulk.fetch(
+                        f"UPDATE delivery SET status = ?, claimed_until = NULL WHERE {matching} AND status = ?"
+                        " AND claimed_until = ?",
+                        (DeliveryStatus.pending.value, ids, _SENDING, bulk.time(self.lease_until)),
+                    )
+            self.sender.held_leases.discard(self.lease_until)
 
 
 async def _write_outcomes(

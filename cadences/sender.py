@@ -125,6 +125,10 @@ class DeliverySender:
         self._semaphores: dict[str, asyncio.Semaphore] = {}
         self._pacers: dict[str, _Pacer] = {}
         self._handed_over = SendResult()  # sent by send_claimed since the last run_once
+        # Leases this sender handed out that rows may still hold: released at shutdown
+        # (`release_held`) so nothing waits for its lease to expire before another process sends it.
+        self.held_leases: set[datetime] = set()
+        self.stopping = False  # set at shutdown: sends under way finish, nothing new starts
 
     async def run_once(self, now: datetime) -> SendResult:
         """Send everything due at `now` (claiming in batches), then return what happened.
@@ -133,8 +137,9 @@ class DeliverySender:
         prompts of this tick), so a tick reports every message it sent.
         """
         result = SendResult(reclaimed=await self.reclaim_expired(now))
+        self.held_leases = {lease for lease in self.held_leases if lease > now}  # expired ones need no release
         started = self.clock()
-        while True:
+        while not self.stopping:
             lease_until = self.lease_until(now, started)
             async with self.db.transaction() as session:
                 bulk = await Bulk.of(session)
@@ -146,13 +151,29 @@ class DeliverySender:
             if rows or held:
                 await self._send_batch(rows, now, started, lease_until, result, held=held)
             if claimed < self.policy.batch_size:  # a full batch may have more behind it
-                result.add(self._handed_over)
-                self._handed_over = SendResult()
-                return result
+                break
+        result.add(self._handed_over)
+        self._handed_over = SendResult()
+        return result
 
     def lease_until(self, now: datetime, started: float) -> datetime:
         """The lease for rows claimed now, in the frame of `now` (a tick that began at `started`)."""
-        return now + timedelta(seconds=self.clock() - started) + self.lease
+        lease = now + timedelta(seconds=self.clock() - started) + self.lease
+        self.held_leases.add(lease)
+        return lease
+
+    async def release_held(self) -> int:
+        """Put every row still under one of this sender's leases back to `pending` (shutdown)."""
+        leases, self.held_leases = list(self.held_leases), set()
+        if not leases:
+            return 0
+        async with self.db.transaction() as session:
+            found = await session.exec(
+                update(DELIVERY)
+                .where(_D.status == DeliveryStatus.sending.value, _D.claimed_until.in_(leases))
+                .values(status=DeliveryStatus.pending.value, claimed_until=None)
+            )
+            return found.rowcount or 0
 
     async def send_claimed(
         self, messages: list[OutboundMessage], *, now: datetime, started: float, lease_until: datetime
@@ -284,8 +305,13 @@ class DeliverySender:
                 if task is not None:
                     await asyncio.gather(task, return_exceptions=True)
             # What was sent is recorded even when the batch stops early (an error, a shutdown):
-            # otherwise those rows would be sent again once their lease ran out.
-            await asyncio.shield(buffer.flush())
+            # otherwise those rows would be sent again once their lease ran out. What was not
+            # sent is released at once rather than left leased.
+            await asyncio.shield(self._settle(buffer))
+
+    async def _settle(self, buffer: "BatchResults") -> None:
+        await buffer.flush()
+        await buffer.release()
 
     async def _watchdog(self, watches: list["_Watch"], stop: asyncio.Event) -> None:
         """Cancel sends that outlive `send_timeout`: one timer for the whole batch instead of an
@@ -336,8 +362,8 @@ class DeliverySender:
             async with semaphore:
                 if pacer.interval:
                     await pacer.wait()
-                if clock() >= buffer.last_start:
-                    continue  # too little lease left to send it: the row is reclaimed after the lease
+                if self.stopping or clock() >= buffer.last_start:
+                    continue  # shutting down, or too little lease left: released when the batch ends
                 cancelling = watch.task.cancelling()
                 watch.deadline = loop_time() + timeout  # the only await while it is set is the send
                 try:

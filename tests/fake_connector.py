@@ -2,7 +2,10 @@
 
 It records what the bot sends — `POST /v3/conversations/{id}/activities[/{replyToId}]` and
 `PUT /v3/conversations/{id}/activities/{activityId}` — answers member look-ups from a small
-directory, and can be told to fail the next calls (403, 429 with Retry-After, …).
+directory, and can be told to fail the next calls (403, 429 with Retry-After, …). It also plays Entra ID's
+token service (`POST /{tenant}/oauth2/v2.0/token`, client credentials checked against
+`app_passwords`, tenants against `tenants`, answering with AADSTS error codes like Microsoft's) and
+lists the members of the channels in `channels` (`GET /v3/conversations/{id}/members`).
 Listens on 127.0.0.1 only.
 """
 
@@ -64,6 +67,10 @@ class FakeConnector:
     calls: list[Call] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     attempts: int = 0
+    app_passwords: dict[str, str] = field(default_factory=dict)  # app id → client secret Entra ID accepts
+    tenants: set[str] = field(default_factory=lambda: {"botframework.com"})
+    channels: set[str] = field(default_factory=set)  # channel conversations the bot is a member of
+    issued_token: str = "fake-bot-framework-token"
     url: str = ""
     _ids: Any = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
@@ -118,6 +125,29 @@ class FakeConnector:
             return web.json_response({"error": {"code": "MemberNotFoundInConversation", "message": "no"}}, status=404)
         return web.json_response(member)
 
+    async def _token(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        tenant, app_id = request.match_info["tenant"], str(form.get("client_id", ""))
+
+        def refused(code: int, error: str, text: str) -> web.Response:
+            return web.json_response({"error": error, "error_description": f"AADSTS{code}: {text}",
+                                      "error_codes": [code]}, status=400 if code == 90002 else 401)
+
+        if tenant not in self.tenants:
+            return refused(90002, "invalid_request", f"Tenant '{tenant}' not found.")
+        if app_id not in self.app_passwords:
+            return refused(700016, "unauthorized_client", f"Application with identifier '{app_id}' was not found.")
+        if form.get("client_secret") != self.app_passwords[app_id]:
+            return refused(7000215, "invalid_client", "Invalid client secret provided.")
+        return web.json_response({"token_type": "Bearer", "expires_in": 3599, "access_token": self.issued_token})
+
+    async def _members(self, request: web.Request) -> web.Response:
+        if request.headers.get("Authorization") != f"Bearer {self.issued_token}":
+            return web.json_response({"message": "Authorization has been denied for this request."}, status=401)
+        if request.match_info["conversation"] not in self.channels:
+            return web.json_response({"error": {"code": "BotNotInConversationRoster", "message": "no"}}, status=403)
+        return web.json_response([{"id": "29:bot", "name": "OutcomeBot"}])
+
     async def start(self) -> "FakeConnector":
         app = web.Application()
         app.add_routes(
@@ -126,6 +156,8 @@ class FakeConnector:
                 web.post("/v3/conversations/{conversation}/activities/{activity}", self._post),
                 web.put("/v3/conversations/{conversation}/activities/{activity}", self._put),
                 web.get("/v3/conversations/{conversation}/members/{member}", self._member),
+                web.get("/v3/conversations/{conversation}/members", self._members),
+                web.post("/{tenant}/oauth2/v2.0/token", self._token),
             ]
         )
         self._runner = web.AppRunner(app, access_log=None)

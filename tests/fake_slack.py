@@ -3,7 +3,8 @@
 It listens on 127.0.0.1 on a random port, records every call, and answers like Slack:
 `chat.postMessage` (to a user id it answers with a DM channel id), `chat.update`,
 `chat.postEphemeral`, `views.open`, `views.publish`, `users.list` (cursor paging),
-`auth.test`, `apps.connections.open` (a ws:// URL on this same server), plus
+`auth.test` (granting `scopes` in `x-oauth-scopes`), `conversations.info` (from
+`channels`), `apps.connections.open` (a ws:// URL on this same server), plus
 `response_url` endpoints. Failures are scripted: `fail_next("chat.postMessage",
 "user_not_found")`, `rate_limit_next("users.list", retry_after=1)`, `server_error_next(...)`.
 A slow Slack is scripted with `hold("views.publish")`: calls to it are recorded at once but
@@ -34,6 +35,10 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.responses: list[tuple[str, Any]] = []  # (response_url id, posted JSON)
         self.users: list[dict[str, Any]] = []
+        # What auth.test reports the token was granted (x-oauth-scopes), and the workspace's channels.
+        self.scopes: list[str] = ["channels:read", "chat:write", "commands", "im:history", "users:read",
+                                  "users:read.email"]
+        self.channels: dict[str, dict[str, Any]] = {}  # id → {"name": …, "is_member": …, "is_archived": …}
         self._scripted: dict[str, list[tuple[int, dict[str, Any], dict[str, str]]]] = {}
         self._held: dict[str, asyncio.Event] = {}
         self._ts = itertools.count(1)
@@ -137,14 +142,24 @@ class FakeSlack:
         handler = getattr(self, "_" + method.replace(".", "_"), None)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
-        return web.json_response(handler(args))
+        answer = handler(args)
+        body, headers = answer if isinstance(answer, tuple) else (answer, {})
+        return web.json_response(body, headers=headers)
 
     def _next_ts(self) -> str:
         return f"1700000000.{next(self._ts):06d}"
 
     def _auth_test(self, args):
-        return {"ok": True, "url": "https://fake.slack.local/", "team": "Fake", "user": "outcomebot",
-                "team_id": "T0FAKE", "user_id": "U0BOT", "bot_id": "B0BOT"}
+        return ({"ok": True, "url": "https://fake.slack.local/", "team": "Fake", "user": "outcomebot",
+                 "team_id": "T0FAKE", "user_id": "U0BOT", "bot_id": "B0BOT"}, {"x-oauth-scopes": ",".join(self.scopes)})
+
+    def _conversations_info(self, args):
+        if "channels:read" not in self.scopes:
+            return {"ok": False, "error": "missing_scope", "needed": "channels:read"}
+        channel = self.channels.get(str(args.get("channel", "")))
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        return {"ok": True, "channel": {"id": args["channel"], "is_member": False, "is_archived": False, **channel}}
 
     def _chat_postMessage(self, args):
         channel = str(args.get("channel", ""))

@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from bot.notifiers import PlatformNotifier
+from cadences.bulk import Bulk
 from cadences.notifier import OutboundMessage, Unreachable
 from cadences.outbox import enqueue_rows
 from cadences.sender import DeliverySender
@@ -143,11 +144,9 @@ async def test_a_tick_started_while_the_previous_one_is_still_sending_sends_noth
 
 async def test_messages_of_a_process_killed_mid_send_are_sent_by_the_next_tick_after_the_lease(db: Database) -> None:
     await queue(db, 10)
-    stuck = GatedPlatform()
-    killed = asyncio.create_task(sender(db, stuck).run_once(NOW))
-    while stuck.waiting < 8:
-        await asyncio.sleep(0)
-    killed.cancel()  # as good as SIGKILL for the database: the rows stay `sending`
+    killed = sender(db, GatedPlatform())
+    async with db.transaction() as session:  # claimed, then SIGKILL: nothing releases the rows
+        await killed.claim_due(await Bulk.of(session), NOW, killed.lease_until(NOW, killed.clock()))
     platform = RecordingPlatform()
     assert (await sender(db, platform).run_once(NOW + timedelta(minutes=1))).sent == 0  # lease still held
     later = await sender(db, platform).run_once(NOW + timedelta(minutes=6))
@@ -198,4 +197,6 @@ async def test_stopping_the_sender_mid_send_cancels_it_instead_of_recording_a_ti
         pass
     else:
         raise AssertionError("the run should have been cancelled")
-    assert {row.status for row in await deliveries(db)} == {DeliveryStatus.sending}  # left to the lease
+    rows = await deliveries(db)  # released for the next tick, not counted as a failed attempt
+    assert {(row.status, row.attempts, row.last_error, row.claimed_until) for row in rows} == {
+        (DeliveryStatus.pending, 0, None, None)}

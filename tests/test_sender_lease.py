@@ -60,4 +60,5 @@ async def test_a_sender_does_not_start_a_message_its_lease_no_longer_covers(db: 
     later = RecordingPlatform()
     retry = await DeliverySender(db, PlatformNotifier({"console": later}), DeliveryPolicy()).run_once(
         NOW + timedelta(minutes=6))
-    assert (retry.reclaimed, retry.sent) == (4, 4) and not set(later.received) & set(slow.received)
+    # the 4 went back to pending when their batch ended: sent once, by the next run
+    assert retry.sent == 4 and not set(later.received) & set(slow.received)

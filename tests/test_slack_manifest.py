@@ -28,6 +28,6 @@ def test_manifest_subscribes_to_the_events_the_bot_listens_for() -> None:
 
 def test_manifest_asks_only_for_the_scopes_the_bot_uses() -> None:
     assert set(MANIFEST["oauth_config"]["scopes"]["bot"]) == {
-        "chat:write", "commands", "im:history", "users:read", "users:read.email"}
+        "channels:read", "chat:write", "commands", "im:history", "users:read", "users:read.email"}
     assert MANIFEST["features"]["app_home"]["home_tab_enabled"] is True
     assert MANIFEST["settings"]["interactivity"]["is_enabled"] is True
