@@ -132,12 +132,10 @@ async def run_child(mode: str, url: str, n: int, fake_url: str | None) -> dict:
     sender = DeliverySender(db, PlatformNotifier({"console": platform}), policy)
     planner = Planner(db, PlannerSettings(cadences=(CadenceRule(name="weekly", every="week", on="monday", at="09:00"),),
                                           batch_size=5000), sender=sender)  # wired as bot.ticker.Ticker does
-    from bot.process import fan_out_collections, settle_heap
     from cadences.calendar import public_holidays
 
     public_holidays("DE", MONDAY.year)  # warm: the holidays package loads its countries on first use
-    settle_heap()  # as `serve` and `tick` do once wired up
-    with fan_out_collections():  # as bot.ticker.Ticker does around a tick
+    with interpreter_settings():  # as `outcomebot tick` does; BENCH_AS_SERVE=1: as `serve` (defaults)
         cpu0, wall0 = time.process_time(), time.perf_counter()
         prompted = (await planner.tick(MONDAY)).prompted
         sent = retried = 0
@@ -160,6 +158,16 @@ async def run_child(mode: str, url: str, n: int, fake_url: str | None) -> dict:
         "rss_scope": "fan-out process only (seeded by another process)",
         **({"ideal_seconds": n / 50, "over_ideal_pct": round((wall / (n / 50) - 1) * 100, 1)} if mode == "ratelimited" else {}),
     }
+
+
+def interpreter_settings():
+    """The `tick` command's GC and thread-switch settings, or with BENCH_AS_SERVE=1 CPython's
+    defaults, which `serve` keeps because it answers requests meanwhile (bot/process.py)."""
+    from contextlib import nullcontext
+
+    from bot.process import one_shot_tick_settings
+
+    return nullcontext() if os.environ.get("BENCH_AS_SERVE") == "1" else one_shot_tick_settings()
 
 
 def start_fake(mode: str) -> tuple[subprocess.Popen, str]:

@@ -172,9 +172,6 @@ async def serve(port: int, db_url: str, api_url: str) -> None:
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
-    from bot.process import settle_heap
-
-    settle_heap()  # as `serve` does once wired up
     print("ready", flush=True)
     await asyncio.Event().wait()
 

@@ -25,12 +25,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.fanout import MONDAY, SUNDAY, seed  # noqa: E402
+from benchmarks.fanout import MONDAY, SUNDAY, interpreter_settings, seed  # noqa: E402
 
 
 async def measure(people: int, due: int) -> None:
     from bot.notifiers import PlatformNotifier
-    from bot.process import fan_out_collections, settle_heap
     from cadences.calendar import public_holidays
     from cadences.notifier import Sent
     from cadences.planner import Planner, PlannerSettings
@@ -58,9 +57,8 @@ async def measure(people: int, due: int) -> None:
     async with db.engine.connect() as connection:  # setup's writes leave the WAL before timing starts
         await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     public_holidays("DE", MONDAY.year)  # warm: the holidays package loads its countries on first use
-    settle_heap()  # as `serve` and `tick` do once wired up
     for case, now in ((f"due{due}", MONDAY), ("due0", MONDAY + timedelta(minutes=1))):
-        with fan_out_collections():  # as bot.ticker.Ticker does around a tick
+        with interpreter_settings():  # as `outcomebot tick` does; BENCH_AS_SERVE=1: as `serve`
             started = time.perf_counter()
             plan = await planner.tick(now)
             planned = time.perf_counter()

@@ -10,11 +10,14 @@ Field names:
   win.<n>.text, win.<n>.kr, win.<n>.share               share is "true"/"yes"/"on" to allow the team channel;
                                                         kr (optional) the key result it advanced, as for blockers
   reflection.<n>                                        n = 1..len(questions), monthly check-ins
+  blocker.open.<id>                                     "still" or "resolved": a blocker from an earlier
+                                                        check-in, listed instead of being typed again
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +26,9 @@ from storage.models import NOTE_MAX, TEXT_MAX, progress_between
 
 MAX_BLOCKERS = 3
 MAX_WINS = 3
+MAX_OPEN_BLOCKERS = 5  # earlier blockers listed in the form (oldest first); more are in `blockers`
+STILL, RESOLVED = "still", "resolved"
+_OPEN_FIELD = re.compile(r"^blocker\.open\.(\d+)$")
 _TRUE = {"true", "yes", "on", "1", "y"}
 
 
@@ -40,6 +46,15 @@ class KRField:
 
 
 @dataclass(frozen=True, slots=True)
+class OpenBlocker:
+    """A blocker raised in an earlier check-in and not resolved: "still blocking" or "resolved"."""
+
+    id: int
+    text: str
+    age_days: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class CheckInForm:
     checkin_id: int
     person_name: str
@@ -51,6 +66,13 @@ class CheckInForm:
     questions: tuple[str, ...] = ()  # monthly reflection questions
     max_blockers: int = MAX_BLOCKERS
     max_wins: int = MAX_WINS
+    # Starting answers by field name: the submitted ones when a check-in is edited.
+    prefill: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
+    open_blockers: tuple[OpenBlocker, ...] = ()
+
+    @property
+    def editing(self) -> bool:
+        return bool(self.prefill)
 
     def field_names(self) -> list[str]:
         names: list[str] = []
@@ -61,6 +83,7 @@ class CheckInForm:
         for n in range(1, self.max_wins + 1):
             names += [f"win.{n}.text", f"win.{n}.kr", f"win.{n}.share"]
         names += [f"reflection.{n}" for n in range(1, len(self.questions) + 1)]
+        names += [f"blocker.open.{blocker.id}" for blocker in self.open_blockers]
         return names
 
 
@@ -84,6 +107,7 @@ def prompt_context(form: CheckInForm) -> dict[str, Any]:
         "questions": list(form.questions),
         "max_blockers": form.max_blockers,
         "max_wins": form.max_wins,
+        "open_blockers": [{"id": b.id, "text": b.text, "age_days": b.age_days} for b in form.open_blockers],
     }
 
 
@@ -115,6 +139,7 @@ class CheckInAnswers:
     blockers: tuple[BlockerAnswer, ...] = ()
     wins: tuple[WinAnswer, ...] = ()
     reflections: Mapping[str, str] = field(default_factory=dict)  # question → answer
+    resolved_blockers: tuple[int, ...] = ()  # earlier blockers the person marked resolved
 
 
 def parse_value(text: str) -> float:
@@ -214,6 +239,13 @@ def validate(form: CheckInForm, values: Mapping[str, str]) -> tuple[CheckInAnswe
         elif text:
             reflections[question] = text
 
+    resolved = []
+    for name, value in values.items():
+        found = _OPEN_FIELD.match(str(name))
+        if found and str(value or "").strip().lower() == RESOLVED:
+            resolved.append(int(found.group(1)))  # only the person's own are changed (storage)
+
     if errors:
         return None, errors
-    return CheckInAnswers(form.checkin_id, tuple(krs), tuple(blockers), tuple(wins), reflections), {}
+    return CheckInAnswers(form.checkin_id, tuple(krs), tuple(blockers), tuple(wins), reflections,
+                          tuple(sorted(resolved))), {}

@@ -5,18 +5,18 @@ Each group of commands lives in its own module and registers itself on `app` her
 
 from __future__ import annotations
 
-import asyncio
+import os
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from bot.config import ConfigError, config_path, load_config
 from bot.logging_setup import apply_configured_level, configure_logging
-from storage import migrate
-from storage.files import make_owner_only_directories
+
+# Only what `--help` needs is imported here; each command imports the rest when it runs
+# (benchmarks/cli_startup.py measures it): SQLAlchemy, pydantic, Alembic, Jinja2, the Slack
+# and Teams SDKs load only for the commands that use them.
+CONFIG_ENV = "OUTCOMEBOT_CONFIG"  # bot.config.CONFIG_ENV, without importing pydantic for --help
 
 app = typer.Typer(
     name="outcomebot",
@@ -24,6 +24,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: rendering it with rich costs more than the rest of `--help`
 )
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -34,22 +35,67 @@ ConfigOption = Annotated[
 ]
 
 
+DATABASE_URL_ENV = "OUTCOMEBOT_DATABASE_URL"
+
+
 def fail(message: str, code: int = 1) -> typer.Exit:
     typer.secho(message, err=True, fg=typer.colors.RED)
     return typer.Exit(code)
 
 
+def config_path(explicit: Path | None = None) -> Path:
+    from bot.config import config_path as resolve
+
+    return resolve(explicit)
+
+
 def _shown_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
     try:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:
         return "(an unreadable URL)"
 
 
+# `--config` given before the subcommand (`outcomebot --config x.yaml status`); set per run.
+_config_before_command: Path | None = None
+
+
+def chosen_config(config: Path | None) -> Path | None:
+    """The subcommand's --config, else the one given before the subcommand."""
+    return config if config is not None else _config_before_command
+
+
+def missing_config_problem(config: Path | None) -> str | None:
+    """Why a command that opens the database must not run with this configuration path, if so:
+    an explicit path that does not exist, or no ./app.yaml (which would silently create a new,
+    empty database here) unless OUTCOMEBOT_DATABASE_URL names one."""
+    path = config_path(config)
+    if path.exists():
+        return None
+    if config is not None:
+        return f"no app.yaml at {path}. Check --config, or run `outcomebot init --config {path}` to create one."
+    if os.environ.get(DATABASE_URL_ENV):
+        return None  # configured from the environment alone
+    if os.environ.get(CONFIG_ENV):
+        return (f"no app.yaml at {path} ({CONFIG_ENV}). Check it, or run `outcomebot init` with "
+                f"{CONFIG_ENV} set to create one.")
+    return (f"No app.yaml in {Path.cwd()}, so there is no database here to use. Run `outcomebot init` in the "
+            "folder you set OutcomeBot up in (it writes app.yaml and creates the database), or pass --config PATH.")
+
+
 def open_runtime(config: Path | None, *, required: bool = False):
     """Load configuration or exit with its error; never a traceback for a bad file."""
+    from sqlalchemy.exc import ArgumentError
+
+    from bot.config import ConfigError
     from bot.runtime import Runtime
 
+    config = chosen_config(config)
+    problem = missing_config_problem(config)
+    if problem:
+        raise fail(problem)
     try:
         runtime = Runtime.open(config, required=required)
     except ConfigError as exc:
@@ -63,6 +109,10 @@ def open_runtime(config: Path | None, *, required: bool = False):
 
 def upgrade_database(runtime) -> None:
     """Apply migrations, or exit saying which database could not be reached (password hidden)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from storage import migrate
+
     url = runtime.config.resolved_database_url
     try:
         migrate.upgrade(url)
@@ -73,11 +123,18 @@ def upgrade_database(runtime) -> None:
 
 
 def run_async(coro):
+    import asyncio
+
     return asyncio.run(coro)
 
 
 @app.callback()
-def _setup(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug detail.")] = False) -> None:
+def _setup(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug detail.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    global _config_before_command
+    _config_before_command = config
     configure_logging(verbose=verbose)
 
 
@@ -87,10 +144,12 @@ def init(
     force: Annotated[bool, typer.Option(help="Overwrite an existing app.yaml.")] = False,
 ) -> None:
     """Write a starter app.yaml in the current directory and create the database next to it."""
-    path = config_path(config)
+    path = config_path(config if config is not None else _config_before_command)
     if path.exists() and not force:
         typer.echo(f"{path} already exists; keeping it (use --force to overwrite).")
     else:
+        from storage.files import make_owner_only_directories
+
         make_owner_only_directories(path.parent)  # the database goes next to app.yaml
         path.write_text((Path(__file__).parent / "starter_app.yaml").read_text(encoding="utf-8"), encoding="utf-8")
         typer.echo(f"Wrote {path}")

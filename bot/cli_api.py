@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 
 from bot.cli import ConfigOption, app, fail, open_runtime, run_async, upgrade_database
-from storage.repositories.tokens import TokenError, create_token, list_tokens, revoke_token
 
 token_app = typer.Typer(help="API tokens for /api/v1/ (the secret is shown once).", no_args_is_help=True)
 sources_app = typer.Typer(help="Pull sources declared in okrs.yaml.", no_args_is_help=True)
@@ -28,6 +27,8 @@ def _now() -> datetime:
 
 
 def _run(config, work):
+    from storage.repositories.tokens import TokenError  # imported when a command runs: `--help` stays fast
+
     runtime = open_runtime(config)
     upgrade_database(runtime)
 
@@ -50,6 +51,8 @@ def token_create(
     config: ConfigOption = None,
 ) -> None:
     """Create a token and print its secret — the only time it is shown."""
+    from storage.repositories.tokens import create_token
+
     async def work(runtime):
         async with runtime.db.transaction() as session:
             return await create_token(session, name, scope.value, _now())
@@ -62,6 +65,8 @@ def token_create(
 @token_app.command("list")
 def token_list(config: ConfigOption = None) -> None:
     """Every token with its scope, creation, last use and whether it is revoked (never the secret)."""
+    from storage.repositories.tokens import list_tokens
+
     async def work(runtime):
         async with runtime.db.session() as session:
             return await list_tokens(session)
@@ -82,6 +87,8 @@ def token_revoke(
     config: ConfigOption = None,
 ) -> None:
     """Revoke a token: its next request gets 401."""
+    from storage.repositories.tokens import revoke_token
+
     async def work(runtime):
         async with runtime.db.transaction() as session:
             await revoke_token(session, name, _now())

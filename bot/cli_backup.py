@@ -7,11 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli import ConfigOption, app, fail, open_runtime, run_async
-from storage.archive import ArchiveError
-from storage.restore import NotEmpty, shown
 
 ALL_FILE = "outcomebot-all.jsonl"
 EMPTY_HINT = ("{target} is not empty ({detail}). `restore` and `import` of a whole database only go into an empty "
@@ -32,6 +29,8 @@ def backup(
     force: Annotated[bool, typer.Option(help="Overwrite FILE if it exists.")] = False,
 ) -> None:
     """A consistent copy of the database, safe while `serve` runs (restore it with `outcomebot restore`)."""
+    from sqlalchemy.exc import SQLAlchemyError  # imported when a command runs: `--help` stays fast
+
     from storage.backup import backup as take_backup
 
     if file.exists() and not force:
@@ -55,6 +54,11 @@ def restore(
 
 
 def restore_into(file: Path, config: Path | None) -> None:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from storage.archive import ArchiveError
+    from storage.restore import NotEmpty, shown
+
     from storage.restore import restore_file
 
     if not file.is_file():
@@ -77,6 +81,8 @@ def restore_into(file: Path, config: Path | None) -> None:
 
 def export_everything(out: Path | None, force: bool, config: Path | None) -> None:
     """`export all`: every table as JSON lines, to stdout or to DIR/outcomebot-all.jsonl."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from storage.backup import export_all, new_owner_only_file
 
     url = _database_url(config)

@@ -7,16 +7,16 @@ from typing import Annotated, Optional
 
 import typer
 
-from bot.cli import ConfigOption, app, init, open_runtime, run_async, upgrade_database
-from bot.config import config_path
-from bot.console.io import terminal_reader
-from bot.console.launch import chat_in_terminal
+from bot.cli import ConfigOption, app, chosen_config, config_path, init, open_runtime, run_async, upgrade_database
 
 AsOption = Annotated[Optional[str], typer.Option("--as", help="Your email, as imported from people.csv.")]
 TOKENS = ("SLACK_BOT_TOKEN", "TEAMS_APP_ID")
 
 
 def _chat(config, email: str | None, *, load_samples_if_empty: bool) -> int:
+    from bot.console.io import terminal_reader
+    from bot.console.launch import chat_in_terminal
+
     runtime = open_runtime(config)
     upgrade_database(runtime)
 
@@ -25,6 +25,7 @@ def _chat(config, email: str | None, *, load_samples_if_empty: bool) -> int:
             return await chat_in_terminal(
                 runtime.config, runtime.db, email=email, read=terminal_reader(), write=typer.echo,
                 load_samples_if_empty=load_samples_if_empty,
+                terminal_only=not (runtime.secrets.slack_bot_token or runtime.secrets.teams_app_id),
             )
         finally:
             await runtime.close()
@@ -45,7 +46,7 @@ def chat(as_: AsOption = None, config: ConfigOption = None) -> None:
 @app.command()
 def start(as_: AsOption = None, config: ConfigOption = None) -> None:
     """Set up if needed, then serve Slack/Teams when their tokens are set, else chat in the terminal."""
-    path = config_path(config)
+    path = config_path(chosen_config(config))
     if not path.exists():
         init(config=path, force=False)
     if any(os.environ.get(name) for name in TOKENS):

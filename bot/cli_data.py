@@ -7,11 +7,8 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from sqlalchemy.exc import DBAPIError
 
 from bot.cli import ConfigOption, app, fail, open_runtime, run_async
-from storage.importers import ImportFailed, ImportReport, import_file
-from storage.importers.export import export_okrs_yaml, export_people_csv
 
 EXPORT_FILES = {"people": "people.csv", "okrs": "okrs.yaml"}
 NO_TABLES_HINT = "The database is not ready ({error}). Run `outcomebot db upgrade` (or `outcomebot init`) first."
@@ -33,16 +30,22 @@ def import_command(
         from bot.cli_backup import restore_into
 
         return restore_into(file, config)
+    from sqlalchemy.exc import DBAPIError
+
+    from storage.importers import ImportFailed, import_file
+
     runtime = open_runtime(config)
     organisation = runtime.config.organisation
 
-    async def run() -> ImportReport:
+    async def run():
         try:
             report = await import_file(
                 runtime.db, file,
                 default_timezone=organisation.timezone, default_country=organisation.country,
                 admins=organisation.admins,
             )
+            if report.created_people:
+                await _welcome(runtime, report.created_people)
             if report.calendar_changed:
                 from bot.ticker import planner_settings
                 from cadences.planner import Planner
@@ -67,6 +70,16 @@ def import_command(
         typer.echo(f"  {line}")
 
 
+async def _welcome(runtime, person_ids: list[int]) -> None:
+    """New people hear when their check-ins come and may check in at once (cadences.welcome)."""
+    from cadences.welcome import welcome_newcomers
+    from storage.models import utcnow
+
+    async with runtime.db.transaction() as session:
+        await welcome_newcomers(session, person_ids, rules=runtime.config.cadences,
+                                default_timezone=runtime.config.organisation.timezone, now=utcnow())
+
+
 @app.command("export")
 def export_command(
     what: Annotated[
@@ -85,6 +98,10 @@ def export_command(
         from bot.cli_backup import export_everything
 
         return export_everything(out, force, config)
+    from sqlalchemy.exc import DBAPIError
+
+    from storage.importers.export import export_okrs_yaml, export_people_csv
+
     if what is None and out is None:
         raise fail(
             "Say what to print — `outcomebot export people` or `outcomebot export okrs` — "

@@ -15,10 +15,6 @@ from typing import Annotated, Optional
 import typer
 
 from bot.cli import app, fail, run_async
-from bot.console.launch import load_sample_org
-from bot.demo_week import DemoScriptError, DemoWeeks, demo_config
-from storage import migrate
-from storage.db import Database
 
 
 @app.command()
@@ -28,6 +24,11 @@ def demo(
     ] = None,
 ) -> None:
     """Create a sample organisation in a fresh database and play its weekly check-ins, digests and a win."""
+    from bot.console.launch import load_sample_org
+    from bot.demo_week import DemoScriptError, DemoWeeks, demo_config
+    from storage import migrate
+    from storage.db import Database
+
     if database is not None and database.exists():
         raise fail(f"{database} already exists; the demo only writes a new database. Choose a new file name.")
     with tempfile.TemporaryDirectory(prefix="outcomebot-demo-") as folder:

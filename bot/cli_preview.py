@@ -9,8 +9,6 @@ from typing import Annotated
 import typer
 
 from bot.cli import app, fail
-from messages.render import Renderer
-from messages.samples import SAMPLES, sample_context
 
 
 class Platform(StrEnum):
@@ -25,6 +23,9 @@ def preview(
     platform: Annotated[Platform, typer.Option("--platform", "-p", help="Which surface to render for.")] = Platform.text,
 ) -> None:
     """Render a message template with realistic sample data, as a person would see it."""
+    from messages.render import Renderer
+    from messages.samples import SAMPLES, sample_context
+
     renderer = Renderer(platform.value)
     text = Renderer("text")
     known = sorted(set(renderer.template_names()) | set(text.template_names()))

@@ -27,7 +27,7 @@ def tick(
 ) -> None:
     """Run one scheduler pass (plan due prompts, send due messages), print counts, exit."""
     from bot.logs import use_log_format
-    from bot.process import settle_heap
+    from bot.process import one_shot_tick_settings
     from bot.server import outbound_platforms
     from bot.ticker import Ticker
 
@@ -35,7 +35,6 @@ def tick(
     runtime = open_runtime(config)
     use_log_format(runtime.config.log_format)
     upgrade_database(runtime)
-    settle_heap()
 
     async def once():
         try:
@@ -44,7 +43,9 @@ def tick(
         finally:
             await runtime.close()
 
-    for line in run_async(once()).lines():
+    with one_shot_tick_settings():  # this process serves no requests (bot/process.py)
+        result = run_async(once())
+    for line in result.lines():
         typer.echo(line)
 
 
@@ -54,13 +55,14 @@ def status(
     now: Annotated[Optional[str], typer.Option(help="Count what is due at this moment (ISO 8601).")] = None,
 ) -> None:
     """Show due prompts and deliveries, sent/failed/unreachable counts and the next prompt time."""
+    from sqlalchemy.exc import DBAPIError
+
     from bot.identity_status import identity_conflict_lines
     from bot.cli_api import source_status
-    from bot.ticker import read_status
+    from bot.status import read_status
 
     moment = parse_now(now)
     runtime = open_runtime(config)
-    upgrade_database(runtime)
 
     async def read():
         try:
@@ -68,7 +70,13 @@ def status(
         finally:
             await runtime.close()
 
-    for line in run_async(read()):
+    try:  # a database made by `init` is ready; migrating costs more than the whole status read
+        shown = run_async(read())
+    except (DBAPIError, OSError):  # tables missing or older, or no server: migrate (it says which), read again
+        upgrade_database(runtime)
+        runtime = open_runtime(config)
+        shown = run_async(read())
+    for line in shown:
         typer.echo(line)
 
 
@@ -84,7 +92,6 @@ def serve(
     from bot.http_limits import server_settings
     from bot.listen_policy import listen_refusal
     from bot.logs import use_log_format
-    from bot.process import settle_heap
     from bot.server import build_web_app, platform_mounts
     from bot.web.access_log import AccessLogWithoutQueries
 
@@ -101,7 +108,6 @@ def serve(
         web_app = build_web_app(runtime, mounts=platform_mounts(runtime))
     except ValueError as exc:  # a platform's settings cannot work (e.g. Teams without a tenant)
         raise fail(str(exc)) from None
-    settle_heap()
 
     async def close(_app) -> None:
         await runtime.close()

@@ -58,10 +58,8 @@ class Organisation(BaseModel):
     @field_validator("country")
     @classmethod
     def _country(cls, value: str) -> str:
-        import holidays
-
         code = value.upper()
-        if code not in holidays.list_supported_countries():
+        if code not in _holiday_countries():
             raise ValueError(f"{value!r} is not a country code the holidays package knows (e.g. DE, US, IN)")
         return code
 
@@ -85,11 +83,35 @@ class Organisation(BaseModel):
         return tuple(str(email).strip().lower() for email in value or ())
 
 
+def _holiday_countries() -> frozenset[str]:
+    """Country codes the holidays package knows, read from its registry table: calling
+    `list_supported_countries()` imports all ~250 country modules (most of a second per command)."""
+    try:
+        from holidays.registry import COUNTRIES
+
+        return frozenset(names[1] for names in COUNTRIES.values())
+    except (ImportError, AttributeError, IndexError, TypeError):  # a holidays release laid out otherwise
+        import holidays
+
+        return frozenset(holidays.list_supported_countries())
+
+
 class TeamChannels(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     slack: str | None = None  # Slack channel id, e.g. C0123ABCD
     teams: str | None = None  # Teams channel conversation id
+
+
+class Publisher(BaseModel):
+    """Who publishes the Teams app (`outcomebot teams package` shows it in Teams)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str | None = None
+    website_url: str | None = None
+    privacy_url: str | None = None
+    terms_url: str | None = None
 
 
 class Channels(BaseModel):
@@ -157,6 +179,7 @@ class AppConfig(BaseSettings):
     # The public base URL of links the bot sends (the dashboard's sign-in links; `doctor` checks
     # it) and the dashboard's sessions (bot/web/settings.py).
     web: WebSettings = Field(default_factory=WebSettings)
+    publisher: Publisher = Field(default_factory=Publisher)
     database_url: str | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     slack_api_url: str | None = None

@@ -35,7 +35,8 @@ def describe_form(form: Any) -> str:
     if isinstance(form, CheckInForm):
         krs = ", ".join(kr.key for kr in form.key_results) or "no key results"
         questions = f"; {len(form.questions)} reflection questions" if form.questions else ""
-        return f"[check-in form for {form.period_label}: {krs}{questions}]"
+        editing = " (your answers, to edit)" if form.editing else ""
+        return f"[check-in form for {form.period_label}{editing}: {krs}{questions}]"
     return f"[form {form!r}]"
 
 

@@ -41,9 +41,10 @@ def configure_logging(*, verbose: bool) -> None:
         if not any(isinstance(f, ContentLoggersFilter) for f in handler.filters):
             handler.addFilter(ContentLoggersFilter())
     set_level(logging.DEBUG if verbose else logging.INFO)
-    if not verbose:
-        # Migration chatter ("Context impl SQLiteImpl") is noise for people running a command.
-        logging.getLogger("alembic").setLevel(logging.WARNING)
+    # Library chatter ("Context impl SQLiteImpl", "Added job …", "Scheduler started") is noise
+    # for people running a command; --verbose shows it.
+    for name in ("alembic", "apscheduler"):
+        logging.getLogger(name).setLevel(logging.NOTSET if verbose else logging.WARNING)
 
 
 def apply_configured_level(level: str) -> None:

@@ -1,4 +1,10 @@
-"""Garbage-collector and thread-switch settings for the long-running commands and the fan-out.
+"""Garbage-collector and thread-switch settings for the one-shot `outcomebot tick` command.
+
+These settings are process-wide: every thread and every request handled while they hold
+runs under them. So only `tick`, a process that serves no requests, uses them
+(`one_shot_tick_settings`); `serve` keeps CPython's defaults, so Slack and Teams requests
+answered during a tick keep their usual collection pauses and thread switching
+(docs/architecture.md, "Decisions").
 
 Python's cyclic collector runs a young collection every 700 new container objects and, now and
 then, a full one that walks every object the process holds — the SQLAlchemy metadata, the
@@ -8,9 +14,8 @@ time in collections (benchmarks/fanout.py: ~2.3 s of 12.5 s, mostly full collect
 
 * `settle_heap()`, once the process is wired up, moves everything alive then out of the
   collector's sight (`gc.freeze`): full collections only walk what came after.
-* `fan_out_collections()`, around a tick's planning and sending, makes young collections
-  rarer (and each larger) and puts the defaults back afterwards, so requests served between
-  ticks keep their short pauses. It also shortens the GIL's switch interval (5 ms → 0.2 ms)
+* `fan_out_collections()`, around the tick's planning and sending, makes young collections
+  rarer (and each larger) and puts the defaults back afterwards. It also shortens the GIL's switch interval (5 ms → 0.2 ms)
   meanwhile: SQLite's threads (one per aiosqlite connection) need the GIL for a moment
   before and after each statement, and while the loop renders and sends a batch, each such
   moment otherwise waits up to a whole interval, which stalls the next batch's statements.
@@ -55,3 +60,11 @@ def fan_out_collections() -> Iterator[None]:
         if _relaxed == 0:
             gc.set_threshold(*_saved)
             sys.setswitchinterval(_saved_interval)
+
+
+@contextmanager
+def one_shot_tick_settings() -> Iterator[None]:
+    """For the `tick` command only: settle the heap, then relax collections and thread switches."""
+    settle_heap()
+    with fan_out_collections():
+        yield

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from bot.config import AppConfig
-from bot.handlers import blockers, checkin, dashboard, help, manager, okrs, outcomes, wins
+from bot.handlers import away, blockers, checkin, dashboard, help, manager, okrs, outcomes, pauses, wins
 from bot.handlers.context import ButtonHandler, CommandHandler, Context, FormHandler
 from bot.inbound_text import cleaned
 from bot.platform import ButtonClicked, FormSubmitted, InboundEvent, Intent, MemberJoined, MessageReceived, Reply, Sender
@@ -30,19 +30,28 @@ COMMANDS: dict[str, CommandHandler] = {
     "outcomes": outcomes.show_outcomes,
     "help": help.show_help,
     "dashboard": dashboard.send_link,
+    "snooze": pauses.snooze,
+    "skip": pauses.skip,
+    "away": away.away,
     **manager.COMMANDS,
 }
 BUTTONS: dict[str, ButtonHandler] = {
     "checkin.start": checkin.start_from_button,
     "dashboard.open": dashboard.send_link_from_button,
     "dashboard.link": dashboard.link_opened,
+    "checkin.edit": checkin.start_from_button,
+    "checkin.now": checkin.start_now,  # the welcome message's "Check in now"
+    "checkin.snooze": pauses.snooze_from_button,
+    "checkin.snooze.tomorrow": pauses.snooze_from_button,  # Slack wants one action id per button
+    "checkin.skip": pauses.skip_from_button,
     **manager.BUTTONS,
 }
 FORMS: dict[str, FormHandler] = {
     "checkin": checkin.submit,
 }
 # Words people type for the same thing.
-ALIASES = {"okr": "okrs", "check-in": "checkin", "blocker": "blockers", "outcome": "outcomes", "?": "help"}
+ALIASES = {"okr": "okrs", "check-in": "checkin", "blocker": "blockers", "outcome": "outcomes", "?": "help",
+           "later": "snooze", "remind": "snooze", "leave": "away", "ooo": "away"}
 
 
 def split_command(text: str) -> tuple[str, str]:

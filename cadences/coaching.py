@@ -5,7 +5,7 @@ Each rule looks at plain facts (no database, no clock) and returns `NudgeCandida
 The rules read answers only — never presence, hours or message counts — and never compare
 people with each other.
 
-Rules (DESIGN.md, "The method it embodies"):
+Rules (docs/architecture.md, "The method"):
 - stuck: no movement toward target over the last two check-ins, or confidence fell at each
   of the last two check-ins;
 - met_but_outcome_flat: a key result crossed its target in its latest check-in while none of

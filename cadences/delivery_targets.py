@@ -19,8 +19,10 @@ from collections.abc import Collection, Sequence
 from dataclasses import replace
 from typing import Any
 
-from cadences.bulk import Bulk
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from cadences.notifier import OutboundMessage, RetryLater
+from storage.repositories.outbox_rows import current_identities, readdress
 
 CHAT_PLATFORMS = ("slack", "teams")  # in order of preference, as person_target has it
 NO_IDENTITY_RETRY_SECONDS = 3600.0
@@ -53,7 +55,7 @@ def no_identity_reason(slack_user_id: str | None, teams_ref: dict[str, Any] | No
 
 
 async def route_to_current_identity(
-    bulk: Bulk, messages: Sequence[OutboundMessage], enabled: Collection[str]
+    session: AsyncSession, messages: Sequence[OutboundMessage], enabled: Collection[str]
 ) -> tuple[dict[int, OutboundMessage], dict[int, NoChatIdentity]]:
     """Re-address `messages` (rows this process holds) to their people's current identities.
 
@@ -66,24 +68,16 @@ async def route_to_current_identity(
              if message.person_id is not None and message.replace_ref is None}
     if not by_id:
         return {}, {}
-    matching, ids = bulk.ids_in("d.id", by_id)
-    rows = await bulk.fetch(
-        "SELECT d.id, p.slack_user_id, p.teams_conversation_ref FROM delivery d JOIN person p ON p.id = d.person_id"
-        f" WHERE {matching} AND d.team_id IS NULL", (ids,),
-    )
+    rows = await current_identities(session, by_id)
     moved: dict[int, OutboundMessage] = {}
     held: dict[int, NoChatIdentity] = {}
     for delivery_id, slack_user_id, teams_ref in rows:
-        teams_ref = bulk.read_json(teams_ref)
         message = by_id[delivery_id]
         target = chat_target(slack_user_id, teams_ref, enabled)
         if target is None:
             held[delivery_id] = NoChatIdentity(no_identity_reason(slack_user_id, teams_ref, enabled))
         elif target != (message.platform, message.address):
             moved[delivery_id] = replace(message, platform=target[0], address=target[1])
-    await bulk.many(
-        "UPDATE delivery SET platform = ?, address = ? WHERE id = ?",
-        [(message.platform, message.address, delivery_id) for delivery_id, message in moved.items()],
-    )
+    await readdress(session, [(delivery_id, message.platform, message.address) for delivery_id, message in moved.items()])
     return moved, held
 

@@ -1,7 +1,7 @@
 """One batch of managers: their reports' facts, histories and coaching findings, and storing the
 nudges chosen for them.
 
-A fixed number of queries per batch (cadences.digest_data, plus at most one for the outcomes
+A fixed number of queries per batch (storage.repositories.digest_data, plus at most one for the outcomes
 whose key results just met their target — cadences.outcome_key_results), whatever the number
 of managers in it or the length of the history.
 """
@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cadences.coaching import (
@@ -28,9 +26,10 @@ from cadences.coaching import (
     just_met,
     on_leave,
 )
-from cadences.digest_data import HISTORY_WINDOW, BatchFacts, KRMeta, Org, OrgPerson, load_batch
+from storage.repositories.digest_data import HISTORY_WINDOW, BatchFacts, KRMeta, Org, OrgPerson, load_batch
 from cadences.outcome_key_results import OutcomeKeyResults
 from storage.models import BlockerStatus, Nudge
+from storage.repositories.digest_data import insert_nudges
 
 
 def histories_of(facts: BatchFacts, krs: dict[int, KRMeta]) -> dict[int, KRHistory]:
@@ -102,18 +101,14 @@ async def read_batch(
 
 
 async def store_nudges(session: AsyncSession, chosen: Sequence[NudgeCandidate], *, manager_ids: Sequence[int], now: datetime) -> list[Nudge]:
-    """Write the chosen nudges in one INSERT and read them back (with ids) in one SELECT."""
+    """Write the chosen nudges and read them back with their ids (two statements)."""
     if not chosen:
         return []
-    await session.exec(insert(Nudge).values([
+    return await insert_nudges(session, [
         {"manager_id": c.manager_id, "report_id": c.report_id, "rule": c.rule, "key_result_id": c.key_result_id,
          "evidence": c.evidence, "question": c.question, "created_at": now, "sent_at": now}
         for c in chosen
-    ]))
-    stored = await session.exec(
-        select(Nudge).where(Nudge.manager_id.in_(list(manager_ids)), Nudge.sent_at == now).order_by(Nudge.id)
-    )
-    return list(stored.all())
+    ], manager_ids=manager_ids, now=now)
 
 
 async def coaching_candidates(session: AsyncSession, *, org: Org, manager_ids: Sequence[int], now: datetime) -> list[NudgeCandidate]:

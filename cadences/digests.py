@@ -11,19 +11,19 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cadences.coaching import KRHistory
 from cadences.digest_batch import read_batch, store_nudges
-from cadences.digest_data import BatchFacts, BlockerRow, KRMeta, Org, OrgPerson
+from storage.repositories.digest_data import BatchFacts, BlockerRow, KRMeta, Org, OrgPerson
 from cadences.nudge_selection import PastNudge, select_nudges
 from cadences.nudge_text import RULE_TITLES, explain
 from cadences.outcome_key_results import OutcomeKeyResults
 from cadences.periods import period_label
-from storage.models import BlockerStatus, Nudge
+from storage.models import BlockerStatus, CheckInStatus, Nudge
 
 AT_RISK_CONFIDENCE = 4
 AT_RISK_DROP = 3
@@ -67,6 +67,13 @@ def _blocker_item(blocker: BlockerRow, org: Org, krs: dict[int, KRMeta], now: da
     }
 
 
+def away_until(leave: Sequence[tuple[date, date]], now: datetime, tz: str) -> date | None:
+    """The last day of the leave a person is on today (their own date), else None."""
+    today = now.astimezone(ZoneInfo(tz)).date()
+    current = [ends for starts, ends in leave if starts <= today <= ends]
+    return max(current) if current else None
+
+
 def _at_risk(person: OrgPerson, facts: BatchFacts, histories: dict[int, KRHistory]) -> list[dict]:
     found = []
     for kr in sorted(facts.of("key_results", person.id), key=lambda k: (k.title, k.id)):
@@ -104,15 +111,25 @@ def assemble(
     """The digest's template context, or None when every section is empty."""
     manager, start = due.manager, due.period_start
     reports = org.reports(manager.id)  # alphabetical by name
-    answered, prompted = set(), set()
+    answered, prompted, skipped = set(), set(), {}
     for report in reports:
         for checkin in facts.of("checkins", report.id):
             if checkin.answered_at is not None and checkin.answered_at >= start:
                 answered.add(report.id)
+            elif checkin.status == CheckInStatus.skipped.value:
+                skipped[report.id] = checkin.skip_reason
             elif checkin.prompted_at is not None and checkin.prompted_at >= start:
                 prompted.add(report.id)
+    away = {r.id: until for r in reports if (until := away_until(facts.leave.get(r.id, ()), now, r.timezone))}
     checked_in = [r.name for r in reports if r.id in answered]
-    not_checked_in = [r.name for r in reports if r.id in prompted - answered]
+    not_checked_in = [r.name for r in reports if r.id in prompted - answered - set(skipped) - set(away)]
+    skipped_names = [f"{r.name} ({skipped[r.id]})" if skipped[r.id] else r.name
+                     for r in reports if r.id in skipped and r.id not in answered and r.id not in away]
+    away_names = [f"{r.name} (away until {away[r.id].day} {away[r.id]:%B %Y})" for r in reports if r.id in away]
+    # Neither asked nor answered in this digest's window: their check-in time has not come yet
+    # (new this week, or a prompt moved by a holiday) — not the same as asked and silent.
+    accounted = answered | prompted | set(skipped) | set(away)
+    not_asked = [r.name for r in reports if r.id not in accounted]
 
     open_blockers = sorted(
         (b for r in reports for b in facts.of("blockers", r.id) if b.status != BlockerStatus.resolved),
@@ -140,7 +157,7 @@ def assemble(
         key=lambda b: (b.created_at, b.id),
     )
 
-    if not (checked_in or not_checked_in or open_blockers or at_risk or wins or nudge_items or rollup):
+    if not (checked_in or not_checked_in or skipped_names or away_names or open_blockers or at_risk or wins or nudge_items or rollup):
         return None
     context = {
         "manager": {"name": manager.name, "email": manager.email},
@@ -151,6 +168,9 @@ def assemble(
     sections = {
         "checked_in": (checked_in, "names"),
         "not_checked_in": (not_checked_in, "names"),
+        "not_asked": (not_asked, "names"),
+        "skipped": (skipped_names, "names"),
+        "away": (away_names, "names"),
         "blockers": ([_blocker_item(b, org, krs, now) for b in open_blockers], "blockers"),
         "at_risk": (at_risk, "at_risk"),
         "wins": (wins, "wins"),

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from cadences.bulk import Bulk
 from storage.db import Database
+from storage.repositories.outbox_rows import delete_processed_events_before
 
 KEEP_PROCESSED_EVENTS = timedelta(days=7)
 PRUNE_BATCH = 1000
@@ -26,13 +26,8 @@ async def prune_processed_events(
     pruned = 0
     for _ in range(MAX_BATCHES_PER_PASS):
         async with db.transaction() as session:
-            bulk = await Bulk.of(session)
-            gone = await bulk.fetch(
-                "DELETE FROM processed_event WHERE id IN (SELECT id FROM (SELECT id, received_at FROM processed_event"
-                " ORDER BY id LIMIT ?) oldest WHERE received_at < ?) RETURNING id",
-                (batch, bulk.time(now - keep)),
-            )
-        pruned += len(gone)
-        if len(gone) < batch:
+            gone = await delete_processed_events_before(session, now - keep, limit=batch)
+        pruned += gone
+        if gone < batch:
             break
     return pruned

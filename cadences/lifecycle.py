@@ -2,8 +2,10 @@
 
 Each prompted CheckIn carries `next_action_at` (indexed): its next reminder, or the end of its
 period. A tick reads only rows whose moment has come, in batches. Reminders follow
-`reminders: {after_hours, max}`, land on a working day at the same local time, and are never
-sent after the period ended; an ended period turns the check-in `missed` without a message.
+`reminders: {after_hours, max}` (a snoozed prompt, `snoozed_until`, comes back once as one
+of them, even past the limit), land on a working day at the same local time, and are never
+sent after the period ended; an ended period turns the check-in `missed` without a message
+(`skipped` when the person was away during it).
 """
 
 from __future__ import annotations
@@ -14,13 +16,13 @@ from typing import TYPE_CHECKING
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cadences import checkin_messages as cm
-from cadences.bulk import Bulk
-from cadences.claims import claim_rows
 from cadences.outbox import enqueue_rows
-from cadences.people import load_key_results, load_people
+from cadences.people import PersonFacts, load_key_results, load_people
+from cadences.periods import period_first_day, period_last_day
 from cadences.settings import CadenceRule
 from storage.db import Database
 from storage.models import CheckInStatus
+from storage.repositories.planning import claim_checkins_needing_action, step_checkins
 
 if TYPE_CHECKING:
     from cadences.planner import PlannerSettings, PlanResult
@@ -45,12 +47,7 @@ async def _advance_batch(
     session: AsyncSession, *, now: datetime, rules: dict[int, CadenceRule], settings: "PlannerSettings",
     result: "PlanResult",
 ) -> int:
-    bulk = await Bulk.of(session)
-    due = await claim_rows(
-        bulk, cm.CHECKIN_TABLE, where="next_action_at <= ?", parameters=(bulk.time(now),), order_by="next_action_at",
-        limit=settings.batch_size, values=None,
-        returning=("id", "person_id", "cadence_id", "period", "status", "reminders_sent", "period_ends_at"),
-    )
+    due = await claim_checkins_needing_action(session, now, settings.batch_size)
     if not due:
         return 0
     people = await load_people(
@@ -62,17 +59,25 @@ async def _advance_batch(
     reminders: list[tuple] = []
     for row in due:
         person, rule = people.get(row.person_id), rules.get(row.cadence_id)
-        ends = bulk.read_time(row.period_ends_at)
+        ends = row.period_ends_at
         if row.status == CheckInStatus.pending.value and ends is not None and now >= ends:
             # Opened with `checkin` but never submitted, and never prompted: the period is over.
-            changes.append(_change(row, CheckInStatus.missed.value, row.reminders_sent, None))
-            result.missed += 1
+            away = person is not None and away_in(person, row.period)
+            changes.append(_change(row, (CheckInStatus.skipped if away else CheckInStatus.missed).value,
+                                   row.reminders_sent, None))
+            result.skipped += away
+            result.missed += not away
         elif row.status not in _OPEN or ends is None:
             changes.append(_change(row, row.status, row.reminders_sent, None))
         elif now >= ends:
-            changes.append(_change(row, CheckInStatus.missed.value, row.reminders_sent, None))
-            result.missed += 1
-        elif row.reminders_sent < policy.max and person and person.can_be_prompted and rule:
+            if person is not None and away_in(person, row.period):
+                changes.append(_change(row, CheckInStatus.skipped.value, row.reminders_sent, None))
+                result.skipped += 1
+            else:
+                changes.append(_change(row, CheckInStatus.missed.value, row.reminders_sent, None))
+                result.missed += 1
+        elif (row.snoozed_until is not None or row.reminders_sent < policy.max) and person and person.can_be_prompted and rule:
+            # A snooze comes back once even past the limit, and counts as one of the reminders.
             n = row.reminders_sent + 1
             later = cm.reminder_time(person, now + timedelta(hours=policy.after_hours), ends) if n < policy.max else None
             changes.append(_change(row, CheckInStatus.reminded.value, n, later or ends))
@@ -91,11 +96,14 @@ async def _advance_batch(
         for row, person, rule, n in reminders
     ])
     result.reminded += len(reminders)
-    await bulk.many(
-        "UPDATE checkin SET status = ?, reminders_sent = ?, next_action_at = ? WHERE id = ?",
-        [(status, sent, bulk.time(next_action_at), checkin_id) for checkin_id, status, sent, next_action_at in changes],
-    )
+    await step_checkins(session, changes)
     return len(due)
+
+
+def away_in(person: PersonFacts, period: str) -> bool:
+    """Whether leave still on record covers any of the period's days: it ends `skipped`, not `missed`."""
+    first, last = period_first_day(period), period_last_day(period)
+    return any(start <= last and first <= end for start, end in person.calendar.leave)
 
 
 def _change(row, status: str, reminders_sent: int, next_action_at: datetime | None) -> tuple:

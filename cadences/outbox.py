@@ -13,9 +13,8 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cadences.bulk import Bulk
-
-from storage.models import Delivery, DeliveryStatus, Person, Team
+from storage.models import DeliveryStatus, Person, Team
+from storage.repositories.outbox_rows import insert_deliveries
 
 
 def person_target(person: Person) -> tuple[str, str]:
@@ -42,13 +41,7 @@ async def enqueue_rows(session: AsyncSession, rows: list[Mapping[str, Any]], *, 
 
     With `returning`, the (id, idempotency_key) of each row actually inserted.
     """
-    if not rows:
-        return []
-    bulk = await Bulk.of(session)
-    return await bulk.insert(
-        Delivery.__table__, rows, conflict_on=("idempotency_key",),
-        returning=("id", "idempotency_key") if returning else (),
-    )
+    return await insert_deliveries(session, rows, returning=returning)
 
 
 def delivery_row(

@@ -13,12 +13,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import func
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cadences.coaching import KRHistory, KRPoint
-from storage.models import CheckIn, KeyResult, KRUpdate, Objective
+from storage.repositories.digest_data import outcome_key_result_rows
 
 
 async def load_outcome_key_results(
@@ -28,31 +26,7 @@ async def load_outcome_key_results(
     ids = sorted(set(outcome_ids))
     if not ids:
         return {}
-    ranked = (
-        select(
-            KRUpdate.key_result_id.label("key_result_id"), KRUpdate.value.label("value"),
-            KRUpdate.confidence.label("confidence"), CheckIn.id.label("checkin_id"),
-            CheckIn.period.label("period"), CheckIn.answered_at.label("answered_at"),
-            func.row_number().over(
-                partition_by=KRUpdate.key_result_id, order_by=(CheckIn.answered_at.desc(), CheckIn.id.desc())
-            ).label("recent"),
-        )
-        .join(CheckIn, CheckIn.id == KRUpdate.checkin_id)
-        .join(KeyResult, KeyResult.id == KRUpdate.key_result_id)
-        .join(Objective, Objective.id == KeyResult.objective_id)
-        .where(Objective.outcome_id.in_(ids), CheckIn.answered_at >= since)
-        .subquery()
-    )
-    rows = await session.exec(
-        select(
-            KeyResult.id, KeyResult.objective_id, Objective.outcome_id, KeyResult.baseline, KeyResult.target,
-            KeyResult.direction, ranked.c.checkin_id, ranked.c.period, ranked.c.answered_at, ranked.c.value,
-            ranked.c.confidence,
-        )
-        .join(Objective, Objective.id == KeyResult.objective_id)
-        .outerjoin(ranked, (ranked.c.key_result_id == KeyResult.id) & (ranked.c.recent <= 2))
-        .where(Objective.outcome_id.in_(ids))
-    )
+    rows = await outcome_key_result_rows(session, ids, since=since)
     heads: dict[int, tuple] = {}
     points: dict[int, list[KRPoint]] = defaultdict(list)
     for kr_id, objective_id, outcome_id, baseline, target, direction, checkin_id, period, at, value, confidence in rows:

@@ -10,10 +10,10 @@ from typing import Any, NamedTuple
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cadences.bulk import Bulk
 from cadences.calendar import WorkCalendar
 from cadences.outbox import person_target
 from storage.models import progress_between  # KeyResult.progress, from plain columns
+from storage.repositories.planning import key_results_of, leave_of, people_facts
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,24 +41,13 @@ async def load_people(
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    bulk = await Bulk.of(session)
     leave: dict[int, list[tuple[date, date]]] = defaultdict(list)
-    matching, ids_parameter = bulk.ids_in("person_id", wanted)
-    leave_rows = await bulk.fetch(
-        f"SELECT person_id, starts_on, ends_on FROM leave_period WHERE {matching} AND ends_on >= ?",
-        (ids_parameter, bulk.day(since)), tuples=True,
-    )
-    for person_id, starts_on, ends_on in leave_rows:
-        leave[person_id].append((bulk.read_day(starts_on), bulk.read_day(ends_on)))
+    for person_id, starts_on, ends_on in await leave_of(session, wanted, since=since):
+        leave[person_id].append((starts_on, ends_on))
     days = tuple(working_days)
-    matching, ids_parameter = bulk.ids_in("id", wanted)
-    columns = ("id", "name", "email", "timezone", "country", "active", "unreachable_reason", "slack_user_id",
-               "teams_conversation_ref")
-    rows = await bulk.rows_at_once(
-        columns, f"SELECT {', '.join(columns)} FROM person WHERE {matching}", (ids_parameter,))
     people: dict[int, PersonFacts] = {}
-    for id_, name, email, tz, country, active, unreachable, slack_user_id, teams_ref in rows:
-        platform, address = person_target(_Identity(email, slack_user_id, bulk.read_json(teams_ref)))
+    for id_, name, email, tz, country, active, unreachable, slack_user_id, teams_ref in await people_facts(session, wanted):
+        platform, address = person_target(_Identity(email, slack_user_id, teams_ref))
         people[id_] = PersonFacts(
             id=id_, name=name, email=email, timezone=tz, platform=platform, address=address,
             can_be_prompted=bool(active) and not unreachable,
@@ -87,14 +76,7 @@ async def load_key_results(session: AsyncSession, owner_ids: Iterable[int]) -> d
     by_owner: dict[int, list[dict[str, Any]]] = defaultdict(list)
     if not wanted:
         return by_owner
-    bulk = await Bulk.of(session)
-    matching, ids_parameter = bulk.ids_in("owner_id", wanted)
-    columns = ("owner_id", "id", '"key"', "title", "unit", "baseline", "target", '"current"', "confidence")
-    rows = await bulk.rows_at_once(
-        columns, f"SELECT {', '.join(columns)} FROM key_result WHERE {matching} ORDER BY owner_id, id",
-        (ids_parameter,), reals=("baseline", "target", '"current"'))
-    rows.sort()  # by owner and id (unique), the order they come in as a rule: then it costs next to nothing
-    for owner_id, id_, key, title, unit, baseline, target, current, confidence in rows:
+    for owner_id, id_, key, title, unit, baseline, target, current, confidence in await key_results_of(session, wanted):
         by_owner[owner_id].append({
             "id": id_, "key": key, "title": title, "unit": unit, "baseline": baseline, "target": target,
             "current": current, "confidence": confidence, "progress": progress_between(baseline, target, current),

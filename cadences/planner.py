@@ -23,16 +23,12 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cadences import checkin_messages as cm
-from cadences.bulk import Bulk
 from cadences.calendar import current_period_for, prompt_at
-from cadences.claims import claim_rows
 from cadences.lifecycle import advance_checkins
 from cadences.notifier import OutboundMessage
 from cadences.people import PersonFacts, load_key_results, load_people
@@ -41,12 +37,10 @@ from cadences.registry import sync_cadences
 from cadences.sender import DeliverySender
 from cadences.settings import CadenceRule, ReminderPolicy
 from storage.db import Database
-from storage.models import Cadence, CheckInStatus, Person, PromptSchedule
+from storage.models import CheckInStatus
+from storage.repositories import planning as rows_
 
 log = logging.getLogger(__name__)
-SCHEDULE = PromptSchedule.__table__
-_S = SCHEDULE.c
-_P = Person.__table__.c
 MAX_MISSED_PERIODS = 60
 DEFAULT_WORKING_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
 
@@ -119,7 +113,7 @@ class Planner:
                         changed, added = await _changed_cadences(session, self.settings.cadences)
                         rows = await sync_cadences(session, self.settings.cadences)
                         if changed:
-                            await session.exec(delete(SCHEDULE).where(_S.cadence_id.in_(changed)))
+                            await rows_.delete_schedules_of_cadences(session, changed)
                     self._rules_by_id = {rows[rule.name].id: rule for rule in self.settings.cadences}
                     self._full_plan_needed = bool(changed or added)
                 except IntegrityError:  # another process mirrored the same cadence first
@@ -136,23 +130,13 @@ class Planner:
         """Recompute these people's schedules (after a timezone, country or leave change)."""
         rules = await self.rules_by_id()
         async with self.db.transaction() as session:
-            await session.exec(delete(SCHEDULE).where(_S.person_id.in_(person_ids)))
+            await rows_.delete_schedules_of_people(session, person_ids)
             return await self._create(session, person_ids, rules, now)
 
     async def _plan(self, session: AsyncSession, rules: dict[int, CadenceRule], now: datetime, *, everyone: bool) -> int:
         if self._full_plan_needed:
             everyone, self._full_plan_needed = True, False
-        if everyone:
-            missing = select(_P.id).where(
-                _P.active.is_(True),
-                func.coalesce(
-                    select(func.count()).where(_S.person_id == _P.id).scalar_subquery(), 0
-                ) < len(rules),
-            )
-        else:
-            watermark = (await session.exec(select(func.max(_S.person_id)))).scalar() or 0
-            missing = select(_P.id).where(_P.id > watermark, _P.active.is_(True))
-        ids = list((await session.exec(missing)).scalars())
+        ids = await rows_.people_without_schedules(session, cadence_count=len(rules), everyone=everyone)
         created = 0
         for start in range(0, len(ids), self.settings.batch_size):
             created += await self._create(session, ids[start : start + self.settings.batch_size], rules, now)
@@ -165,8 +149,7 @@ class Planner:
             for cadence_id, rule in rules.items():
                 period, at = first_schedule(rule, person, now)
                 rows.append({"person_id": person.id, "cadence_id": cadence_id, "period": period, "next_prompt_at": at})
-        if rows:
-            await (await Bulk.of(session)).insert(SCHEDULE, rows, conflict_on=("person_id", "cadence_id"))
+        await rows_.insert_schedules(session, rows)
         return len(rows)
 
     async def tick(self, now: datetime) -> PlanResult:
@@ -213,12 +196,7 @@ class Planner:
         rules = await self.rules_by_id()
         lease_until = self.sender.lease_until(now, started) if self.sender else None
         async with self.db.transaction() as session:
-            bulk = await Bulk.of(session)
-            due = await claim_rows(
-                bulk, SCHEDULE, where="next_prompt_at <= ?", parameters=(bulk.time(now),), order_by="next_prompt_at",
-                limit=self.settings.batch_size, values=None, returning=("id", "person_id", "cadence_id", "period"),
-                tuples=True,
-            )
+            due = await rows_.claim_due_schedules(session, now, self.settings.batch_size)
             result.claimed = len(due)
             if not due:
                 return result, [], lease_until
@@ -226,17 +204,25 @@ class Planner:
                 session, (row[1] for row in due), working_days=self.settings.working_days,
                 since=now.date() - timedelta(days=1),
             )
-            async with _Overlapped(bulk) as overlapped:
-                # Read while the batch is decided below: SQLite works while Python does.
-                key_results = await overlapped.start(load_key_results(session, people))
+            # The key results are read on a session of their own (an AsyncSession serves one
+            # statement at a time), so SQLite reads them while this transaction decides and writes.
+            key_results = asyncio.create_task(self._key_results(people))
+            try:
                 handed_over = await self._decide_and_write(
-                    session, bulk, due, people, rules, now, result, lease_until, key_results, overlapped)
+                    session, due, people, rules, now, result, lease_until, key_results)
+            finally:
+                if not key_results.done():  # the batch failed: the read stops with it
+                    key_results.cancel()
+                await asyncio.gather(key_results, return_exceptions=True)
         return result, handed_over, lease_until
 
+    async def _key_results(self, people: dict) -> dict:
+        async with self.db.session() as session:
+            return await load_key_results(session, people)
+
     async def _decide_and_write(
-        self, session: AsyncSession, bulk: Bulk, due: list, people: dict, rules: dict[int, CadenceRule],
+        self, session: AsyncSession, due: list, people: dict, rules: dict[int, CadenceRule],
         now: datetime, result: "_BatchResult", lease_until: datetime | None, key_results: asyncio.Task,
-        overlapped: "_Overlapped",
     ) -> list[OutboundMessage]:
         plan = _BatchPlan()
         outcomes: dict[tuple, _Outcome] = {}  # people alike in zone and calendar share one
@@ -251,48 +237,8 @@ class Planner:
             if outcome is None:
                 outcome = outcomes[key] = decide(period, rule, person, now, self.settings)
             plan.add(schedule_id, person_id, cadence_id, outcome)
-        return await plan.write(session, bulk, now, rules, people, result, lease_until=lease_until,
-                                key_results=key_results, overlapped=overlapped)
-
-
-class _Overlapped:
-    """Statements started now and awaited later, so SQLite runs them while Python goes on.
-
-    They share the transaction's connection (aiosqlite runs its calls in the order they
-    arrive). Leaving the block waits for every one of them, so none runs after the
-    transaction ends; when the block fails, the ones not finished are cancelled first. On
-    PostgreSQL each runs at once instead (one connection serves one statement at a time).
-    """
-
-    def __init__(self, bulk: Bulk) -> None:
-        self.overlap = not bulk.postgres
-        self.tasks: list[asyncio.Task] = []
-
-    async def start(self, work) -> asyncio.Task:
-        task = asyncio.ensure_future(work)
-        self.tasks.append(task)
-        if self.overlap:
-            await asyncio.sleep(0)  # its first statement is queued before the caller goes on
-        else:
-            await asyncio.wait([task])
-        return task
-
-    async def settle(self) -> None:
-        """Wait for every started statement, then raise the first failure, if any."""
-        for outcome in await asyncio.gather(*self.tasks, return_exceptions=True):
-            if isinstance(outcome, BaseException):
-                raise outcome
-
-    async def __aenter__(self) -> "_Overlapped":
-        return self
-
-    async def __aexit__(self, kind, error, traceback) -> None:
-        if kind is not None:
-            for task in self.tasks:
-                task.cancel()
-            await asyncio.gather(*self.tasks, return_exceptions=True)
-            return
-        await self.settle()
+        return await plan.write(session, now, rules, people, result, lease_until=lease_until,
+                                key_results=key_results)
 
 
 @dataclass
@@ -358,34 +304,21 @@ class _BatchPlan:
         self.schedules.append((schedule_id, outcome))
 
     async def write(
-        self, session: AsyncSession, bulk: Bulk, now: datetime, rules, people, result: PlanResult, *,
-        lease_until: datetime | None, key_results: asyncio.Task, overlapped: _Overlapped,
+        self, session: AsyncSession, now: datetime, rules, people, result: PlanResult, *,
+        lease_until: datetime | None, key_results: asyncio.Task,
     ) -> list[OutboundMessage]:
         """Write the batch; with `lease_until`, the prompts are written claimed and returned.
 
-        `key_results`: the task loading the batch's people's key results (cadences.people).
-        The new schedules and the check-ins are written while those are turned into rows.
+        `key_results`: the task reading the batch's people's key results by owner
+        (cadences.people), awaited once the check-ins are written.
         """
-        if self.gone:
-            matching, ids = bulk.ids_in("id", self.gone)
-            await bulk.fetch(f"DELETE FROM prompt_schedule WHERE {matching}", (ids,))
+        await rows_.delete_schedules(session, self.gone)
         await cm.insert_checkins(session, self.quiet_checkins)
         result.missed += sum(1 for row in self.quiet_checkins if row["status"] == CheckInStatus.missed)
         result.skipped += sum(1 for row in self.quiet_checkins if row["status"] == CheckInStatus.skipped)
-        time_ = bulk.time
-        next_times: dict[tuple[str, datetime], tuple[str, Any]] = {}  # shared by everyone alike
-        schedules = []
-        for schedule_id, outcome in self.schedules:
-            next_ = next_times.get(outcome.next)
-            if next_ is None:
-                next_ = next_times[outcome.next] = (outcome.next[0], time_(outcome.next[1]))
-            schedules.append((schedule_id, *next_))
-        await overlapped.start(bulk.update_values("prompt_schedule", "id", ("period", "next_prompt_at"), schedules))
-        inserting = await overlapped.start(cm.insert_prompted(bulk, self.prompts, now))
-        key_results_by_owner = await key_results
-        created = await inserting
+        await rows_.move_schedules(session, [(schedule_id, *outcome.next) for schedule_id, outcome in self.schedules])
+        created = await cm.insert_prompted(session, self.prompts, now)
         if len(created) < len(self.prompts):
-            await overlapped.settle()  # the session itself is used next
             new = {(person_id, cadence_id, period) for _, person_id, cadence_id, period in created}
             existing = [
                 cm.checkin_row(person_id=person_id, cadence_id=cadence_id, period=period, status=CheckInStatus.prompted,
@@ -398,13 +331,13 @@ class _BatchPlan:
             created += promoted
         result.prompted += len(created)
         return await cm.enqueue_prompts(
-            bulk, created, people=people, rules=rules, key_results=key_results_by_owner, now=now,
+            session, created, people=people, rules=rules, key_results=await key_results, now=now,
             lease_until=lease_until)
 
 
 async def _changed_cadences(session: AsyncSession, rules: tuple[CadenceRule, ...]) -> tuple[list[int], bool]:
     """Ids of cadences whose rule changed in app.yaml, and whether any rule is new."""
     configured = {rule.name: (rule.every, rule.on, rule.at) for rule in rules}
-    rows = (await session.exec(select(Cadence))).scalars().all()
+    rows = await rows_.cadences(session)
     changed = [row.id for row in rows if row.name in configured and configured[row.name] != (row.every, row.on, row.at)]
     return changed, bool(set(configured) - {row.name for row in rows})

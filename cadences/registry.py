@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cadences.settings import CadenceRule
-from storage.models import Cadence, Team
+from storage.models import Cadence
+from storage.repositories.registry import cadences_by_name, teams_named
 
 
 async def sync_cadences(session: AsyncSession, rules: Iterable[CadenceRule]) -> dict[str, Cadence]:
     """Insert or update a Cadence row per rule (by name); returns them by name. Caller commits."""
-    existing = {row.name: row for row in (await session.exec(select(Cadence))).all()}
+    existing = await cadences_by_name(session)
     result: dict[str, Cadence] = {}
     for rule in rules:
         row = existing.get(rule.name) or Cadence(name=rule.name, every=rule.every, on=rule.on, at=rule.at)
@@ -33,7 +33,7 @@ async def sync_team_channels(session: AsyncSession, channels: Mapping[str, tuple
     """
     if not channels:
         return 0
-    teams = (await session.exec(select(Team).where(Team.name.in_(list(channels))))).all()  # type: ignore[attr-defined]
+    teams = await teams_named(session, channels)
     changed = 0
     for team in teams:
         slack, teams_id = channels[team.name]

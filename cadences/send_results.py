@@ -14,21 +14,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
-from cadences.bulk import Bulk
 from cadences.notifier import OutboundMessage, RetryLater, Sent, Unreachable
 from cadences.wins import WIN_ANNOUNCEMENT
-from storage.models import DeliveryStatus, WinStatus
+from storage.models import DeliveryStatus
+from storage.repositories.outbox_rows import release_unsent, renew_lease, write_send_outcomes
 
 if TYPE_CHECKING:
     from cadences.sender import DeliverySender
 
 FLUSH_EVERY = 50  # results written once this many are waiting and…
 FLUSH_INTERVAL = 0.2  # …this many seconds passed since the last write (or 20×FLUSH_EVERY waiting)
-_OUTCOME_SET = {
-    "status": "v.status", "attempts": "v.attempts", "sent_at": "v.sent_at", "message_ref": "v.message_ref",
-    "last_error": "v.last_error", "claimed_until": "NULL", "next_attempt_at": "COALESCE(v.next_at, delivery.next_attempt_at)",
-}
-_SENT, _SENDING = DeliveryStatus.sent.value, DeliveryStatus.sending.value  # enum .value is slow per row
+_SENT = DeliveryStatus.sent.value  # enum .value is slow per row
 
 
 @dataclass
@@ -86,12 +82,7 @@ class BatchResults:
         async with self.lock:
             renewed = self.sender.lease_until(self.now, self.started)
             async with self.sender.db.transaction() as session:
-                bulk = await Bulk.of(session)
-                matching, ids = bulk.ids_in("id", self.ids)
-                await bulk.fetch(
-                    f"UPDATE delivery SET claimed_until = ? WHERE {matching} AND status = ? AND claimed_until = ?",
-                    (bulk.time(renewed), ids, _SENDING, bulk.time(self.lease_until)),
-                )
+                await renew_lease(session, self.ids, held_until=self.lease_until, renewed=renewed)
             self._hold(renewed)
 
     def add(self, row: Claimed, outcome: Sent | Exception, at: datetime) -> bool:
@@ -139,8 +130,7 @@ class BatchResults:
             if not updates:
                 return
             async with self.sender.db.transaction() as session:
-                await _write_outcomes(await Bulk.of(session), updates, unreachable, self.lease_until, announced)
-
+                await write_send_outcomes(session, updates, unreachable, self.lease_until, announced)
 
     async def release(self) -> None:
         """Once the batch is over: rows it never got to (a shutdown, an error, too little lease
@@ -148,39 +138,5 @@ class BatchResults:
         async with self.lock:
             if self.recorded < len(self.ids):
                 async with self.sender.db.transaction() as session:
-                    bulk = await Bulk.of(session)
-                    matching, ids = bulk.ids_in("id", self.ids)
-                    await bulk.fetch(
-                        f"UPDATE delivery SET status = ?, claimed_until = NULL WHERE {matching} AND status = ?"
-                        " AND claimed_until = ?",
-                        (DeliveryStatus.pending.value, ids, _SENDING, bulk.time(self.lease_until)),
-                    )
+                    await release_unsent(session, self.ids, held_until=self.lease_until)
             self.sender.held_leases.discard(self.lease_until)
-
-
-async def _write_outcomes(
-    bulk: Bulk, updates: list[tuple], unreachable: dict[int, str], lease_until: datetime, announced: list[int] = ()
-) -> None:
-    """Write the outcomes; `announced`: the deliveries that sent a win's announcement, whose
-    wins become posted (only where the delivery is now recorded as sent, i.e. under this lease)."""
-    time_, lease, sending = bulk.time, bulk.time(lease_until), _SENDING
-    await bulk.update_values(
-        "delivery", "id", ("status", "attempts", "sent_at", "message_ref", "last_error", "next_at"),
-        [(delivery_id, status, attempts, time_(sent_at), ref, error, time_(next_at))
-         for status, attempts, sent_at, ref, error, next_at, delivery_id in updates],
-        assign=_OUTCOME_SET, where="delivery.claimed_until = ? AND delivery.status = ?", parameters=(lease, sending),
-    )
-    if announced:  # one statement for all of them
-        matching, ids = bulk.ids_in("d.id", announced)
-        await bulk.fetch(
-            "UPDATE win SET status = ? WHERE status = ? AND id IN"
-            f" (SELECT d.win_id FROM delivery AS d WHERE {matching} AND d.status = ? AND d.win_id IS NOT NULL)",
-            (WinStatus.posted.value, WinStatus.approved.value, ids, _SENT),
-        )
-    for person_id, reason in unreachable.items():
-        await bulk.fetch("UPDATE person SET unreachable_reason = ? WHERE id = ?", (reason, person_id))
-        await bulk.fetch(
-            "UPDATE delivery SET status = ?, last_error = ? WHERE person_id = ? AND status = ?",
-            (DeliveryStatus.cancelled.value, f"person unreachable: {reason}"[:500], person_id,
-             DeliveryStatus.pending.value),
-        )

@@ -1,6 +1,6 @@
 """The outbox sender: claim due deliveries, send them through a Notifier, record what happened.
 
-Claims are exclusive (cadences.claims): a claimed row is `sending` with a lease
+Claims are exclusive (storage.claims): a claimed row is `sending` with a lease
 (`claimed_until`) and every result is written only if the lease is still ours, so overlapping
 ticks and replicas never send a row twice. A process killed mid-send leaves its rows
 `sending`; once the lease expires the next tick puts them back to `pending` (those few may be
@@ -31,24 +31,24 @@ from collections import defaultdict
 from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cadences.bulk import Bulk
-from cadences.claims import claim_rows
 from cadences.delivery_targets import CHAT_PLATFORMS, route_to_current_identity
 from cadences.notifier import Notifier, OutboundMessage, PermanentFailure, RetryLater, Sent, Unreachable
 from cadences.send_results import BatchResults, Claimed, SendResult
 from cadences.settings import DeliveryPolicy
 from storage.db import Database
-from storage.models import CheckInStatus, Delivery, DeliveryStatus
+from storage.repositories.outbox_rows import (
+    cancel_for_closed_checkins,
+    claim_due_deliveries,
+    reclaim_expired_deliveries,
+    release_leases,
+)
 
 log = logging.getLogger(__name__)
-DELIVERY = Delivery.__table__
-_D = DELIVERY.c
 DEFAULT_CONCURRENCY = 8
 YIELD_EVERY = 4  # sends by one worker between turns of the event loop, at most (a fan-out
 # of 64 workers then gives the loop back every 256 sends, so the planner's next batch moves on)
-_CLOSED_CHECKIN = (CheckInStatus.answered.value, CheckInStatus.missed.value, CheckInStatus.skipped.value)
 _CHECKIN_TEMPLATES = ("checkin_prompt", "checkin_reminder")
 
 
@@ -142,11 +142,10 @@ class DeliverySender:
         while not self.stopping:
             lease_until = self.lease_until(now, started)
             async with self.db.transaction() as session:
-                bulk = await Bulk.of(session)
-                rows = await self.claim_due(bulk, now, lease_until)
+                rows = await self.claim_due(session, now, lease_until)
                 claimed = len(rows)
-                rows = await self._cancel_closed_checkins(bulk, rows, result)
-                rows, held = await self._route(bulk, rows)
+                rows = await self._cancel_closed_checkins(session, rows, result)
+                rows, held = await self._route(session, rows)
             result.claimed += len(rows) + len(held)
             if rows or held:
                 await self._send_batch(rows, now, started, lease_until, result, held=held)
@@ -168,12 +167,7 @@ class DeliverySender:
         if not leases:
             return 0
         async with self.db.transaction() as session:
-            found = await session.exec(
-                update(DELIVERY)
-                .where(_D.status == DeliveryStatus.sending.value, _D.claimed_until.in_(leases))
-                .values(status=DeliveryStatus.pending.value, claimed_until=None)
-            )
-            return found.rowcount or 0
+            return await release_leases(session, leases)
 
     async def send_claimed(
         self, messages: list[OutboundMessage], *, now: datetime, started: float, lease_until: datetime
@@ -189,18 +183,18 @@ class DeliverySender:
             rows, held = [Claimed(message, 0) for message in messages], []
             if self.chat_platforms:
                 async with self.db.transaction() as session:
-                    rows, held = await self._route(await Bulk.of(session), rows)
+                    rows, held = await self._route(session, rows)
             await self._send_batch(rows, now, started, lease_until, self._handed_over, held=held)
 
     async def next_lease_renewal(self) -> None:
         """Wait until this sender next renews the lease of a batch in flight."""
         await self._renewal.wait()
 
-    async def _route(self, bulk: Bulk, rows: list[Claimed]) -> tuple[list[Claimed], list[tuple[Claimed, Exception]]]:
+    async def _route(self, session: AsyncSession, rows: list[Claimed]) -> tuple[list[Claimed], list[tuple[Claimed, Exception]]]:
         """Rows to send, re-addressed to their people's current identities, and rows held back."""
         if not self.chat_platforms or not rows:
             return rows, []
-        moved, held = await route_to_current_identity(bulk, [row.message for row in rows], self.chat_platforms)
+        moved, held = await route_to_current_identity(session, [row.message for row in rows], self.chat_platforms)
         if not moved and not held:
             return rows, []
         send, hold = [], []
@@ -215,52 +209,27 @@ class DeliverySender:
     async def reclaim_expired(self, now: datetime) -> int:
         """Rows left `sending` by a process that died go back to `pending`."""
         async with self.db.transaction() as session:
-            found = await session.exec(
-                update(DELIVERY)
-                .where(_D.status == DeliveryStatus.sending.value, _D.claimed_until < now)
-                .values(status=DeliveryStatus.pending.value, claimed_until=None)
-                .returning(_D.id)
-            )
-            return len(found.all())
+            return await reclaim_expired_deliveries(session, now)
 
-    async def claim_due(self, bulk: Bulk, now: datetime, lease_until: datetime) -> list[Claimed]:
-        rows = await claim_rows(
-            bulk, DELIVERY, where="status = ? AND next_attempt_at <= ?",
-            parameters=(DeliveryStatus.pending.value, bulk.time(now)), order_by="next_attempt_at",
-            limit=self.policy.batch_size,
-            values={"status": DeliveryStatus.sending.value, "claimed_until": bulk.time(lease_until)},
-            returning=("id", "idempotency_key", "platform", "address", "template", "context", "person_id",
-                       "replaces_ref", "attempts"),
-        )
-        read_json = bulk.read_json
+    async def claim_due(self, session: AsyncSession, now: datetime, lease_until: datetime) -> list[Claimed]:
         return [
             Claimed(OutboundMessage(
                 delivery_id=id_, idempotency_key=key, platform=platform, address=address, template=template,
-                context=read_json(context) or {}, person_id=person_id, replace_ref=replaces_ref,
+                context=context, person_id=person_id, replace_ref=replaces_ref,
             ), attempts)
-            for id_, key, platform, address, template, context, person_id, replaces_ref, attempts in rows
+            for id_, key, platform, address, template, context, person_id, replaces_ref, attempts
+            in await claim_due_deliveries(session, now, lease_until, self.policy.batch_size)
         ]
 
-    async def _cancel_closed_checkins(self, bulk: Bulk, rows: list[Claimed], result: SendResult) -> list[Claimed]:
+    async def _cancel_closed_checkins(self, session: AsyncSession, rows: list[Claimed], result: SendResult) -> list[Claimed]:
         checkin_ids = {
             row.message.context.get("checkin_id"): row.message.delivery_id for row in rows
             if row.message.template in _CHECKIN_TEMPLATES and row.message.idempotency_key.startswith("checkin:")
         }
         checkin_ids.pop(None, None)
-        if not checkin_ids:
+        cancel = await cancel_for_closed_checkins(session, checkin_ids, "check-in already closed")
+        if not cancel:
             return rows
-        matching, ids = bulk.ids_in("id", checkin_ids)
-        closed = await bulk.fetch(
-            f"SELECT id FROM checkin WHERE {matching} AND status IN (?, ?, ?)", (ids, *_CLOSED_CHECKIN)
-        )
-        if not closed:
-            return rows
-        cancel = [checkin_ids[checkin_id] for checkin_id, in closed]
-        matching, ids = bulk.ids_in("id", cancel)
-        await bulk.fetch(
-            f"UPDATE delivery SET status = ?, claimed_until = NULL, last_error = ? WHERE {matching}",
-            (DeliveryStatus.cancelled.value, "check-in already closed", ids),
-        )
         result.cancelled += len(cancel)
         keep = set(cancel)
         return [row for row in rows if row.message.delivery_id not in keep]

@@ -8,19 +8,18 @@ the author's name and the key result and outcome it advanced — nothing else fr
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hashlib
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, update
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from cadences.outbox import enqueue_for_person, enqueue_for_team
-from storage.models import CheckIn, KeyResult, KRUpdate, Objective, Outcome, Person, Team, Win, WinStatus
+from cadences.outbox import delivery_row, enqueue_for_person, enqueue_for_team, enqueue_rows
+from storage.models import KeyResult, Person, Team, Win, WinStatus
 from storage.repositories.checkins import RecordedCheckIn
+from storage.repositories.win_edits import rewrite_waiting_announcements, sent_announcements
+from storage.repositories.wins import key_result_and_outcome_titles, mark_win_approved, values_answered_before
 
-_WIN = Win.__table__
 WIN_ANNOUNCEMENT = "win_announcement"  # its deliveries carry `win_id`; once one is sent the win is posted
 
 
@@ -32,14 +31,7 @@ async def win_context(session: AsyncSession, win: Win, author: Person) -> dict[s
     """The same context for the draft and the announcement, on every surface."""
     kr_title = outcome_title = None
     if win.key_result_id is not None:
-        row = (await session.exec(
-            select(KeyResult.title, Outcome.title)
-            .join(Objective, Objective.id == KeyResult.objective_id)
-            .outerjoin(Outcome, Outcome.id == Objective.outcome_id)
-            .where(KeyResult.id == win.key_result_id)
-        )).first()
-        if row is not None:
-            kr_title, outcome_title = row
+        kr_title, outcome_title = await key_result_and_outcome_titles(session, win.key_result_id)
     return {
         "win": {"id": win.id, "text": win.text, "key_result": kr_title, "outcome": outcome_title},
         "person": {"name": author.name},
@@ -65,6 +57,22 @@ async def _queue_announcement(session: AsyncSession, win: Win, author: Person, *
                                   now=now, win_id=win.id)
 
 
+async def _update_announcement(session: AsyncSession, win, author: Person, *, now: datetime) -> None:
+    """An edited win: what went out is updated in place (chat.update, Teams update activity),
+    and what waits in the outbox goes out with the new words. Never a second post."""
+    team = await session.get(Team, author.team_id) if author.team_id is not None else None
+    if team is None:
+        return
+    context = {**await win_context(session, win, author), "team": team.name}
+    await rewrite_waiting_announcements(session, win.id, context)
+    version = hashlib.sha256(win.text.encode()).hexdigest()[:16]
+    await enqueue_rows(session, [
+        delivery_row(key=f"win:{win.id}:edit:{version}:{platform}:{address}", template=WIN_ANNOUNCEMENT, context=context,
+                     platform=platform, address=address, team_id=team_id, now=now, replace_ref=message_ref)
+        for platform, address, team_id, message_ref in await sent_announcements(session, win.id)
+    ])
+
+
 async def announce_win(session: AsyncSession, win: Win, author: Person, *, now: datetime) -> int:
     """Queue the announcement to the author's team channels; returns how many channels.
 
@@ -84,23 +92,6 @@ async def approve_win(session: AsyncSession, win: Win, author: Person, *, now: d
     return await announce_win(session, win, author, now=now)
 
 
-async def _previous_values(session: AsyncSession, checkin: CheckIn, kr_ids: Iterable[int]) -> dict[int, float]:
-    """Each key result's value in the check-in answered before this one."""
-    latest = (
-        select(KRUpdate.key_result_id, func.max(CheckIn.answered_at).label("at"))
-        .join(CheckIn, CheckIn.id == KRUpdate.checkin_id)
-        .where(KRUpdate.key_result_id.in_(list(kr_ids)), CheckIn.id != checkin.id, CheckIn.answered_at.is_not(None))
-        .group_by(KRUpdate.key_result_id)
-        .subquery()
-    )
-    rows = await session.exec(
-        select(KRUpdate.key_result_id, KRUpdate.value)
-        .join(CheckIn, CheckIn.id == KRUpdate.checkin_id)
-        .join(latest, (latest.c.key_result_id == KRUpdate.key_result_id) & (latest.c.at == CheckIn.answered_at))
-    )
-    return dict(rows.all())
-
-
 async def after_checkin(session: AsyncSession, recorded: RecordedCheckIn, author: Person, *, now: datetime) -> None:
     """Call in the check-in's transaction, after `record_checkin`: announce the wins shared in
     the check-in, draft a win for each key result that crossed its target.
@@ -110,11 +101,15 @@ async def after_checkin(session: AsyncSession, recorded: RecordedCheckIn, author
     no target costs no statement at all.
     """
     checkin = recorded.checkin
-    wins = [*recorded.earlier_wins, *recorded.new_wins]
+    edited = {win.id: win for win in recorded.edited_wins}
+    wins = [*(edited.get(win.id, win) for win in recorded.earlier_wins), *recorded.new_wins]
+    for win in edited.values():
+        if win.share:
+            await _update_announcement(session, win, author, now=now)
     for win in wins:
         if win.share and win.status != WinStatus.posted and await _queue_announcement(session, win, author, now=now):
             if win.status != WinStatus.approved:  # approved: the announcement is in the outbox (storage.models)
-                await session.execute(update(_WIN).where(_WIN.c.id == win.id).values(status=WinStatus.approved.value))
+                await mark_win_approved(session, win.id)
                 win.status = WinStatus.approved
 
     drafted = {w.key_result_id for w in wins if w.key_result_id is not None}
@@ -122,7 +117,7 @@ async def after_checkin(session: AsyncSession, recorded: RecordedCheckIn, author
                if kr.id not in drafted and kr.current is not None and _meets(kr, kr.current)]
     if not reached:
         return
-    previous = await _previous_values(session, checkin, [kr.id for kr in reached])  # type: ignore[misc]
+    previous = await values_answered_before(session, checkin.id, [kr.id for kr in reached])  # type: ignore[misc]
     for kr in reached:
         if _meets(kr, previous.get(kr.id, kr.baseline)):  # type: ignore[arg-type]
             continue

@@ -75,10 +75,6 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "wins": [{"id": 3, "text": "Acme went live in 9 days", "status": "approved", "share": True}],
         "reflections": 0,
     },
-    "already_checked_in": {
-        "checkin_id": 42, "person": PERSON, "cadence": "weekly", "period": "2026-W48",
-        "period_label": "week 48 of 2026", "update_command": "checkin weekly update",
-    },
     "blockers": {
         "person": MANAGER, "own": [], "manages": True,
         "reports": [{"person": PERSON, "blockers": BLOCKERS}],
@@ -128,6 +124,9 @@ SAMPLES.update({
         "manager": MANAGER, "period": "2026-W48", "period_label": "week 48 of 2026", "since": "2026-11-16",
         "checked_in": ["Alice Ortega", "Bruno Silva"], "checked_in_more": 0,
         "not_checked_in": ["Dana Kim"], "not_checked_in_more": 0,
+        "skipped": ["Eli Park (on leave)"], "skipped_more": 0,
+        "not_asked": ["Gus Lee"], "not_asked_more": 0,
+        "away": ["Farah Nasser (away until 4 January 2027)"], "away_more": 0,
         "blockers": [_BLOCKER_ITEM, {**_BLOCKER_ITEM, "id": 6, "person": "Bruno Silva", "status": "acknowledged",
                                      "text": "No data export from the billing tool", "age_days": 3,
                                      "opened": "2026-11-20", "key_result": None, "outcome": None}],
@@ -185,4 +184,35 @@ SAMPLES.update({
                  "members": [{"name": "Alice Ortega", "status": "answered"}, {"name": "Bruno Silva", "status": "answered"},
                              {"name": "Dana Kim", "status": "prompted"}], "more": 0},
     },
+})
+
+# --- Putting a check-in off, being away (bot/handlers/pauses.py, bot/handlers/away.py) --------
+
+SAMPLES.update({
+    "checkin_snoozed": {"person": PERSON, "period_label": "week 48 of 2026", "status": "prompted",
+                        "when": "today at 14:00"},
+    "checkin_skipped": {"person": PERSON, "period_label": "week 48 of 2026", "status": "skipped",
+                        "reason": "on leave <b>until Friday</b>"},
+    "snooze_too_late": {"person": PERSON, "period_label": "week 48 of 2026", "status": "prompted"},
+    "snooze_help": {"typed": "next year please"},
+    "nothing_to_put_off": {"person": PERSON, "period_label": "week 48 of 2026", "status": "answered"},
+})
+
+SAMPLES.update({
+    "away_added": {"person": PERSON, "starts_on": "Mon 21 Dec 2026", "ends_on": "Mon 4 Jan 2027",
+                   "back_on": "Tue 5 Jan 2027"},
+    "away_list": {"person": PERSON, "leave": [{"starts_on": "Mon 21 Dec 2026", "ends_on": "Mon 4 Jan 2027"}],
+                  "pick": False},
+    "away_cancelled": {"person": PERSON, "starts_on": "Mon 21 Dec 2026", "ends_on": "Mon 4 Jan 2027"},
+    "away_help": {"problem": "dates", "typed": "after christmas"},
+})
+
+SAMPLES.update({
+    "checkin_closed": {"person": PERSON, "period_label": "week 47 of 2026"},
+})
+
+SAMPLES.update({
+    "welcome": {"person": PERSON, "period_label": "week 48 of 2026",
+                "cadences": [{"name": "weekly", "when": "every Monday at 09:00"},
+                             {"name": "monthly", "when": "every month on the last working day at 09:00"}]},
 })

@@ -1,4 +1,4 @@
-"""SQLModel tables for the whole OutcomeBot vocabulary (see DESIGN.md, "Domain vocabulary").
+"""SQLModel tables for the whole OutcomeBot vocabulary (see docs/architecture.md, "Vocabulary").
 
 All datetimes are timezone-aware and stored as UTC (SQLModel's UTCDateTime refuses naive
 ones); convert to the person's own timezone only at the edges. Enumerations are stored as short strings so a migration is never needed
@@ -195,6 +195,8 @@ class CheckIn(SQLModel, table=True):
     reminders_sent: int = 0
     answered_at: datetime | None = None
     reflections: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON))
+    skip_reason: str | None = Field(default=None, max_length=200)  # said when skipping ("on leave")
+    snoozed_until: datetime | None = None  # a snoozed prompt comes back once then, as a reminder
 
 
 class KRUpdate(SQLModel, table=True):

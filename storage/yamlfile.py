@@ -58,13 +58,22 @@ class YamlError(ValueError):
         self.line = line
 
 
+# What PyYAML says when lines are indented wrongly (or with tabs).
+_INDENTATION_SIGNS = ("mapping values are not allowed here", "expected <block end>", "cannot start any token",
+                      "could not find expected ':'", "did not find expected key", "did not find expected '-' indicator")
+
+
 def load_yaml(text: str) -> Any:
     """Parse YAML; raise YamlError naming the line on a syntax error or a duplicate key."""
     try:
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader derives from SafeLoader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        raise YamlError(str(exc.problem or exc.context), mark.line + 1 if mark else None) from None
+        problem = str(exc.problem or exc.context)
+        if any(sign in problem for sign in _INDENTATION_SIGNS):
+            problem += (" — this is usually indentation: keys inside another key need more spaces than it, "
+                        "keys side by side the same number, and tabs are not allowed")
+        raise YamlError(problem, mark.line + 1 if mark else None) from None
     except yaml.YAMLError as exc:
         raise YamlError(str(exc), None) from None
 

@@ -170,7 +170,7 @@ async def test_the_owner_sees_the_api_value_pre_filled_with_its_source_next_chec
         checkin = CheckIn(person_id=person.id, cadence_id=cadence.id, period="2026-W49")
         session.add(checkin)
         await session.flush()
-        form = await build_form(session, person, checkin, cadence)
+        form = await build_form(session, person, checkin, cadence, NOW)
     field: KRField = next(kr for kr in form.key_results if kr.key == "deploys-per-week")
     assert field.current == 11 and field.current_source == "github"
     view = validate_view(checkin_view(form, SlackMessages()))

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from cadences.bulk import Bulk
+from storage.bulk import Bulk
 from storage.db import Database
 from storage.models import Delivery
 from tests.cadence_fixtures import add_person, utc
@@ -82,9 +82,9 @@ async def test_numbered_insert_gives_each_new_row_its_id_and_none_where_the_key_
 
 
 async def test_numbered_insert_in_several_statements_numbers_every_row(sqlite_url: str, monkeypatch) -> None:
-    import cadences.bulk
+    import storage.bulk
 
-    monkeypatch.setattr(cadences.bulk, "MAX_PARAMETERS", 40)  # 3 rows of 13 values per statement
+    monkeypatch.setattr(storage.bulk, "MAX_PARAMETERS", 40)  # 3 rows of 13 values per statement
     db = Database(sqlite_url)
     try:
         person_id = await add_person(db, "ana@example.com")
@@ -106,9 +106,9 @@ async def test_numbered_insert_in_several_statements_numbers_every_row(sqlite_ur
 async def test_each_row_is_updated_to_its_own_values_only_where_the_condition_holds(
     any_db: Database, monkeypatch
 ) -> None:
-    import cadences.bulk
+    import storage.bulk
 
-    monkeypatch.setattr(cadences.bulk, "MAX_PARAMETERS", 10)  # several statements on SQLite
+    monkeypatch.setattr(storage.bulk, "MAX_PARAMETERS", 10)  # several statements on SQLite
     person_id = await add_person(any_db, "ana@example.com")
     async with any_db.transaction() as session:
         bulk = await Bulk.of(session)

@@ -162,8 +162,8 @@ def test_export_of_one_file_prints_it_and_export_without_a_choice_explains_the_o
 
     assert people.exit_code == 0
     lines = people.stdout.splitlines()
-    assert lines[0] == "email,name,timezone,country,manager_email,team,slack_user_id,teams_user_id"
-    assert lines[1] == "maya.chen@example.com,Maya Chen,America/New_York,US,,,,"
+    assert lines[0] == "email,name,timezone,country,manager_email,team,slack_user_id,teams_user_id,active"
+    assert lines[1] == "maya.chen@example.com,Maya Chen,America/New_York,US,,,,,yes"
     assert len(lines) == 10
     assert bare.exit_code == 2
     assert "outcomebot export people" in bare.stderr and "--out DIR" in bare.stderr

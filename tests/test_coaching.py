@@ -19,7 +19,7 @@ from cadences.coaching import (
     stuck,
 )
 from cadences.digest_batch import coaching_candidates
-from cadences.digest_data import load_org
+from storage.repositories.digest_data import load_org
 from cadences.nudge_text import explain
 from cadences.nudge_selection import PastNudge, quiet_until, select_nudges
 from tests.manager_team import NOW, seed_team

@@ -77,19 +77,41 @@ async def test_end_of_input_in_the_middle_of_the_form_saves_nothing(db: Database
         assert all(kr.current is None for kr in (await s.exec(select(KeyResult))).all())
 
 
-async def test_enter_keeps_last_values_when_updating(db: Database) -> None:
+async def test_checkin_again_starts_from_my_answers_and_enter_keeps_them(db: Database) -> None:
     await make_org(db)
     await run_console(db, CHECKIN_SESSION)
-    output = await run_console(db, ["checkin", "checkin weekly update", "", "", "", "", "9", "", "", ""])
-    assert output[1] == "[alice@x.com ➡ bot] checkin"
-    assert output[2] == "You already checked in for week 48 of 2026. To change your answers, type `checkin weekly update`."
+    keep_all_but_one_confidence = ["", "", "", "", "9", "", "", "", "", "", "", "", ""]
+    output = await run_console(db, ["checkin", *keep_all_but_one_confidence])
+    assert output[2].startswith("Your weekly check-in for week 48 of 2026 (your answers so far; `-` clears one).")
     assert "  new value [48]: " in output and "  confidence 0–10 [7]: 9" in output
+    assert "  note (optional) [two accounts live early]: " in output
+    assert "  blocker 1 [Waiting for SSO access from IT]: " in output
+    assert "  win 1 [Acme went live in 9 days]: " in output and "    share it in your team's channel? (Y/n): " in output
     assert any(line.startswith("Updated your check-in for week 48 of 2026") for line in output)
     async with db.session() as s:
-        assert [(u.value, u.confidence) for u in (await s.exec(select(KRUpdate).order_by(KRUpdate.key_result_id))).all()] == [
-            (21, 9), (48, 6)
+        assert [(u.value, u.confidence, u.note) for u in (await s.exec(select(KRUpdate).order_by(KRUpdate.key_result_id))).all()] == [
+            (21, 9, "two accounts live early"), (48, 6, "")
         ]
         assert len((await s.exec(select(Blocker))).all()) == 1
+        [win] = (await s.exec(select(Win))).all()
+    assert (win.text, win.share) == ("Acme went live in 9 days", True)
+
+
+async def test_quit_or_cancel_typed_inside_the_form_leaves_it_and_saves_nothing(db: Database) -> None:
+    await make_org(db)
+    for word in ("quit", "cancel", "CANCEL"):
+        output = await run_console(db, ["checkin", "48", word, "okrs"])
+        assert "Check-in cancelled; nothing was saved. Type `checkin` to start again." in output
+        assert "[alice@x.com ➡ bot] okrs" in output  # back at the command prompt
+    async with db.session() as s:
+        assert (await s.exec(select(KRUpdate))).all() == []
+
+
+async def test_the_form_says_when_it_stops_asking_for_more_blockers(db: Database) -> None:
+    await make_org(db)
+    lines = ["checkin", "48", "6", "", "21", "7", "", "one", "", "two", "", "three", "", "", ""]
+    output = await run_console(db, lines)
+    assert "  That is 3 blockers, the most one check-in holds; tell your manager about any more." in output
 
 
 async def test_monthly_reflection_questions_are_asked_in_the_terminal(db: Database) -> None:

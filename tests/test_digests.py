@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import event
 from sqlmodel import select
 
-from cadences.digest_data import load_org
+from storage.repositories.digest_data import load_org
 from cadences.digest_planner import digest_time, queue_due_digests
 from cadences.settings import DigestOverride, DigestSchedule, NudgePolicy
 from storage.models import Delivery, DeliveryStatus, Nudge, Person

@@ -126,7 +126,7 @@ BAD_FILES = {
     ),
     "unknown team": (
         ("owner: maya.chen@example.com\n        key_results", "owner: team:Sales\n        key_results"),
-        "line 19: team 'Sales' is not in the database; import the people CSV first",
+        "line 19: team 'Sales' is not in the database; teams come from the people CSV's team column",
     ),
     "non-numeric baseline": (
         ("baseline: 1", "baseline: thirty"),

@@ -172,7 +172,7 @@ async def test_a_header_without_required_columns_names_what_is_missing(db: Datab
 
     assert failure.value.problems == [
         "row 1: the header is missing the columns timezone, manager_email, team "
-        "(expected email,name,timezone,country,manager_email,team,slack_user_id,teams_user_id)",
+        "(expected email,name,timezone,country,manager_email,team,slack_user_id,teams_user_id,active)",
         "row 1: unknown column 'tz'",
     ]
 

@@ -1,8 +1,9 @@
-"""The dependency direction of DESIGN.md, checked on the source."""
+"""The dependency direction of docs/architecture.md, checked on the source."""
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,3 +58,51 @@ def test_chat_platform_packages_do_not_import_each_other() -> None:
     for package, other in (("bot/slack", "bot.teams"), ("bot/teams", "bot.slack")):
         for path in _sources(package):
             assert other not in _bot_modules(path), path.relative_to(ROOT).as_posix()
+
+
+# -- SQL only in storage ------------------------------------------------------------------------
+# What code outside storage/ may take from SQLAlchemy/SQLModel: the session type and the errors.
+_ALLOWED_FROM_DATABASE_LIBRARIES = {"AsyncSession", "IntegrityError", "OperationalError", "SQLAlchemyError",
+                                    "DBAPIError", "ArgumentError", "exc", "make_url"}  # types, errors, URL parsing
+_SQL_TEXT = re.compile(r"^\s*(SELECT\s.+\sFROM|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|WITH\s+\w+(\s*\([^)]*\))?\s+AS\s*\(|PRAGMA)\b",
+                       re.IGNORECASE | re.DOTALL)
+_RUNS_STATEMENTS = {"exec", "execute", "exec_driver_sql", "scalars", "scalar", "stream"}
+# bot/ modules other issues are rewriting at the same time; their queries move to storage next
+# (docs/architecture.md, "Dependency direction"). The list may only shrink.
+_BOT_MODULES_STILL_QUERYING = {
+    "bot/slack/sync.py", "bot/teams/references.py",
+}
+
+
+def _sql_outside_storage(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in ("sqlalchemy", "sqlmodel"):
+            found += [f"imports {alias.name} from {node.module}" for alias in node.names
+                      if alias.name not in _ALLOWED_FROM_DATABASE_LIBRARIES]
+        elif isinstance(node, ast.Import):
+            found += [f"imports {alias.name}" for alias in node.names if alias.name.split(".")[0] in ("sqlalchemy", "sqlmodel")]
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and _SQL_TEXT.match(node.value):
+            found.append(f"SQL text at line {node.lineno}")
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+              and node.func.attr in _RUNS_STATEMENTS and isinstance(node.func.value, ast.Name)
+              and node.func.value.id in ("session", "connection", "s", "conn")):
+            found.append(f"runs a statement at line {node.lineno}")
+    return found
+
+
+def test_sql_lives_only_in_storage() -> None:
+    offenders = {}
+    for package in ("bot", "cadences", "messages"):
+        for path in _sources(package):
+            rel = path.relative_to(ROOT).as_posix()
+            found = _sql_outside_storage(path)
+            if found and rel not in _BOT_MODULES_STILL_QUERYING:
+                offenders[rel] = found
+    assert offenders == {}
+
+
+def test_the_list_of_bot_modules_still_querying_only_shrinks() -> None:
+    still = {rel for rel in _BOT_MODULES_STILL_QUERYING if (ROOT / rel).exists() and _sql_outside_storage(ROOT / rel)}
+    assert still == _BOT_MODULES_STILL_QUERYING, "remove the modules that no longer query from the list"

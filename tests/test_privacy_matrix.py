@@ -1,4 +1,4 @@
-"""Who sees what about Ben, on every surface and for every command (DESIGN.md, Privacy).
+"""Who sees what about Ben, on every surface and for every command (docs/architecture.md, "Invariants": privacy).
 
 Ben reports to Maya, who reports to Carla. Chloe is Ben's peer, Omar a manager in another
 branch, Zoe an admin. A person's answers, blockers and the nudges about them are visible to

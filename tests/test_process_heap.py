@@ -63,3 +63,20 @@ def test_a_fan_out_hands_the_gil_over_sooner_and_puts_the_interval_back_after() 
         assert sys.getswitchinterval() == pytest.approx(0.004)
     finally:
         sys.setswitchinterval(before)
+
+
+def test_only_the_one_shot_tick_command_changes_interpreter_settings_so_requests_served_during_a_tick_keep_defaults() -> None:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    users = sorted(
+        path.relative_to(root).as_posix()
+        for package in ("bot", "cadences", "storage", "messages")
+        for path in (root / package).rglob("*.py")
+        if path.name != "process.py" and any(word in path.read_text(encoding="utf-8") for word in (
+            "bot.process", "setswitchinterval", "set_threshold", "gc.freeze"))
+    )
+    assert users == ["bot/cli_run.py"]
+    source = (root / "bot" / "cli_run.py").read_text(encoding="utf-8")
+    serve = source[source.index("def serve("):]
+    assert "one_shot_tick_settings" not in serve and "settle_heap" not in serve

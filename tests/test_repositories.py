@@ -91,21 +91,29 @@ async def test_a_check_in_submitted_twice_through_the_router_is_stored_once_on_e
 async def test_statements_sent_together_run_in_order_and_a_failure_rolls_all_of_them_back(any_db: Database) -> None:
     from sqlalchemy.exc import IntegrityError
 
+    from sqlalchemy import bindparam, text
+
     from storage.driver import Driver
     from storage.models import ProcessedEvent
 
+    def inserting(tail: str = ""):
+        return text("INSERT INTO processed_event (source, event_key, received_at) VALUES (:source, :key, :at)" + tail
+                    ).bindparams(bindparam("at", type_=ProcessedEvent.__table__.c.received_at.type))
+
+    insert = inserting()
+
     async with any_db.transaction() as s:
         batch = (await Driver.of(s)).batch()
-        first = batch.add("INSERT INTO processed_event (source, event_key, received_at) VALUES (?, ?, ?) RETURNING id",
-                          ("test", "k1", batch.driver.time(NOW)))
-        seen = batch.add("SELECT event_key FROM processed_event ORDER BY id")
+        first = batch.add(inserting(" RETURNING id"),
+                          {"source": "test", "key": "k1", "at": NOW})
+        seen = batch.add(text("SELECT event_key FROM processed_event ORDER BY id"))
         await batch.run()
         assert len(batch.rows(first)) == 1 and batch.rows(seen) == [("k1",)]  # the second saw the first
     with pytest.raises(IntegrityError):
         async with any_db.transaction() as s:
             batch = (await Driver.of(s)).batch()
-            batch.add("INSERT INTO processed_event (source, event_key, received_at) VALUES (?, ?, ?)", ("test", "k2", batch.driver.time(NOW)))
-            batch.add("INSERT INTO processed_event (source, event_key, received_at) VALUES (?, ?, ?)", ("test", "k1", batch.driver.time(NOW)))
+            batch.add(insert, {"source": "test", "key": "k2", "at": NOW})
+            batch.add(insert, {"source": "test", "key": "k1", "at": NOW})
             await batch.run()
     async with any_db.session() as s:
         assert [e.event_key for e in (await s.exec(select(ProcessedEvent))).all()] == ["k1"]  # k2 rolled back with the failure

@@ -118,14 +118,19 @@ async def test_concurrent_copies_of_one_submission_are_recorded_once(db: Databas
     assert (len(updates), len(blockers), len(wins)) == (2, 1, 2)
 
 
-async def test_checkin_again_says_already_done_and_update_changes_values_in_place(chat: FakeChat, db: Database, ids) -> None:
+async def test_checkin_again_opens_the_submitted_answers_and_saving_changes_values_in_place(
+        chat: FakeChat, db: Database, ids) -> None:
     await chat.say(ALICE, "checkin")
     await chat.submit(ALICE, answers(ids))
     await chat.verify_dialog(
         ALICE,
-        [("checkin", "You already checked in for week 48 of 2026. To change your answers, type `checkin weekly update`.")],
+        [("checkin", "[check-in form for week 48 of 2026 (your answers, to edit): activation, onboarding-days]")],
     )
-    assert await chat.say(ALICE, "checkin weekly update") == "[check-in form for week 48 of 2026: activation, onboarding-days]"
+    prefill = chat.last_form.prefill
+    assert prefill[f"kr.{ids['onboarding-days']}.value"] == "21" and prefill[f"kr.{ids['activation']}.confidence"] == "6"
+    assert (prefill["blocker.1.text"], prefill["blocker.1.kr"]) == ("Waiting for SSO access from IT", str(ids["onboarding-days"]))
+    assert (prefill["win.1.text"], prefill["win.1.share"], prefill["win.2.share"]) == ("Acme went live in 9 days", "true", "false")
+    assert await chat.say(ALICE, "checkin weekly update") == "[check-in form for week 48 of 2026 (your answers, to edit): activation, onboarding-days]"
     await chat.submit(ALICE, answers(ids, **{f"kr.{ids['activation']}.value": "52"}))
     checkins, updates, _, _, krs = await stored(db)
     assert len(checkins) == 1
@@ -167,7 +172,9 @@ async def test_monthly_checkin_from_its_prompt_button_asks_and_stores_reflection
     assert "Reflections saved: 1." in reply
     [checkin], *_ = await stored(db)
     assert checkin.reflections == {question: "Retention: teams onboard themselves"}
-    assert (await chat.click(ALICE, "checkin.start", str(monthly.checkin_id))).startswith("You already checked in for November 2026")
+    assert (await chat.click(ALICE, "checkin.start", str(monthly.checkin_id))).startswith(
+        "[check-in form for November 2026 (your answers, to edit)")
+    assert chat.last_form.prefill["reflection.1"] == "Retention: teams onboard themselves"
 
 
 async def test_answering_replaces_the_sent_prompt_and_reminder_with_a_done_note(chat: FakeChat, db: Database, ids) -> None:

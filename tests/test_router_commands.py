@@ -24,7 +24,7 @@ def chat(db: Database, org) -> FakeChat:
 async def test_help_lists_every_command(chat: FakeChat) -> None:
     reply = await chat.say(ALICE, "help")
     assert reply.startswith("Hi Alice! Here is what I can do:")
-    for word in ("okrs ", "okrs @person", "checkin ", "checkin update", "win TEXT", "blockers", "outcomes", "help "):
+    for word in ("okrs ", "okrs @person", "checkin ", "snooze ", "skip ", "away ", "win TEXT", "blockers", "outcomes", "help "):
         assert f"  {word}" in reply
 
 
@@ -77,8 +77,8 @@ async def test_win_is_saved_privately_and_a_retry_is_not_a_second_win(chat: Fake
     first = await chat.say(ALICE, "win Acme went live in 9 days")
     again = await chat.say(ALICE, "win  Acme went live in 9 days")
     assert first == again == (
-        "🎉 Nice one, Alice! Saved your win: “Acme went live in 9 days”.\n"
-        "It stays between you and your manager chain unless you choose to share it."
+        "🎉 Nice one, Alice! Saved your win [1]: “Acme went live in 9 days”.\n"
+        "It stays between you and your manager chain unless you share it: type `approve 1` to announce it in your team's channel."
     )
     async with db.session() as s:
         wins = (await s.exec(select(Win))).all()

@@ -8,7 +8,6 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from bot.notifiers import PlatformNotifier
-from cadences.bulk import Bulk
 from cadences.notifier import OutboundMessage, Unreachable
 from cadences.outbox import enqueue_rows
 from cadences.sender import DeliverySender
@@ -146,7 +145,7 @@ async def test_messages_of_a_process_killed_mid_send_are_sent_by_the_next_tick_a
     await queue(db, 10)
     killed = sender(db, GatedPlatform())
     async with db.transaction() as session:  # claimed, then SIGKILL: nothing releases the rows
-        await killed.claim_due(await Bulk.of(session), NOW, killed.lease_until(NOW, killed.clock()))
+        await killed.claim_due(session, NOW, killed.lease_until(NOW, killed.clock()))
     platform = RecordingPlatform()
     assert (await sender(db, platform).run_once(NOW + timedelta(minutes=1))).sent == 0  # lease still held
     later = await sender(db, platform).run_once(NOW + timedelta(minutes=6))

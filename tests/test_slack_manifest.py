@@ -31,3 +31,21 @@ def test_manifest_asks_only_for_the_scopes_the_bot_uses() -> None:
         "channels:read", "chat:write", "commands", "im:history", "users:read", "users:read.email"}
     assert MANIFEST["features"]["app_home"]["home_tab_enabled"] is True
     assert MANIFEST["settings"]["interactivity"]["is_enabled"] is True
+
+
+def test_slack_manifest_command_fills_in_every_url() -> None:
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    result = CliRunner().invoke(app, ["slack", "manifest", "--url", "https://bot.example.com/"])
+    assert result.exit_code == 0, result.output
+    filled = yaml.safe_load(result.stdout)
+    urls = {c["url"] for c in filled["features"]["slash_commands"]} | {
+        filled["settings"]["event_subscriptions"]["request_url"], filled["settings"]["interactivity"]["request_url"]}
+    assert urls == {"https://bot.example.com/slack/events"} and "outcomebot.example.com" not in result.stdout
+    assert filled["oauth_config"] == MANIFEST["oauth_config"]
+    refused = CliRunner().invoke(app, ["slack", "manifest", "--url", "http://bot.example.com"])
+    assert refused.exit_code == 2 and "https://host" in refused.stderr
+    socket = yaml.safe_load(CliRunner().invoke(app, ["slack", "manifest", "--socket-mode"]).stdout)
+    assert socket["settings"]["socket_mode_enabled"] is True

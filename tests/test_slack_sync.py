@@ -117,6 +117,7 @@ async def test_slack_sync_command_reports_what_it_did(fake: FakeSlack, tmp_path:
 
 
 async def test_slack_sync_without_a_token_says_how_to_get_one(tmp_path: Path) -> None:
+    (tmp_path / "app.yaml").write_text("organisation: {timezone: Europe/Berlin}\n", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
     env.update({"PYTHONPATH": str(ROOT), "OUTCOMEBOT_CONFIG": str(tmp_path / "app.yaml")})
     process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "slack", "sync", env=env,

@@ -20,7 +20,9 @@ def test_prompt_shows_each_key_result_and_a_start_button(reminder: bool) -> None
     blocks = validate_blocks(message["blocks"])
     assert message["text"].lower().startswith("reminder" if reminder else "time for")
     buttons = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
-    assert [(b["action_id"], b["value"], b["text"]["text"]) for b in buttons] == [("checkin.start", "7", "Start check-in")]
+    assert [(b["action_id"], b["value"], b["text"]["text"]) for b in buttons] == [
+        ("checkin.start", "7", "Start check-in"), ("checkin.snooze", "7 2h", "Remind me in 2 hours"),
+        ("checkin.snooze.tomorrow", "7 tomorrow", "Tomorrow morning"), ("checkin.skip", "7", "Skip this week")]
     assert sum(1 for b in blocks if b.get("block_id", "").startswith("kr.")) == 5
     assert_no_live_markup(blocks)
     assert "&lt;!channel&gt;" in str(blocks)

@@ -126,7 +126,8 @@ def test_user_text_with_json_and_markup_stays_plain_text_in_the_card() -> None:
                        period_label="week 48", key_results=(KRField(1, "k", nasty, "", 0, 1, None, None),))
     card = TeamsCards().checkin_form(form, values={"blocker.1.text": nasty}, errors={})
     assert_valid_card(card)
-    assert [a["type"] for a in card["actions"]] == ["Action.Submit"]
+    assert [a["type"] for a in card["actions"]] == ["Action.Submit"] * 4  # submit, snooze twice, skip
+    assert [a["data"].get("action") for a in card["actions"][1:]] == ["checkin.snooze", "checkin.snooze", "checkin.skip"]
     assert nasty in literal_texts(card) and markup_places(card, nasty) == []  # TextRuns: never Markdown
     assert {i["id"]: i for i in _inputs(card)}["blocker.1.text"]["value"] == nasty
 

@@ -39,7 +39,14 @@ def png_size_and_pixels(data: bytes) -> tuple[int, int, bytes]:
     return width, height, zlib.decompress(idat)
 
 
+PUBLISHER = ("--developer", "Acme Corp", "--website-url", "https://acme.example/bot",
+             "--privacy-url", "https://acme.example/privacy", "--terms-url", "https://acme.example/terms")
+
+
 def test_teams_package_has_a_current_manifest_with_the_bot_commands_and_both_icons(tmp_path: Path) -> None:
+    (tmp_path / "app.yaml").write_text(
+        "publisher:\n  name: Acme Corp\n  website_url: https://acme.example/bot\n"
+        "  privacy_url: https://acme.example/privacy\n  terms_url: https://acme.example/terms\n", encoding="utf-8")
     result = run_cli("teams", "package", "--output", "dist/outcomebot.zip", cwd=tmp_path, app_id=APP_ID)
     assert result.returncode == 0, result.stderr
     assert "Upload" in result.stdout
@@ -51,6 +58,7 @@ def test_teams_package_has_a_current_manifest_with_the_bot_commands_and_both_ico
     assert float(manifest["manifestVersion"]) >= 1.17
     assert manifest["$schema"].endswith(f"v{manifest['manifestVersion']}/MicrosoftTeams.schema.json")
     assert manifest["id"] == APP_ID
+    assert manifest["developer"]["name"] == "Acme Corp" and manifest["developer"]["privacyUrl"] == "https://acme.example/privacy"
     bot = manifest["bots"][0]
     assert bot["botId"] == APP_ID and sorted(bot["scopes"]) == ["personal", "team"]
     titles = [c["title"] for c in bot["commandLists"][0]["commands"]]
@@ -66,7 +74,7 @@ def test_teams_package_has_a_current_manifest_with_the_bot_commands_and_both_ico
 
 
 def test_teams_package_without_an_app_id_says_how_to_give_one(tmp_path: Path) -> None:
-    result = run_cli("teams", "package", cwd=tmp_path)
+    result = run_cli("teams", "package", *PUBLISHER, cwd=tmp_path)
     assert result.returncode == 1
     assert "TEAMS_APP_ID" in result.stderr and "--app-id" in result.stderr
     assert "Traceback" not in result.stderr
@@ -74,5 +82,13 @@ def test_teams_package_without_an_app_id_says_how_to_give_one(tmp_path: Path) ->
 
 
 def test_teams_package_refuses_non_https_links(tmp_path: Path) -> None:
-    result = run_cli("teams", "package", "--privacy-url", "http://example.com/p", cwd=tmp_path, app_id=APP_ID)
+    result = run_cli("teams", "package", *PUBLISHER, "--privacy-url", "http://example.com/p", cwd=tmp_path, app_id=APP_ID)
     assert result.returncode == 1 and "https://" in result.stderr
+
+
+def test_teams_package_never_ships_a_placeholder_publisher(tmp_path: Path) -> None:
+    result = run_cli("teams", "package", "--developer", "Acme Corp", cwd=tmp_path, app_id=APP_ID)
+    assert result.returncode == 1
+    assert ("The Teams package needs who publishes it. Give --website-url (app.yaml publisher.website_url), "
+            "--privacy-url (app.yaml publisher.privacy_url), --terms-url (app.yaml publisher.terms_url)") in result.stderr
+    assert not (tmp_path / "outcomebot-teams.zip").exists()

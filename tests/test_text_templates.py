@@ -10,7 +10,7 @@ from messages.samples import SAMPLES, sample_context
 TEXT = Renderer("text")
 CORE_TEMPLATES = {
     "help", "okrs", "not_allowed", "unknown_person", "checkin_prompt", "checkin_reminder",
-    "checkin_done", "checkin_recorded", "already_checked_in", "blockers", "outcomes", "win_recorded", "win_rejected",
+    "checkin_done", "checkin_recorded", "blockers", "outcomes", "win_recorded", "win_rejected",
 }
 
 

@@ -1,13 +1,15 @@
 """The REPL: `[alice@x.com ➡ bot] okrs`, the same commands as in Slack and Teams.
 
 Messages the bot sent to this person while they were away (prompts, reminders, digests: sent
-console deliveries) are shown once, on start and after each command.
+console deliveries) are shown once, on start and after each command. In terminal-only mode
+(no Slack or Teams) the outbox is sent after each command, so what it caused shows at once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Any
 
 from jinja2 import TemplateError
 
@@ -33,7 +35,10 @@ class ConsoleChat:
         read: LineReader,
         write: Writer,
         clock: Callable[[], datetime] | None = None,
+        send_due: Callable[[datetime], Awaitable[Any]] | None = None,
     ) -> None:
+        """`send_due(now)`: in terminal-only mode, sends the outbox after each command, so what
+        a command caused (the author told their blocker was acknowledged) arrives at once."""
         self.router = router
         self.email = email.strip().lower()
         self.read = read
@@ -42,6 +47,7 @@ class ConsoleChat:
         self.renderer = Renderer("text")
         self.sender = Sender(platform="console", user_ref=self.email, conversation=f"console:{self.email}")
         self.prompt = f"[{self.email} ➡ bot] "
+        self.send_due = send_due
 
     async def run(self) -> None:
         """Read commands until `quit` or end of input; never raises on end of input."""
@@ -61,6 +67,8 @@ class ConsoleChat:
                 return
             if not await self.handle(line):
                 return
+            if self.send_due is not None:
+                await self.send_due(self.clock())
             await self.show_inbox()
 
     async def handle(self, line: str) -> bool:
@@ -84,9 +92,10 @@ class ConsoleChat:
         return True
 
     async def fill_checkin(self, form: CheckInForm) -> bool:
-        values = await FormQuestions(self.read, self.write).fill(form)
+        questions = FormQuestions(self.read, self.write)
+        values = await questions.fill(form)
         if values is None:
-            return False
+            return not questions.input_ended  # `cancel` goes back to the commands, Ctrl-D leaves
         self.write("")
         submitted = FormSubmitted(self.sender, "checkin", values, {"checkin_id": str(form.checkin_id)})
         return await self.show(await self.router.dispatch(submitted))

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.checkin_form import CheckInAnswers, CheckInForm, KRField, validate
+from bot.checkin_form import MAX_OPEN_BLOCKERS, CheckInAnswers, CheckInForm, KRField, OpenBlocker, validate
 from bot.handlers.context import Context
 from bot.handlers.help import answer_unknown
-from bot.handlers.views import key_result_view, person_view, win_view
+from bot.handlers.views import key_result_view, person_view, team_has_channel, win_view
 from bot.platform import ButtonClicked, FormRejected, FormSubmitted, Intent, Reply, ShowForm
 from cadences.checkin_messages import prompt_key, reminder_key
 from cadences.outbox import delivery_row, enqueue_rows
@@ -29,11 +30,12 @@ from storage.repositories.checkins import (
     record_checkin,
     sent_prompt_refs,
 )
+from storage.repositories.checkin_answers import age_in_days, open_blockers_before, submitted_answers
 from storage.repositories.inbound import record_once_in
 from storage.repositories.okrs import key_results_of
 from storage.repositories.values import current_sources
 
-UPDATE_WORD = "update"
+EDIT_WORDS = ("update", "edit")  # `checkin` alone opens an answered check-in for editing too
 
 
 def primary_rule(rules: tuple[CadenceRule, ...], name: str | None = None) -> CadenceRule | None:
@@ -50,6 +52,7 @@ async def owned_key_results(session: AsyncSession, person: Person, checkin: Chec
 
 
 def _form(person: Person, checkin: CheckIn, cadence: Cadence, key_results: list[KeyResult],
+          prefill: dict[str, str] | None = None, open_blockers: tuple[OpenBlocker, ...] = (),
           sources: dict[int, str] | None = None) -> CheckInForm:
     return CheckInForm(
         checkin_id=checkin.id,  # type: ignore[arg-type]
@@ -73,33 +76,30 @@ def _form(person: Person, checkin: CheckIn, cadence: Cadence, key_results: list[
             for kr in key_results
         ),
         questions=tuple(cadence.questions or ()),
+        prefill=prefill or {},
+        open_blockers=open_blockers,
     )
 
 
-async def build_form(session: AsyncSession, person: Person, checkin: CheckIn, cadence: Cadence) -> CheckInForm:
+async def build_form(session: AsyncSession, person: Person, checkin: CheckIn, cadence: Cadence,
+                     now: datetime) -> CheckInForm:
+    """The form: each key result's last value and confidence as the starting answer (a value
+    another tool sent since is the last value, with its source), earlier blockers still open
+    listed as "still blocking / resolved", and for a check-in answered already the submitted
+    answers (editing)."""
+    prefill = None
+    if checkin.status == CheckInStatus.answered:
+        prefill = await submitted_answers(session, checkin, cadence.questions or ())
+    earlier = await open_blockers_before(session, checkin, limit=MAX_OPEN_BLOCKERS)
+    open_blockers = tuple(OpenBlocker(b.id, b.text, age_in_days(b.created_at, now)) for b in earlier)  # type: ignore[arg-type]
     key_results = await owned_key_results(session, person, checkin)
-    return _form(person, checkin, cadence, key_results, await current_sources(session, key_results))
-
-
-def _already_checked_in(ctx: Context, checkin: CheckIn, cadence: Cadence) -> Reply:
-    return Reply(
-        "already_checked_in",
-        {
-            "checkin_id": checkin.id,
-            "person": person_view(ctx.person),
-            "cadence": cadence.name,
-            "period": checkin.period,
-            "period_label": period_label(checkin.period),
-            "update_command": f"checkin {cadence.name} {UPDATE_WORD}",
-        },
-    )
+    return _form(person, checkin, cadence, key_results, prefill, open_blockers, await current_sources(session, key_results))
 
 
 async def open_checkin(ctx: Context, args: str) -> list[Intent]:
     """`checkin [CADENCE] [update]` → the form for this period (created if need be)."""
     words = args.lower().split()
-    wants_update = UPDATE_WORD in words
-    names = [word for word in words if word != UPDATE_WORD]
+    names = [word for word in words if word not in EDIT_WORDS]
     rule = primary_rule(ctx.config.cadences, names[0] if names else None)
     if rule is None:
         return await answer_unknown(ctx, f"checkin {args}")
@@ -109,9 +109,7 @@ async def open_checkin(ctx: Context, args: str) -> list[Intent]:
         checkin = await get_or_create_checkin(
             session, person=ctx.person, cadence=cadence, period=period, period_ends_at=period_bounds(period, ctx.timezone)[1]
         )
-        if checkin.status == CheckInStatus.answered and not wants_update:
-            return [_already_checked_in(ctx, checkin, cadence)]
-        form = await build_form(session, ctx.person, checkin, cadence)
+        form = await build_form(session, ctx.person, checkin, cadence, ctx.now)
     return [ShowForm(form)]
 
 
@@ -128,16 +126,21 @@ async def _own_checkin(session: AsyncSession, ctx: Context, raw_id: Any) -> tupl
     return found if found is not None and found[0].person_id == ctx.person.id else None
 
 
+async def start_now(ctx: Context, event: ButtonClicked) -> list[Intent]:
+    return await open_checkin(ctx, "")
+
+
 async def start_from_button(ctx: Context, event: ButtonClicked) -> list[Intent]:
-    """`checkin.start` on a prompt: open exactly the check-in that prompt was for."""
+    """`checkin.start` on a prompt, `checkin.edit` on the "recorded" message: open exactly that
+    check-in (with its answers when it was answered), until its period ends."""
     async with ctx.db.session() as session:
         found = await _own_checkin(session, ctx, event.value)
         if found is None:
             return [Reply("not_allowed", {"asked_about": None})]
         checkin, cadence = found
-        if checkin.status == CheckInStatus.answered:
-            return [_already_checked_in(ctx, checkin, cadence)]
-        return [ShowForm(await build_form(session, ctx.person, checkin, cadence))]
+        if checkin.period_ends_at is not None and checkin.period_ends_at <= ctx.now:
+            return [Reply("checkin_closed", {"person": person_view(ctx.person), "period_label": period_label(checkin.period)})]
+        return [ShowForm(await build_form(session, ctx.person, checkin, cadence, ctx.now))]
 
 
 async def submit(ctx: Context, event: FormSubmitted) -> list[Intent]:
@@ -188,7 +191,9 @@ async def _submit_once(ctx: Context, event: FormSubmitted) -> list[Intent]:
             raise _StoredBefore  # rolls back what this copy wrote
         await after_checkin(session, recorded, ctx.person, now=ctx.now)  # manager loop: shared wins, targets met
         await _replace_prompts(ctx, session, checkin, batch.rows(prompts))
-    return [Reply("checkin_recorded", _recorded_context(ctx, recorded, answers))]
+        shared = any(w.share for w in [*recorded.edited_wins, *recorded.new_wins])
+        team_channel = await team_has_channel(session, ctx.person) if shared else True
+    return [Reply("checkin_recorded", {**_recorded_context(ctx, recorded, answers), "team_channel": team_channel})]
 
 
 def _prompt_keys(ctx: Context, checkin: CheckInRow) -> list[str]:
@@ -231,6 +236,6 @@ def _recorded_context(ctx: Context, recorded: RecordedCheckIn, answers: CheckInA
         "updated": not recorded.first_time,
         "key_results": [key_result_view(kr) for kr in recorded.key_results],
         "blockers": [b.text for b in recorded.new_blockers],
-        "wins": [win_view(w) for w in recorded.new_wins],
+        "wins": [win_view(w) for w in [*recorded.edited_wins, *recorded.new_wins]],
         "reflections": len(answers.reflections),
     }

@@ -10,8 +10,10 @@ from bot.platform import Intent, Reply
 COMMANDS = (
     ("okrs", "your objectives and key results, with progress"),
     ("okrs @person", "someone's OKRs — for their managers, skip-levels and admins"),
-    ("checkin", "start this week's check-in now (`checkin monthly` for the monthly one)"),
-    ("checkin update", "change the answers you already gave for this period"),
+    ("checkin", "start this week's check-in now, or change your answers until the week ends (`checkin monthly` for the monthly one)"),
+    ("snooze [2h|tomorrow]", "put this check-in off: remind me in 2 hours, or tomorrow morning"),
+    ("skip [REASON]", "skip this period's check-in, e.g. `skip on leave` (your manager sees it as skipped)"),
+    ("away FROM to UNTIL", "no check-ins while you are away, e.g. `away 2026-12-21 to 2027-01-04`; `away` lists, `away cancel` undoes"),
     ("win TEXT", "record a win, e.g. `win Acme went live in 9 days`"),
     ("blockers", "open blockers: yours, and your reports' if you manage people"),
     ("outcomes", "the company outcomes and how their key results are moving"),

@@ -15,7 +15,8 @@ from storage.repositories.okrs import key_results_of
 
 
 async def may_see(session: AsyncSession, ctx: Context, person: Person) -> bool:
-    """Themself, anyone above them in the manager chain, and admins (bot/handlers/access.py)."""
+    """Themself, anyone above them in the manager chain, and admins — one rule for chat and the
+    dashboard (bot/handlers/access.py)."""
     return await may_see_person(session, ctx.config, viewer=ctx.person, person=person)
 
 

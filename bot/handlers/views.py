@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from storage.models import Blocker, KeyResult, Person, Win
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from cadences.outbox import team_targets
+from storage.models import Blocker, KeyResult, Person, Team, Win
 from storage.repositories.okrs import OwnedKeyResult
 
 
@@ -62,3 +65,10 @@ def blocker_view(blocker: Blocker, now: datetime, key_results: dict[int, KeyResu
 
 def win_view(win: Win) -> dict[str, Any]:
     return {"id": win.id, "text": win.text, "status": str(win.status), "share": win.share}
+
+
+async def team_has_channel(session: AsyncSession, person: Person) -> bool:
+    """Whether the person's team has a channel wins are announced in (Slack or Teams).
+    Within a transaction that announced a win the team is already loaded: no statement."""
+    team = await session.get(Team, person.team_id) if person.team_id is not None else None
+    return team is not None and bool(team_targets(team))

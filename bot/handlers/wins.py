@@ -13,7 +13,7 @@ import re
 
 from bot.checkin_form import check_text
 from bot.handlers.context import Context
-from bot.handlers.views import person_view, win_view
+from bot.handlers.views import person_view, team_has_channel, win_view
 from bot.platform import Intent, Reply
 from cadences.wins import ask_author_to_share
 from storage.models import TEXT_MAX
@@ -46,4 +46,6 @@ async def share_win(ctx: Context, args: str) -> list[Intent]:
             key_result_id = match.id
         win = await record_win(session, ctx.person, text, ctx.now, key_result_id=key_result_id)
         await ask_author_to_share(session, win, ctx.person, now=ctx.now)  # manager loop: a draft with an approve button
-    return [Reply("win_recorded", {"person": person_view(ctx.person), "win": win_view(win)})]
+    async with ctx.db.session() as session:  # after the commit: the win is stored as soon as it can be
+        team_channel = await team_has_channel(session, ctx.person)
+    return [Reply("win_recorded", {"person": person_view(ctx.person), "win": win_view(win), "team_channel": team_channel})]

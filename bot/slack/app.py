@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import AppConfig, Secrets
@@ -57,6 +58,21 @@ FAILED_TEXT = ("Something went wrong and this was not saved. Press Submit again 
 AFTER_ACK_CONCURRENCY = 4
 # How long `close()` lets work started after acks finish before cancelling it.
 CLOSE_WAIT_LIMIT = 10.0
+
+
+class _NoTokenNotice(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN itself and warns that our client's token wins; it is the
+    same token, so that warning is noise at every start."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+def _bolt_logger() -> logging.Logger:
+    logger = logging.getLogger("bot.slack.bolt")
+    if not any(isinstance(f, _NoTokenNotice) for f in logger.filters):
+        logger.addFilter(_NoTokenNotice())
+    return logger
 
 
 class Dispatcher(Protocol):
@@ -98,7 +114,7 @@ class SlackBot:
         self.app = AsyncApp(
             client=self.client,
             signing_secret=self.signing_secret,
-            logger=logging.getLogger("bot.slack.bolt"),
+            logger=_bolt_logger(),
             request_verification_enabled=False,
             process_before_response=True,
         )

@@ -29,7 +29,8 @@ class FormTooLarge(Exception):
 def _block_count(form: CheckInForm, *, notes: bool, win_pickers: bool) -> int:
     per_kr = 3 if notes else 2
     pickers = form.max_wins if win_pickers else 0
-    return _FIXED_BLOCKS + per_kr * len(form.key_results) + 2 * (form.max_blockers + form.max_wins) + pickers + len(form.questions)
+    return (_FIXED_BLOCKS + per_kr * len(form.key_results) + 2 * (form.max_blockers + form.max_wins) + pickers
+            + len(form.questions) + len(form.open_blockers))
 
 
 def checkin_view(form: CheckInForm, messages: SlackMessages) -> dict[str, Any]:

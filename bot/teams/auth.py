@@ -21,7 +21,7 @@ from botbuilder.schema import Activity
 from botframework.connector.auth import AuthenticateRequestResult, BotFrameworkAuthentication
 
 from bot.config import AppConfig, Secrets
-from bot.teams import signing_keys
+from bot.teams.signing_keys import TOKEN_CHECKS
 from bot.teams.outbound_tokens import OffLoopCredentialsFactory
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,6 @@ class RequestAuthenticator:
             log.warning("Teams: teams_allow_unauthenticated is ignored because TEAMS_APP_ID is set")
         elif allow_unauthenticated:
             log.warning(UNAUTHENTICATED_WARNING)
-        signing_keys.install()  # botbuilder would fetch Microsoft's signing keys on the event loop
         # botbuilder would fetch the bot's own outbound token on the event loop too
         self.outbound_tokens = OffLoopCredentialsFactory(ConfigurationServiceClientCredentialFactory(credentials))
         self.botframework: BotFrameworkAuthentication = ConfigurationBotFrameworkAuthentication(
@@ -103,10 +102,11 @@ class RequestAuthenticator:
         envelope with just those is enough (the rest of the body is not trusted yet)."""
         self.check_header(header)
         header = (header or "").strip()
+        # On a thread of its own: botbuilder fetches Microsoft's signing keys synchronously.
         if not self.requires_token and not header:
-            return await self.botframework.authenticate_request(activity, None)
+            return await TOKEN_CHECKS.run(self.botframework.authenticate_request, activity, None)
         try:
-            return await self.botframework.authenticate_request(activity, header)
+            return await TOKEN_CHECKS.run(self.botframework.authenticate_request, activity, header)
         except requests.RequestException as exc:
             raise SigningKeysUnavailable(type(exc).__name__) from None
         except Exception as exc:  # noqa: BLE001

@@ -154,7 +154,7 @@ class TeamsCards:
         errors: Mapping[str, str] | None = None,
     ) -> dict[str, Any]:
         context = prompt_context(form)
-        context["prefill"] = prefill_from(values or {})
+        context["prefill"] = prefill_from(values or form.prefill)  # typed, else submitted (editing)
         context["errors"] = dict(errors or {})
         return self.render("checkin_prompt", context)
 

@@ -8,14 +8,14 @@ Microsoft's answer (and a fresh credentials object starts with an empty cache).
 `OffLoopCredentialsFactory` wraps botbuilder's credentials factory: one credentials object per
 (app, scope, authority) keeps MSAL's cache for the token's lifetime; the token is fetched in a
 worker thread before the connector client is built, concurrent first sends share one fetch, and
-the credentials handed to the connector only return that token (no I/O on the loop). Like
+the connector is handed msrest's own `BasicTokenAuthentication` holding that token, whose
+`signed_session()` only sets the Authorization header (no I/O on the loop). Like
 `signing_keys`, the cache is updated on the event loop thread only.
 """
 
 from __future__ import annotations
 
 import asyncio
-import copy
 import logging
 import time
 from collections.abc import Callable
@@ -24,7 +24,7 @@ from typing import Any
 
 import jwt
 from botframework.connector.auth import ServiceClientCredentialsFactory
-from msrest.authentication import Authentication
+from msrest.authentication import Authentication, BasicTokenAuthentication
 
 log = logging.getLogger(__name__)
 
@@ -70,10 +70,14 @@ class CachedToken:
         return token
 
 
-def with_token(credentials: Any, token: str) -> Any:
-    """A copy of `credentials` whose `signed_session()` uses `token` and does no I/O."""
-    prepared = copy.copy(credentials)
-    prepared.get_access_token = lambda force_refresh=False: token
+def with_token(credentials: Any, token: str) -> Authentication:
+    """Credentials for one connector client: `token` as its Bearer header, no I/O.
+
+    msrest's documented token authentication; the app id is kept beside it for botbuilder
+    code that reads it from the credentials it made (skills), as it reads it from its own.
+    """
+    prepared = BasicTokenAuthentication({"access_token": token})
+    prepared.microsoft_app_id = credentials.microsoft_app_id
     return prepared
 
 

@@ -18,6 +18,8 @@ from typing import Any
 from botbuilder.core import BotAdapter, TurnContext
 from botbuilder.schema import ConversationReference
 from msrest.exceptions import ClientRequestError, HttpOperationError
+from msrest.universal_http.requests import ClientRetryPolicy
+from urllib3.util.retry import Retry
 
 from bot.teams.cards import CardTooLarge, TeamsCards, card_activity
 from bot.teams.limits import RETRY_STATUSES, TeamsRateLimiter
@@ -27,13 +29,25 @@ from messages.render import TemplateNotFound
 from storage.db import Database
 from storage.models import utcnow
 
+class NoHttpRetries(ClientRetryPolicy):
+    """msrest's retry policy, configured through its public constructor-level settings to try
+    each request once and hand every answer (429 and 5xx included) back as it came."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.policy = Retry(total=0, connect=0, read=0, status_forcelist=frozenset(), raise_on_status=False)
+
+
 def without_http_retries(turn_context: TurnContext) -> None:
-    """Make the connector return 429/5xx to us at once instead of retrying in a thread."""
+    """Make the connector return 429/5xx to us at once instead of retrying in a thread.
+
+    botbuilder builds a connector client per turn; its msrest configuration's `retry_policy`
+    (a documented setting) is given a policy that never retries.
+    """
     client = turn_context.turn_state.get(BotAdapter.BOT_CONNECTOR_CLIENT_KEY)
-    policy = getattr(getattr(client, "config", None), "retry_policy", None)
-    if policy is not None:
-        policy.retries = 0
-        policy.policy.status_forcelist = set()
+    config = getattr(client, "config", None)
+    if config is not None:
+        config.retry_policy = NoHttpRetries()
 
 
 def retry_after_seconds(headers: Any) -> float | None:

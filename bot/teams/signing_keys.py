@@ -1,84 +1,57 @@
-"""Bot Framework signing keys, fetched without blocking the event loop.
+"""Bot Framework token checks on a thread of their own, so fetching signing keys never blocks.
 
-botbuilder checks every inbound token against Microsoft's published signing keys, which its
-`_OpenIdMetadata` cache refreshes daily (and at most hourly when a token names an unknown key)
-with a synchronous `requests.get` — no timeout — inside async code: every other request of the
-process (Slack, health checks, the scheduler) would wait for Microsoft's answer.
+botbuilder checks every inbound token against Microsoft's published signing keys, which it
+caches and refreshes daily (and at most hourly when a token names an unknown key) with a
+synchronous `requests.get` inside its async code. On the server's event loop every other
+request of the process (Slack, health checks, the scheduler) would wait for Microsoft's answer.
 
-`install()` swaps in a subclass whose refresh does the two GETs in a worker thread with a
-timeout, lets concurrent requests share one refresh, and updates the cache on the event loop
-thread only, so a request never sees new timestamps with old keys. Everything else (key lookup,
-endorsements, signature and claim checks) stays botbuilder's own.
+So the checks run, through botbuilder's public `authenticate_request`, on one worker thread
+with an event loop of its own (`TokenChecks`): a refresh blocks only that loop, the checks
+queued behind it then find the keys fresh (one fetch for all of them), and the server's loop
+keeps answering. A check that does not finish within FETCH_TIMEOUT_SECONDS is given up
+(the caller answers 503, as when the keys cannot be fetched).
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
-from datetime import datetime
-from typing import Any
+import threading
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import requests
-from botframework.connector.auth import jwt_token_extractor
-
-log = logging.getLogger(__name__)
 
 FETCH_TIMEOUT_SECONDS = 10.0
+T = TypeVar("T")
 
 
-def _get_field(url: str, name: str, *, timeout: float) -> Any:
-    response = requests.get(url, timeout=timeout)
-    response.raise_for_status()
-    try:
-        return response.json()[name]
-    except (ValueError, KeyError, TypeError):
-        raise requests.RequestException(f"no {name!r} in the JSON at {url}") from None
+class SigningKeysTimeout(requests.RequestException):
+    """The token check waited too long for Microsoft's signing keys."""
 
 
-def fetch_signing_keys(metadata_url: str, *, timeout: float = FETCH_TIMEOUT_SECONDS) -> list[dict[str, Any]]:
-    """The JSON Web Keys behind an OpenID metadata document (blocking; run it in a thread)."""
-    jwks_uri = _get_field(metadata_url, "jwks_uri", timeout=timeout)
-    keys = _get_field(jwks_uri, "keys", timeout=timeout)
-    if not isinstance(keys, list):
-        raise requests.RequestException(f"the key set at {jwks_uri} is not a list")
-    return keys
+class TokenChecks:
+    """One daemon thread running an event loop for botbuilder's token checks (started on first use)."""
+
+    def __init__(self, *, timeout: float = FETCH_TIMEOUT_SECONDS) -> None:
+        self.timeout = timeout
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.started = threading.Lock()
+
+    def _running_loop(self) -> asyncio.AbstractEventLoop:
+        with self.started:
+            if self.loop is None:
+                loop = asyncio.new_event_loop()
+                threading.Thread(target=loop.run_forever, name="teams-token-checks", daemon=True).start()
+                self.loop = loop
+        return self.loop
+
+    async def run(self, check: Callable[..., Awaitable[T]], *args: Any) -> T:
+        """`await check(*args)` on the token-check thread; its result or its exception here."""
+        future = asyncio.run_coroutine_threadsafe(check(*args), self._running_loop())
+        try:
+            return await asyncio.wait_for(asyncio.wrap_future(future), self.timeout)
+        except asyncio.TimeoutError:
+            raise SigningKeysTimeout(f"no signing keys within {self.timeout:.0f} s") from None
 
 
-_BotbuilderOpenIdMetadata = jwt_token_extractor._OpenIdMetadata  # noqa: SLF001 - the class we extend
-
-
-class OffLoopOpenIdMetadata(_BotbuilderOpenIdMetadata):
-    """botbuilder's signing-key cache for one metadata URL, refreshed in a worker thread."""
-
-    def __init__(self, url: str) -> None:
-        super().__init__(url)
-        self._refreshing: asyncio.Task | None = None
-
-    async def _refresh(self) -> None:
-        loop = asyncio.get_running_loop()
-        task = self._refreshing
-        if task is None or task.done() or task.get_loop() is not loop:
-            task = self._refreshing = loop.create_task(self._fetch_and_store())
-        # shield: one caller going away must not cancel the refresh the others wait for
-        await asyncio.shield(task)
-
-    async def _fetch_and_store(self) -> None:
-        keys = await asyncio.to_thread(fetch_signing_keys, self.url)
-        self.keys = keys
-        self.last_updated = datetime.now()  # botbuilder compares with naive local time
-
-
-def install() -> bool:
-    """Make botbuilder create (and keep) off-loop key caches; idempotent. False if it cannot."""
-    extractor = getattr(jwt_token_extractor, "JwtTokenExtractor", None)
-    cache = getattr(extractor, "metadataCache", None)
-    if not isinstance(cache, dict) or not hasattr(_BotbuilderOpenIdMetadata, "_refresh"):
-        log.warning("Teams: this botbuilder version is unknown; signing keys are fetched on the event loop")
-        return False
-    jwt_token_extractor._OpenIdMetadata = OffLoopOpenIdMetadata  # noqa: SLF001
-    for url, metadata in list(cache.items()):
-        if not isinstance(metadata, OffLoopOpenIdMetadata):
-            upgraded = OffLoopOpenIdMetadata(url)
-            upgraded.keys, upgraded.last_updated = metadata.keys, metadata.last_updated
-            cache[url] = upgraded
-    return True
+TOKEN_CHECKS = TokenChecks()  # one per process: botbuilder's key cache is process-wide too

@@ -27,8 +27,32 @@ def timezone_problem(value: str) -> str | None:
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
-        return f"timezone {value!r} is not an IANA timezone such as Europe/Berlin or America/New_York"
+        close = closest_timezones(value)
+        hint = f" (did you mean {' or '.join(repr(name) for name in close)}?)" if close else ""
+        return f"timezone {value!r} is not an IANA timezone such as Europe/Berlin or America/New_York{hint}"
     return None
+
+
+@lru_cache(maxsize=1)
+def _timezones() -> tuple[str, ...]:
+    from zoneinfo import available_timezones
+
+    return tuple(sorted(name for name in available_timezones() if "/" in name and not name.startswith(("Etc/", "SystemV/"))))
+
+
+def closest_timezones(value: str, n: int = 2) -> list[str]:
+    """IANA names close to a mistyped one: the same city first (`India/Kolkata` → Asia/Kolkata),
+    then names that are spelled alike (`Europe/Berln` → Europe/Berlin)."""
+    typed = value.strip().replace(" ", "_")
+    city = typed.rsplit("/", 1)[-1].casefold()
+    same_city = [name for name in _timezones() if name.rsplit("/", 1)[-1].casefold() == city]
+    if same_city:
+        return same_city[:n]
+    by_lower = {name.casefold(): name for name in _timezones()}
+    alike = [by_lower[name] for name in difflib.get_close_matches(typed.casefold(), list(by_lower), n=n, cutoff=0.85)]
+    cities = {name.rsplit("/", 1)[-1].casefold(): name for name in _timezones()}
+    alike += [cities[name] for name in difflib.get_close_matches(city, list(cities), n=n, cutoff=0.8)]
+    return list(dict.fromkeys(alike))[:n]
 
 
 @lru_cache(maxsize=1)

@@ -29,7 +29,7 @@ async def export_people_csv(db: Database) -> str:
         writer.writerow([
             person.email, person.name, person.timezone, person.country,
             email_by_id.get(person.manager_id, ""), teams.get(person.team_id, ""),
-            person.slack_user_id or "", person.teams_user_id or "",
+            person.slack_user_id or "", person.teams_user_id or "", "yes" if person.active else "no",
         ])
     return out.getvalue()
 

@@ -12,7 +12,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import Database
-from storage.importers.checks import numbered
+from storage.importers.checks import numbered, unknown_name_hint
 from storage.importers.okr_file import KeyResultSpec, ObjectiveSpec, OutcomeSpec, Owner, read_okr_file
 from storage.importers.report import ImportFailed, ImportReport
 from storage.api_tables import KeyResultSource
@@ -48,7 +48,8 @@ def _owner_problems(
         if owner is None:
             return
         if owner.team is not None and owner.team not in teams:
-            problems.append((owner.line, f"team {owner.team!r} is not in the database; import the people CSV first"))
+            problems.append((owner.line, f"team {owner.team!r} is not in the database"
+                                         f"{unknown_name_hint(owner.team, teams)}; teams come from the people CSV's team column"))
         if owner.email is not None and owner.email not in people:
             problems.append((owner.line, f"owner {owner.email} is not in the database; import the people CSV first"))
 

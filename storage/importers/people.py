@@ -26,10 +26,13 @@ from storage.importers.checks import (
 )
 from storage.importers.report import ImportFailed, ImportReport
 from storage.models import EMAIL_MAX, NAME_MAX, Person, Team
+from storage.repositories.people_admin import stop_cadences
 from storage.user_text import without_bidi_controls
 
-PEOPLE_COLUMNS = ("email", "name", "timezone", "country", "manager_email", "team", "slack_user_id", "teams_user_id")
+PEOPLE_COLUMNS = ("email", "name", "timezone", "country", "manager_email", "team", "slack_user_id", "teams_user_id",
+                  "active")
 REQUIRED_COLUMNS = PEOPLE_COLUMNS[:6]
+_ACTIVE_WORDS = {"yes": True, "y": True, "true": True, "1": True, "no": False, "n": False, "false": False, "0": False}
 # Platform ids left empty keep what the database has (e.g. filled in by `slack sync`).
 PLATFORM_ID_LIMITS = {"slack_user_id": 32, "teams_user_id": 64}
 
@@ -45,6 +48,7 @@ class PersonRow:
     team: str | None
     slack_user_id: str | None
     teams_user_id: str | None
+    active: bool | None = None  # None: keep what the database has (new people are active)
 
 
 def parse_people_csv(
@@ -74,9 +78,16 @@ def parse_people_csv(
     return rows, problems
 
 
+def csv_delimiter(text: str) -> str:
+    """`;` when the header row is separated by semicolons (spreadsheets in many European
+    locales save CSV that way), else `,`."""
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    return ";" if header.count(";") > header.count(",") else ","
+
+
 def _records(text: str) -> list[tuple[int, list[str]]]:
-    """Non-blank CSV records with the line each starts on."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    """Non-blank CSV records with the line each starts on (comma or semicolon separated)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=csv_delimiter(text))
     records, next_line = [], 1
     for values in reader:
         if any(value.strip() for value in values):
@@ -114,6 +125,7 @@ def _person_row(number: int, cells: dict[str, str], *, default_timezone: str, de
         team=cells["team"] or None,
         slack_user_id=cells.get("slack_user_id") or None,
         teams_user_id=cells.get("teams_user_id") or None,
+        active=_ACTIVE_WORDS.get((cells.get("active") or "").strip().lower()),
     )
     found = [
         email_problem(email, EMAIL_MAX),
@@ -123,6 +135,8 @@ def _person_row(number: int, cells: dict[str, str], *, default_timezone: str, de
         _manager_problem(manager, cells["manager_email"]),
         f"{email} cannot be their own manager" if manager and manager == email else None,
         length_problem("team", row.team, NAME_MAX) if row.team else None,
+        None if (cells.get("active") or "").strip().lower() in _ACTIVE_WORDS or not (cells.get("active") or "").strip()
+        else f"active is yes or no (or empty to keep it as it is); you typed '{cells['active'].strip()}'",
     ]
     for column, limit in PLATFORM_ID_LIMITS.items():
         value = getattr(row, column)
@@ -237,6 +251,7 @@ async def _write_people(
             report.record("team", created=True)
     await session.flush()
     before = {email: _snapshot(person) for email, person in existing.items()}
+    before_ids = {person.id for person in existing.values()}
     # Free platform ids that move to someone else first, so the unique constraints never trip.
     for row in rows:
         person = existing.get(row.email)
@@ -258,6 +273,9 @@ async def _write_people(
         person.slack_user_id = row.slack_user_id or person.slack_user_id
         person.teams_user_id = row.teams_user_id or person.teams_user_id
         person.is_admin = row.email in admin_emails
+        if row.active is not None and row.active != person.active:
+            person.active = row.active
+            (report.reactivated if row.active else report.deactivated).append(row.email)
         people[row.email] = person
         session.add(person)
     await session.flush()
@@ -265,10 +283,14 @@ async def _write_people(
         person = people[row.email]
         person.manager_id = people[row.manager_email].id if row.manager_email else None
         report.record("person", created=row.email not in before, changed=before.get(row.email) != _snapshot(person))
+        if row.email not in before:
+            report.created_people.append(person.id)  # type: ignore[arg-type]
     await session.flush()
+    await stop_cadences(session, [people[email].id for email in report.deactivated])  # type: ignore[misc]
+    report.calendar_changed.extend(people[email].id for email in report.reactivated if people[email].id in before_ids)
     return report
 
 
 def _snapshot(person: Person) -> tuple:
     return tuple(getattr(person, column) for column in ("name", "timezone", "country", "manager_id", "team_id",
-                                                        "slack_user_id", "teams_user_id", "is_admin"))
+                                                        "slack_user_id", "teams_user_id", "is_admin", "active"))

@@ -30,6 +30,9 @@ class ImportReport:
     unchanged: Counter[str] = field(default_factory=Counter)
     # People already known whose timezone or country changed: their schedules need replanning.
     calendar_changed: list[int] = field(default_factory=list)
+    deactivated: list[str] = field(default_factory=list)  # emails whose `active` column turned no
+    created_people: list[int] = field(default_factory=list)  # ids of people new in this import (welcomed)
+    reactivated: list[str] = field(default_factory=list)
 
     def record(self, kind: str, *, created: bool = False, changed: bool = False) -> None:
         if created:
@@ -45,7 +48,8 @@ class ImportReport:
 
     def summary_lines(self) -> list[str]:
         """One line per kind: `people: 3 created, 1 updated, 5 unchanged`."""
-        lines = []
+        lines = [f"deactivated: {', '.join(self.deactivated)}"] if self.deactivated else []
+        lines += [f"active again: {', '.join(self.reactivated)}"] if self.reactivated else []
         for kind in self.kinds():
             lines.append(
                 f"{plural(kind)}: {self.created[kind]} created, {self.updated[kind]} updated, "

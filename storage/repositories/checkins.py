@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
+from sqlalchemy import TextClause, bindparam, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import set_committed_value
@@ -28,12 +30,15 @@ from storage.models import (
     CheckInStatus,
     Direction,
     KeyResult,
+    Objective,
+    Outcome,
     Person,
     Win,
     WinStatus,
     progress_between,
 )
 from storage.repositories.okrs import current_only
+from storage.repositories.win_edits import win_changes
 
 # A `win TEXT` repeated within this window (a retried slash command) is the same win.
 WIN_RETRY_WINDOW = timedelta(minutes=10)
@@ -141,6 +146,7 @@ class RecordedCheckIn:
     new_blockers: list[StoredBlocker] = field(default_factory=list)
     new_wins: list[StoredWin] = field(default_factory=list)
     earlier_wins: list[StoredWin] = field(default_factory=list)  # read only when answered before (first_time False)
+    edited_wins: list[StoredWin] = field(default_factory=list)  # earlier wins rewritten by this submission
 
 
 def _set(row: object, name: str, value: object) -> None:
@@ -225,17 +231,37 @@ class AnswerTarget:
     key_results: list[KeyResultRow]  # the person's, of the OKR period current at the check-in
 
 
+_CHECKIN, _CADENCE, _KR = CheckIn.__table__, Cadence.__table__, KeyResult.__table__
+_OBJECTIVE, _OUTCOME = Objective.__table__, Outcome.__table__
 _ANSWER_TARGET = (
-    "SELECT c.person_id, c.cadence_id, c.period, c.status, c.reminders_sent, c.reflections, c.answered_at,"
-    " cd.name, cd.every, cd.questions,"
-    " kr.id, kr.\"key\", kr.title, kr.unit, kr.baseline, kr.target, kr.current, kr.confidence, kr.direction,"
-    " kr.objective_id, o.period, oc.id"
-    " FROM checkin AS c JOIN cadence AS cd ON cd.id = c.cadence_id"
-    " LEFT JOIN key_result AS kr ON kr.owner_id = c.person_id"
-    " LEFT JOIN objective AS o ON o.id = kr.objective_id"
-    " LEFT JOIN outcome AS oc ON oc.id = o.outcome_id"
-    " WHERE c.id = ? ORDER BY oc.\"key\", o.id, kr.\"key\""
+    select(
+        _CHECKIN.c.person_id, _CHECKIN.c.cadence_id, _CHECKIN.c.period, _CHECKIN.c.status, _CHECKIN.c.reminders_sent,
+        _CHECKIN.c.reflections, _CHECKIN.c.answered_at,
+        _CADENCE.c.name.label("cadence_name"), _CADENCE.c.every, _CADENCE.c.questions,
+        _KR.c.id.label("kr_id"), _KR.c.key.label("kr_key"), _KR.c.title, _KR.c.unit, _KR.c.baseline, _KR.c.target,
+        _KR.c.current, _KR.c.confidence, _KR.c.direction, _KR.c.objective_id,
+        _OBJECTIVE.c.period.label("okr_period"), _OUTCOME.c.id.label("outcome_id"),
+    )
+    .select_from(
+        _CHECKIN.join(_CADENCE, _CADENCE.c.id == _CHECKIN.c.cadence_id)
+        .outerjoin(_KR, _KR.c.owner_id == _CHECKIN.c.person_id)
+        .outerjoin(_OBJECTIVE, _OBJECTIVE.c.id == _KR.c.objective_id)
+        .outerjoin(_OUTCOME, _OUTCOME.c.id == _OBJECTIVE.c.outcome_id)
+    )
+    .where(_CHECKIN.c.id == bindparam("checkin_id"))
+    .order_by(_OUTCOME.c.key, _OBJECTIVE.c.id, _KR.c.key)
+    .with_for_update(of=_CHECKIN)
 )  # outer joins so a person without key results still gets the row; each uses an index
+# Values bound with their columns' types, so SQLAlchemy stores them as the columns do.
+_TIME = _CHECKIN.c.answered_at.type
+_JSON = _CHECKIN.c.reflections.type
+
+
+@lru_cache(maxsize=1024)  # the same few shapes (number of answers) again and again: compiled once
+def _sql(sql: str, *, times: tuple[str, ...] = (), json: tuple[str, ...] = ()) -> TextClause:
+    """`text(sql)` with the parameters named in `times` and `json` bound with those column types."""
+    return text(sql).bindparams(*(bindparam(name, type_=_TIME) for name in times),
+                                *(bindparam(name, type_=_JSON) for name in json))
 
 
 async def checkin_for_answers(
@@ -245,23 +271,34 @@ async def checkin_for_answers(
     locked for this transaction (PostgreSQL `FOR UPDATE`; on SQLite `Database.transaction()`
     holds the write lock already). `on(period)` is the day whose OKR period counts (see
     `okrs.current_only`): key results are ordered as `okrs.key_results_of` orders them."""
-    driver = await Driver.of(session)
-    rows = await driver.rows(_ANSWER_TARGET + (" FOR UPDATE OF c" if driver.postgres else ""), (checkin_id,))
+    batch = (await Driver.of(session)).batch()  # on SQLite one call to the driver's thread
+    read = batch.add(_ANSWER_TARGET, {"checkin_id": checkin_id})
+    await batch.run()
+    rows = batch.rows(read)
     if not rows:
         return None
     first = rows[0]
-    checkin = CheckInRow(checkin_id, first[0], first[1], first[2], first[3], first[4] or 0,
-                         driver.read_json(first[5]) or {}, driver.read_time(first[6]))
-    cadence = CadenceRow(first[1], first[7], first[8], driver.read_json(first[9]) or [])
-    owned = [row for row in rows if row[21] is not None]  # a key result with its objective and outcome
-    owned = current_only(owned, on(checkin.period), period=lambda row: row[20])
-    key_results = [KeyResultRow(*row[10:18], Direction(row[18]), row[19], first[0]) for row in owned]
+    checkin = CheckInRow(checkin_id, first.person_id, first.cadence_id, first.period, first.status,
+                         first.reminders_sent or 0, first.reflections or {}, first.answered_at)
+    cadence = CadenceRow(first.cadence_id, first.cadence_name, first.every, first.questions or [])
+    owned = [row for row in rows if row.outcome_id is not None]  # a key result with its objective and outcome
+    owned = current_only(owned, on(checkin.period), period=lambda row: row.okr_period)
+    key_results = [KeyResultRow(row.kr_id, row.kr_key, row.title, row.unit, row.baseline, row.target, row.current,
+                                row.confidence, Direction(row.direction), row.objective_id, first.person_id)
+                   for row in owned]
     return AnswerTarget(checkin, cadence, key_results)
 
 
-def _values(rows: int, columns: int, casts: tuple[str, ...] = ()) -> str:
-    one = "(" + ", ".join(f"CAST(? AS {cast})" if cast else "?" for cast in (casts or ("",) * columns)) + ")"
-    return ", ".join([one] * rows)
+def _values(names: tuple[str, ...], rows: list[tuple], casts: tuple[str, ...] = (), *,
+            shared: tuple[str, ...] = ()) -> tuple[str, dict]:
+    """Multi-row VALUES with a named parameter per value (`name_row`), and the parameters; each
+    row ends with the `shared` parameters, passed once by the caller."""
+    casts = casts or ("",) * len(names)
+    text = ", ".join(
+        "(" + ", ".join([*(f"CAST(:{name}_{n} AS {cast})" if cast else f":{name}_{n}" for name, cast in zip(names, casts)),
+                         *(f":{name}" for name in shared)]) + ")"
+        for n in range(len(rows)))
+    return text, {f"{name}_{n}": value for n, row in enumerate(rows) for name, value in zip(names, row)}
 
 
 async def record_checkin(
@@ -294,8 +331,7 @@ async def record_checkin(
             raise LookupError(f"check-in {checkin.id} no longer exists")
         checkin = found[0]
     row = checkin
-    driver = batch.driver if batch is not None else await Driver.of(session)
-    batch = batch if batch is not None else driver.batch()
+    batch = batch if batch is not None else (await Driver.of(session)).batch()
     first_time = row.status != CheckInStatus.answered
     recorded = RecordedCheckIn(row, first_time)
 
@@ -307,20 +343,23 @@ async def record_checkin(
     # A key result deleted or re-owned since the form was shown is skipped.
     kr_answers = list({a.key_result_id: a for a in kr_answers if a.key_result_id in owned}.values())
     if kr_answers:
-        stamp = driver.time(now)
+        values, parameters = _values(("kr", "value", "confidence", "note"),
+                                     [(a.key_result_id, a.value, a.confidence, a.note) for a in kr_answers],
+                                     shared=("checkin_id", "now"))
         batch.add(
-            "INSERT INTO kr_update (checkin_id, key_result_id, value, confidence, note, created_at) VALUES "
-            + _values(len(kr_answers), 6)
-            + " ON CONFLICT (checkin_id, key_result_id) DO UPDATE"
-            " SET value = excluded.value, confidence = excluded.confidence, note = excluded.note",
-            [v for a in kr_answers for v in (row.id, a.key_result_id, a.value, a.confidence, a.note, stamp)],
+            _sql("INSERT INTO kr_update (key_result_id, value, confidence, note, checkin_id, created_at)"
+                 f" VALUES {values} ON CONFLICT (checkin_id, key_result_id) DO UPDATE"
+                 " SET value = excluded.value, confidence = excluded.confidence, note = excluded.note", times=("now",)),
+            {**parameters, "checkin_id": row.id, "now": now},
         )
+        values, parameters = _values(("id", "value", "confidence"),
+                                     [(a.key_result_id, a.value, a.confidence) for a in kr_answers],
+                                     ("INTEGER", "DOUBLE PRECISION", "INTEGER"))
         batch.add(
-            "WITH v (id, value, confidence) AS (VALUES "
-            + _values(len(kr_answers), 3, ("INTEGER", "DOUBLE PRECISION", "INTEGER"))
-            + ") UPDATE key_result SET current = v.value, confidence = v.confidence, updated_at = ?"
-            " FROM v WHERE key_result.id = v.id",
-            [*(v for a in kr_answers for v in (a.key_result_id, a.value, a.confidence)), stamp],
+            _sql(f"WITH v (id, value, confidence) AS (VALUES {values}) UPDATE key_result"
+                 " SET current = v.value, confidence = v.confidence, updated_at = :now"
+                 " FROM v WHERE key_result.id = v.id", times=("now",)),
+            {**parameters, "now": now},
         )
         for a in kr_answers:
             kr = owned[a.key_result_id]
@@ -329,52 +368,68 @@ async def record_checkin(
             recorded.key_results.append(kr)
 
     earlier_blockers: list[StoredBlocker] = []
-    known_wins: set[str] = set()
     if not first_time:
-        earlier_blockers, recorded.earlier_wins = await _recorded_before(driver, row)  # type: ignore[arg-type]
-        known_wins = {_same_text(win.text) for win in recorded.earlier_wins}
+        earlier_blockers, recorded.earlier_wins = await _recorded_before(session, row)  # type: ignore[arg-type]
     blocker_rows, blocker_edits = _blocker_changes(answers.blockers, earlier_blockers, row, owned, now)
     if blocker_rows:
+        values, parameters = _values(("person", "checkin", "kr", "text", "status"),
+                                     [(b.person_id, b.checkin_id, b.key_result_id, b.text, b.status) for b in blocker_rows],
+                                     shared=("now",))
         batch.add(
-            "INSERT INTO blocker (person_id, checkin_id, key_result_id, text, status, created_at) VALUES "
-            + _values(len(blocker_rows), 6),
-            [v for b in blocker_rows for v in (b.person_id, b.checkin_id, b.key_result_id, b.text, b.status,
-                                               driver.time(now))],
+            _sql(f"INSERT INTO blocker (person_id, checkin_id, key_result_id, text, status, created_at) VALUES {values}",
+                 times=("now",)),
+            {**parameters, "now": now},
         )
     if blocker_edits:
         # An edited blocker keeps its id and age; what the manager acknowledged or resolved
         # was other words, so it is open again (README: "Changing a check-in").
+        values, parameters = _values(("id", "text", "kr"), [(b.id, b.text, b.key_result_id) for b in blocker_edits],
+                                     ("INTEGER", "VARCHAR", "INTEGER"))
         batch.add(
-            "WITH v (id, text, key_result_id) AS (VALUES "
-            + _values(len(blocker_edits), 3, ("INTEGER", "VARCHAR", "INTEGER"))
-            + ") UPDATE blocker SET text = v.text, key_result_id = v.key_result_id, status = ?,"
-            " acknowledged_at = NULL, resolved_at = NULL FROM v WHERE blocker.id = v.id",
-            [*(v for b in blocker_edits for v in (b.id, b.text, b.key_result_id)), BlockerStatus.open.value],
+            _sql(f"WITH v (id, text, key_result_id) AS (VALUES {values}) UPDATE blocker SET text = v.text,"
+                 " key_result_id = v.key_result_id, status = :open, acknowledged_at = NULL, resolved_at = NULL"
+                 " FROM v WHERE blocker.id = v.id"),
+            {**parameters, "open": BlockerStatus.open.value},
         )
     recorded.new_blockers = blocker_rows + blocker_edits
-
-    win_rows = []
-    for win in answers.wins:
-        if _same_text(win.text) in known_wins:
-            continue
-        known_wins.add(_same_text(win.text))
-        status = WinStatus.approved if win.share else WinStatus.private
-        link = win.key_result_id if win.key_result_id in owned else None
-        win_rows.append({"person_id": row.person_id, "checkin_id": row.id, "key_result_id": link, "text": win.text,
-                         "share": win.share, "status": status.value, "created_at": now})
-    if win_rows:
-        inserted = batch.add(
-            "INSERT INTO win (person_id, checkin_id, key_result_id, text, share, status, created_at) VALUES "
-            + _values(len(win_rows), 7) + " RETURNING text, id",
-            [v for w in win_rows for v in (w["person_id"], w["checkin_id"], w["key_result_id"], w["text"], w["share"],
-                                           w["status"], driver.time(now))],
+    resolved = list(getattr(answers, "resolved_blockers", ()))
+    if resolved:  # earlier blockers marked resolved in the form; only the person's own change
+        ids = ", ".join(f":resolved_{n}" for n in range(len(resolved)))
+        batch.add(
+            _sql("UPDATE blocker SET status = :resolved, resolved_at = :now WHERE person_id = :person"
+                 f" AND status != :resolved AND id IN ({ids})", times=("now",)),
+            {"resolved": BlockerStatus.resolved.value, "now": now, "person": row.person_id,
+             **{f"resolved_{n}": blocker_id for n, blocker_id in enumerate(resolved)}},
         )
+
+    win_rows, win_edits = win_changes(answers.wins, recorded.earlier_wins, row, owned, now)
+    if win_rows:
+        values, parameters = _values(("person", "checkin", "kr", "text", "share", "status"),
+                                     [(w["person_id"], w["checkin_id"], w["key_result_id"], w["text"], w["share"],
+                                       w["status"]) for w in win_rows],
+                                     shared=("now",))
+        inserted = batch.add(
+            _sql("INSERT INTO win (person_id, checkin_id, key_result_id, text, share, status, created_at)"
+                 f" VALUES {values} RETURNING text, id", times=("now",)),
+            {**parameters, "now": now},
+        )
+    if win_edits:
+        values, parameters = _values(("id", "text", "share", "kr", "status"),
+                                     [(w.id, w.text, w.share, w.key_result_id, w.status) for w in win_edits],
+                                     ("INTEGER", "VARCHAR", "BOOLEAN", "INTEGER", "VARCHAR"))
+        batch.add(
+            _sql(f"WITH v (id, text, share, key_result_id, status) AS (VALUES {values}) UPDATE win SET text = v.text,"
+                 " share = v.share, key_result_id = v.key_result_id, status = v.status FROM v WHERE win.id = v.id"),
+            parameters,
+        )
+    recorded.edited_wins = win_edits
 
     reflections = {**(row.reflections or {}), **dict(answers.reflections)}
     answered_at = row.answered_at or now
     batch.add(
-        "UPDATE checkin SET reflections = ?, status = ?, answered_at = ?, next_action_at = NULL WHERE id = ?",
-        (driver.json(reflections), CheckInStatus.answered.value, driver.time(answered_at), row.id),
+        _sql("UPDATE checkin SET reflections = :reflections, status = :status, answered_at = :answered_at,"
+             " next_action_at = NULL WHERE id = :id", times=("answered_at",), json=("reflections",)),
+        {"reflections": reflections, "status": CheckInStatus.answered.value, "answered_at": answered_at, "id": row.id},
     )
     await batch.run()
     if win_rows:
@@ -422,17 +477,22 @@ def _blocker_changes(
     return inserted, edited
 
 
-async def _recorded_before(driver: Driver, checkin: CheckIn | CheckInRow) -> tuple[list[StoredBlocker], list[StoredWin]]:
+_RECORDED_BEFORE = text(
+    "SELECT 'blocker' AS kind, text, id, NULL AS share, status, key_result_id, created_at FROM blocker"
+    " WHERE checkin_id = :checkin_id"
+    " UNION ALL SELECT 'win', text, id, share, status, key_result_id, NULL FROM win WHERE checkin_id = :checkin_id"
+    " ORDER BY 3"
+).columns(created_at=_TIME)
+
+
+async def _recorded_before(session: AsyncSession, checkin: CheckIn | CheckInRow) -> tuple[list[StoredBlocker], list[StoredWin]]:
     """The blockers (oldest first) and the wins a check-in holds already, in one statement."""
-    rows = await driver.rows(
-        "SELECT 'blocker', text, id, NULL, status, key_result_id, created_at FROM blocker WHERE checkin_id = ?"
-        " UNION ALL SELECT 'win', text, id, share, status, key_result_id, NULL FROM win WHERE checkin_id = ? ORDER BY 3",
-        (checkin.id, checkin.id),
-    )
-    blockers = [StoredBlocker(checkin.person_id, checkin.id, kr_id, text, status, driver.read_time(created), blocker_id)
-                for kind, text, blocker_id, _, status, kr_id, created in rows if kind == "blocker"]
-    wins = [StoredWin(win_id, None, checkin.id, kr_id, text, bool(share), WinStatus(status))
-            for kind, text, win_id, share, status, kr_id, _ in rows if kind == "win"]
+    connection = await session.connection()
+    rows = (await connection.execute(_RECORDED_BEFORE, {"checkin_id": checkin.id})).all()
+    blockers = [StoredBlocker(checkin.person_id, checkin.id, row.key_result_id, row.text, row.status, row.created_at, row.id)
+                for row in rows if row.kind == "blocker"]
+    wins = [StoredWin(row.id, None, checkin.id, row.key_result_id, row.text, bool(row.share), WinStatus(row.status))
+            for row in rows if row.kind == "win"]
     return blockers, wins
 
 
@@ -440,12 +500,13 @@ def sent_prompt_refs(batch: Batch, keys: Iterable[str]) -> int:
     """Add to `batch` the lookup of the prompts and reminders among these outbox keys that
     went out with a platform message ref, oldest first (one indexed lookup); after the run,
     `batch.rows(index)` are their (id, platform, address, message ref)."""
-    wanted = list(keys) or [""]
-    templates = ("checkin_prompt", "checkin_reminder")  # storage.repositories.deliveries.PROMPT_TEMPLATES
+    keys = list(keys) or [""]
+    names = ", ".join(f":key_{n}" for n in range(len(keys)))
     return batch.add(
-        f"SELECT id, platform, address, message_ref FROM delivery WHERE idempotency_key IN ({', '.join('?' * len(wanted))})"
-        f" AND template IN ({', '.join('?' * len(templates))}) AND message_ref IS NOT NULL ORDER BY id",
-        [*wanted, *templates],
+        _sql(f"SELECT id, platform, address, message_ref FROM delivery WHERE idempotency_key IN ({names})"
+             " AND template IN ('checkin_prompt', 'checkin_reminder')"  # deliveries.PROMPT_TEMPLATES
+             " AND message_ref IS NOT NULL ORDER BY id"),
+        {f"key_{n}": key for n, key in enumerate(keys)},
     )
 
 

@@ -10,19 +10,23 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete, text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.driver import Batch, Driver
 from storage.models import ProcessedEvent
 
 KEY_LENGTH = 200  # ProcessedEvent.event_key
+_RECORD_ONCE = text(
+    "INSERT INTO processed_event (source, event_key, received_at) VALUES (:source, :key, :now)"
+    " ON CONFLICT (event_key) DO NOTHING RETURNING id"
+).bindparams(bindparam("now", type_=ProcessedEvent.__table__.c.received_at.type))
 
 
 async def record_once(session: AsyncSession, *, source: str, key: str, now: datetime) -> bool:
     """True the first time `key` is recorded; False when it was recorded before (a retry).
     Concurrent copies: the second waits for the first's transaction (the unique key) and
-    then sees it. One statement (storage.driver)."""
+    then sees it. One statement."""
     driver = await Driver.of(session)
     batch = driver.batch()
     recorded = record_once_in(batch, source=source, key=key, now=now)
@@ -34,9 +38,8 @@ def record_once_in(batch: Batch, *, source: str, key: str, now: datetime) -> int
     """`record_once` as a statement of `batch`: after the run, `batch.rows(index)` is empty
     when the key had been recorded before."""
     return batch.add(
-        "INSERT INTO processed_event (source, event_key, received_at) VALUES (?, ?, ?)"
-        " ON CONFLICT (event_key) DO NOTHING RETURNING id",
-        (source, key[:KEY_LENGTH], batch.driver.time(now)),
+        _RECORD_ONCE,
+        {"source": source, "key": key[:KEY_LENGTH], "now": now},
     )
 
 

@@ -1,7 +1,7 @@
 """dashboard sign-in: one-time links and server-side sessions
 
-Revision ID: 0008_dashboard
-Revises: 0007_api
+Revision ID: 0009_dashboard
+Revises: 0008_daily_use
 Create Date: 2026-12-03
 """
 from typing import Sequence, Union
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 import sqlmodel
 
 
-revision: str = '0008_dashboard'
-down_revision: Union[str, None] = '0007_api'
+revision: str = '0009_dashboard'
+down_revision: Union[str, None] = '0008_daily_use'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, insert, or_
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -21,6 +21,8 @@ from storage.models import (
     Blocker,
     BlockerStatus,
     CheckIn,
+    CheckInStatus,
+    Delivery,
     KeyResult,
     KRUpdate,
     LeavePeriod,
@@ -48,6 +50,7 @@ class OrgPerson:
     created_at: datetime
     slack_user_id: str | None
     teams_conversation_ref: dict[str, Any] | None
+    country: str | None = None  # public holidays: digests move off them like prompts
 
 
 @dataclass
@@ -78,7 +81,7 @@ async def load_org(session: AsyncSession) -> Org:
     rows = await session.exec(
         select(
             Person.id, Person.name, Person.email, Person.timezone, Person.manager_id, Person.team_id,
-            Person.is_admin, Person.created_at, Person.slack_user_id, Person.teams_conversation_ref,
+            Person.is_admin, Person.created_at, Person.slack_user_id, Person.teams_conversation_ref, Person.country,
         ).where(Person.active)
     )
     people = {row[0]: OrgPerson(*row) for row in rows}
@@ -112,6 +115,8 @@ class CheckInRow:
     status: str
     prompted_at: datetime | None
     answered_at: datetime | None
+    skip_reason: str | None = None
+    period_ends_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,9 +215,11 @@ async def load_batch(
     history_start = now - HISTORY_WINDOW
 
     rows = await session.exec(
-        select(CheckIn.id, CheckIn.person_id, CheckIn.period, CheckIn.status, CheckIn.prompted_at, CheckIn.answered_at)
+        select(CheckIn.id, CheckIn.person_id, CheckIn.period, CheckIn.status, CheckIn.prompted_at, CheckIn.answered_at,
+               CheckIn.skip_reason, CheckIn.period_ends_at)
         .where(CheckIn.person_id.in_(reports))
-        .where(or_(CheckIn.answered_at >= history_start, CheckIn.prompted_at >= period_start))
+        .where(or_(CheckIn.answered_at >= history_start, CheckIn.prompted_at >= period_start,
+                   (CheckIn.status == CheckInStatus.skipped.value) & (CheckIn.period_ends_at >= period_start)))
     )
     facts.checkins = [CheckInRow(*row) for row in rows]
 
@@ -284,3 +291,55 @@ async def load_old_open_blockers(session: AsyncSession, *, older_than: datetime)
         .where(Blocker.status != BlockerStatus.resolved.value, Blocker.created_at < older_than)
     )
     return [BlockerRow(*row) for row in rows]
+
+
+async def outcome_key_result_rows(session: AsyncSession, outcome_ids: Sequence[int], *, since: datetime) -> list:
+    """Every key result of these outcomes with its last two values answered since `since`, one row
+    a value (or one row without a value): (key result id, objective id, outcome id, baseline,
+    target, direction, check-in id, period, answered_at, value, confidence). One query: a
+    window function keeps two updates per key result."""
+    ids = list(outcome_ids)
+    ranked = (
+        select(
+            KRUpdate.key_result_id.label("key_result_id"), KRUpdate.value.label("value"),
+            KRUpdate.confidence.label("confidence"), CheckIn.id.label("checkin_id"),
+            CheckIn.period.label("period"), CheckIn.answered_at.label("answered_at"),
+            func.row_number().over(
+                partition_by=KRUpdate.key_result_id, order_by=(CheckIn.answered_at.desc(), CheckIn.id.desc())
+            ).label("recent"),
+        )
+        .join(CheckIn, CheckIn.id == KRUpdate.checkin_id)
+        .join(KeyResult, KeyResult.id == KRUpdate.key_result_id)
+        .join(Objective, Objective.id == KeyResult.objective_id)
+        .where(Objective.outcome_id.in_(ids), CheckIn.answered_at >= since)
+        .subquery()
+    )
+    return list(await session.exec(
+        select(
+            KeyResult.id, KeyResult.objective_id, Objective.outcome_id, KeyResult.baseline, KeyResult.target,
+            KeyResult.direction, ranked.c.checkin_id, ranked.c.period, ranked.c.answered_at, ranked.c.value,
+            ranked.c.confidence,
+        )
+        .join(Objective, Objective.id == KeyResult.objective_id)
+        .outerjoin(ranked, (ranked.c.key_result_id == KeyResult.id) & (ranked.c.recent <= 2))
+        .where(Objective.outcome_id.in_(ids))
+    ))
+
+
+async def load_key_results_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, KRMeta]:
+    return await load_key_results(session, KeyResult.id.in_(list(ids)))
+
+
+async def existing_delivery_keys(session: AsyncSession, keys: Sequence[str]) -> list[str]:
+    """Which of these outbox keys are queued already."""
+    return list(await session.exec(select(Delivery.idempotency_key).where(Delivery.idempotency_key.in_(list(keys)))))
+
+
+async def insert_nudges(session: AsyncSession, rows: Sequence[dict[str, Any]], *, manager_ids: Sequence[int],
+                        now: datetime) -> list[Nudge]:
+    """Insert nudges (all sent at `now`) in one statement; these managers' nudges sent at `now`, by id."""
+    await session.exec(insert(Nudge).values(list(rows)))
+    stored = await session.exec(
+        select(Nudge).where(Nudge.manager_id.in_(list(manager_ids)), Nudge.sent_at == now).order_by(Nudge.id)
+    )
+    return list(stored.all())

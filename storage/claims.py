@@ -8,7 +8,7 @@ waits for it (busy_timeout) and then sees the rows already changed. A transactio
 Database.transaction() holds that lock from its BEGIN IMMEDIATE, so there a lock-only claim
 (`values=None`) is a plain SELECT.
 
-Statements are driver-level (cadences.bulk): `where` is SQL with `?` placeholders, values
+Statements are driver-level (storage.bulk): `where` is SQL with `?` placeholders, values
 are passed already stored (`bulk.time(now)`), and rows come back as the driver returns them
 (on SQLite, datetimes as text and JSON unparsed — read them with `bulk.read_time/read_json`).
 """
@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import Table
 
-from cadences.bulk import Bulk
+from storage.bulk import Bulk
 
 
 async def claim_rows(

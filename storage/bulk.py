@@ -7,7 +7,7 @@ as tuples instead, inside the session's own transaction, so "written in the same
 transaction as the state change" still holds.
 
 On SQLite the fan-out's statements are also shaped so that SQLite does each in one step
-(`insert_numbered`, `update_values`, Driver.rows_at_once): aiosqlite's thread gives the GIL
+(`update_values`, Driver.rows_at_once): aiosqlite's thread gives the GIL
 up around every step and must win it back from the event loop, so a statement that steps
 once per row crawls while the loop renders and sends, and one that steps once runs beside it.
 
@@ -163,43 +163,39 @@ class Bulk(Driver):
     async def insert_numbered(
         self, table: Table, columns: tuple[str, ...], values: Sequence[tuple], *, conflict_on: Sequence[str],
     ) -> list[int | None]:
-        """INSERT encoded rows (`encode`'s tuples) ON CONFLICT (conflict_on) DO NOTHING; the id of
-        each row, or None where a row with its key was there already.
+        """INSERT encoded rows (`encode`'s tuples) ON CONFLICT (conflict_on) DO NOTHING; the id the
+        database gave each row, or None where a row with its key was there already.
 
         In a SQLite write transaction (Database.transaction(), which holds the one writer lock)
-        the rows are numbered here, from max(id) + 1, and sent as multi-row VALUES without
-        RETURNING: SQLite inserts each chunk in one step (RETURNING costs a step, and a turn of
-        the GIL, per row; see Driver.rows_at_once). Only when fewer rows went in than were sent
-        does one more query find which ones. Elsewhere: RETURNING id and the key columns.
+        the rows go as multi-row VALUES without RETURNING, and the ids SQLite gave them are read
+        back in one step: every row above the highest id before the insert is one of them (no
+        other writer can insert meanwhile). RETURNING would cost a step, and a turn of the GIL,
+        per row (see Driver.rows_at_once). Elsewhere: RETURNING id and the key columns.
         """
         if not values:
             return []
         key_at = [columns.index(name) for name in conflict_on]
-        if not self.holds_sqlite_write_lock:
+        if self.holds_sqlite_write_lock:
+            ((before,),) = await self.rows(f"SELECT coalesce(max(id), 0) FROM {table.name}")
+            head = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES "
+            tail = f" ON CONFLICT ({', '.join(conflict_on)}) DO NOTHING"
+            one = "(" + ", ".join("?" * len(columns)) + ")"
+            per_statement = max(1, MAX_PARAMETERS // len(columns))
+            for start in range(0, len(values), per_statement):
+                chunk = values[start : start + per_statement]
+                await self.rows(head + ", ".join([one] * len(chunk)) + tail, [value for row in chunk for value in row])
+            new_ids = [id_ for (id_,) in await self.rows_at_once(
+                ("id",), f"SELECT id FROM {table.name} WHERE id > ? ORDER BY id", (before,))]
+            if len(new_ids) == len(values):  # every row went in, in the order of its VALUES
+                return sorted(new_ids)
+            rows = await self.rows_at_once(("id", *conflict_on),
+                                           f"SELECT id, {', '.join(conflict_on)} FROM {table.name} WHERE id > ?", (before,))
+        else:
             rows = await self.insert_values(table, columns, values, conflict_on=conflict_on,
                                             returning=("id", *conflict_on), tuples=True)
-            ids = {tuple(row[1:]): row[0] for row in rows}
-            # a key given twice is inserted once: its first row gets the id, as below
-            return [ids.pop(tuple(row[n] for n in key_at), None) for row in values]
-        ((top,),) = await self.rows(f"SELECT coalesce(max(id), 0) FROM {table.name}")
-        head = f"INSERT INTO {table.name} (id, {', '.join(columns)}) VALUES "
-        tail = f" ON CONFLICT ({', '.join(conflict_on)}) DO NOTHING"
-        one = "(" + ", ".join("?" * (len(columns) + 1)) + ")"
-        per_statement = max(1, MAX_PARAMETERS // (len(columns) + 1))
-        batch = self.batch()
-        counts = []
-        for start in range(0, len(values), per_statement):
-            chunk = values[start : start + per_statement]
-            batch.add(head + ", ".join([one] * len(chunk)) + tail,
-                      [value for n, row in enumerate(chunk, start=top + 1 + start) for value in (n, *row)])
-            counts.append(batch.add("SELECT changes()"))
-        await batch.run()
-        ids: list[int | None] = list(range(top + 1, top + 1 + len(values)))
-        if sum(batch.rows(n)[0][0] for n in counts) < len(values):  # some keys were there already
-            present = {id_ for (id_,) in await self.rows_at_once(
-                ("id",), f"SELECT id FROM {table.name} WHERE id > ? AND id <= ?", (top, top + len(values)))}
-            ids = [id_ if id_ in present else None for id_ in ids]
-        return ids
+        ids = {tuple(row[1:]): row[0] for row in rows}
+        # a key given twice is inserted once: its first row gets the id
+        return [ids.pop(tuple(row[n] for n in key_at), None) for row in values]
 
     async def update_values(
         self, table: str, key: str, columns: tuple[str, ...], values: Sequence[tuple], *,

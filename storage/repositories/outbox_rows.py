@@ -1,0 +1,202 @@
+"""The outbox's statements: claiming due deliveries, their leases, recording what sending did.
+
+cadences/sender.py, send_results.py and delivery_targets.py decide; these functions read and
+write. Statements run in the caller's transaction (`Database.transaction()`); times are
+aware datetimes and JSON columns come back parsed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import bindparam, delete, func, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.bulk import Bulk
+from storage.claims import claim_rows
+from storage.models import CheckIn, CheckInStatus, Delivery, DeliveryStatus, Person, ProcessedEvent, PromptSchedule, WinStatus
+
+DELIVERY = Delivery.__table__
+_D = DELIVERY.c
+_SENT, _SENDING = DeliveryStatus.sent.value, DeliveryStatus.sending.value  # enum .value is slow per row
+_CLOSED_CHECKIN = (CheckInStatus.answered.value, CheckInStatus.missed.value, CheckInStatus.skipped.value)
+_OUTCOME_SET = {
+    "status": "v.status", "attempts": "v.attempts", "sent_at": "v.sent_at", "message_ref": "v.message_ref",
+    "last_error": "v.last_error", "claimed_until": "NULL", "next_attempt_at": "COALESCE(v.next_at, delivery.next_attempt_at)",
+}
+CLAIMED_COLUMNS = ("id", "idempotency_key", "platform", "address", "template", "context", "person_id",
+                   "replaces_ref", "attempts")
+
+
+async def insert_deliveries(session: AsyncSession, rows: Sequence[Mapping[str, Any]], *, returning: bool = False) -> list:
+    """Insert many deliveries at once; rows whose idempotency key exists are skipped.
+
+    With `returning`, the (id, idempotency_key) of each row actually inserted.
+    """
+    if not rows:
+        return []
+    bulk = await Bulk.of(session)
+    return await bulk.insert(DELIVERY, rows, conflict_on=("idempotency_key",),
+                             returning=("id", "idempotency_key") if returning else ())
+
+
+async def reclaim_expired_deliveries(session: AsyncSession, now: datetime) -> int:
+    """Rows left `sending` past their lease go back to `pending`; how many."""
+    found = await session.exec(
+        update(DELIVERY)
+        .where(_D.status == _SENDING, _D.claimed_until < now)
+        .values(status=DeliveryStatus.pending.value, claimed_until=None)
+        .returning(_D.id)
+    )
+    return len(found.all())
+
+
+async def claim_due_deliveries(session: AsyncSession, now: datetime, lease_until: datetime, limit: int) -> list[tuple]:
+    """Claim up to `limit` pending deliveries due at `now` (status `sending` until `lease_until`);
+    their CLAIMED_COLUMNS, the context parsed."""
+    bulk = await Bulk.of(session)
+    rows = await claim_rows(
+        bulk, DELIVERY, where="status = ? AND next_attempt_at <= ?",
+        parameters=(DeliveryStatus.pending.value, bulk.time(now)), order_by="next_attempt_at", limit=limit,
+        values={"status": _SENDING, "claimed_until": bulk.time(lease_until)}, returning=CLAIMED_COLUMNS,
+    )
+    read_json = bulk.read_json
+    return [(*row[:5], read_json(row[5]) or {}, *row[6:]) for row in rows]
+
+
+async def cancel_for_closed_checkins(session: AsyncSession, deliveries_by_checkin: Mapping[int, int], reason: str) -> list[int]:
+    """Cancel the deliveries (values) whose check-in (keys) is already closed; their ids."""
+    if not deliveries_by_checkin:
+        return []
+    checkin = CheckIn.__table__.c
+    closed = (await session.execute(select(checkin.id).where(
+        checkin.id.in_(list(deliveries_by_checkin)), checkin.status.in_(_CLOSED_CHECKIN)))).scalars().all()
+    if not closed:
+        return []
+    cancel = [deliveries_by_checkin[checkin_id] for checkin_id in closed]
+    await session.execute(update(DELIVERY).where(_D.id.in_(cancel)).values(
+        status=DeliveryStatus.cancelled.value, claimed_until=None, last_error=reason))
+    return cancel
+
+
+async def renew_lease(session: AsyncSession, delivery_ids: Iterable[int], *, held_until: datetime, renewed: datetime) -> None:
+    """Extend to `renewed` the lease of these rows still `sending` under the lease `held_until`."""
+    await session.execute(update(DELIVERY).where(
+        _D.id.in_(list(delivery_ids)), _D.status == _SENDING, _D.claimed_until == held_until).values(claimed_until=renewed))
+
+
+async def release_unsent(session: AsyncSession, delivery_ids: Iterable[int], *, held_until: datetime) -> None:
+    """These rows, if still `sending` under the lease `held_until`, go back to `pending` now."""
+    await session.execute(update(DELIVERY).where(
+        _D.id.in_(list(delivery_ids)), _D.status == _SENDING, _D.claimed_until == held_until,
+    ).values(status=DeliveryStatus.pending.value, claimed_until=None))
+
+
+async def release_leases(session: AsyncSession, leases: Sequence[datetime]) -> int:
+    """Rows still `sending` under any of these leases go back to `pending` (shutdown); how many."""
+    found = await session.execute(
+        update(DELIVERY).where(_D.status == _SENDING, _D.claimed_until.in_(list(leases)))
+        .values(status=DeliveryStatus.pending.value, claimed_until=None)
+    )
+    return found.rowcount or 0
+
+
+async def write_send_outcomes(
+    session: AsyncSession, updates: list[tuple], unreachable: Mapping[int, str], lease_until: datetime,
+    announced: Sequence[int] = (),
+) -> None:
+    """Write what sending did, only where a row is still `sending` under `lease_until`.
+
+    `updates`: (status, attempts, sent_at, message ref, error, next attempt, delivery id);
+    `unreachable`: person id → reason (the person is marked, their pending rows cancelled);
+    `announced`: deliveries that sent a win's announcement, whose wins become posted (only
+    where the delivery is now recorded as sent, i.e. under this lease).
+    """
+    bulk = await Bulk.of(session)
+    time_, lease = bulk.time, bulk.time(lease_until)
+    await bulk.update_values(
+        "delivery", "id", ("status", "attempts", "sent_at", "message_ref", "last_error", "next_at"),
+        [(delivery_id, status, attempts, time_(sent_at), ref, error, time_(next_at))
+         for status, attempts, sent_at, ref, error, next_at, delivery_id in updates],
+        assign=_OUTCOME_SET, where="delivery.claimed_until = ? AND delivery.status = ?", parameters=(lease, _SENDING),
+    )
+    if announced:  # one statement for all of them
+        matching, ids = bulk.ids_in("d.id", announced)
+        await bulk.fetch(
+            "UPDATE win SET status = ? WHERE status = ? AND id IN"
+            f" (SELECT d.win_id FROM delivery AS d WHERE {matching} AND d.status = ? AND d.win_id IS NOT NULL)",
+            (WinStatus.posted.value, WinStatus.approved.value, ids, _SENT),
+        )
+    person = Person.__table__.c
+    for person_id, reason in unreachable.items():
+        await session.execute(update(Person.__table__).where(person.id == person_id).values(unreachable_reason=reason))
+        await session.execute(update(DELIVERY).where(_D.person_id == person_id, _D.status == DeliveryStatus.pending.value)
+                              .values(status=DeliveryStatus.cancelled.value, last_error=f"person unreachable: {reason}"[:500]))
+
+
+async def current_identities(session: AsyncSession, delivery_ids: Iterable[int]) -> list[tuple[int, str | None, dict | None]]:
+    """For direct-message deliveries: (delivery id, the person's Slack id, their Teams reference) now."""
+    person = Person.__table__.c
+    rows = await session.execute(
+        select(_D.id, person.slack_user_id, person.teams_conversation_ref)
+        .join_from(DELIVERY, Person.__table__, person.id == _D.person_id)
+        .where(_D.id.in_(list(delivery_ids)), _D.team_id.is_(None))
+    )
+    return [(row.id, row.slack_user_id, row.teams_conversation_ref) for row in rows]
+
+
+async def readdress(session: AsyncSession, moves: Iterable[tuple[int, str, str]]) -> None:
+    """Record where deliveries go now: (delivery id, platform, address)."""
+    moves = [{"b_id": delivery_id, "b_platform": platform, "b_address": address} for delivery_id, platform, address in moves]
+    if moves:
+        await session.execute(update(DELIVERY).where(_D.id == bindparam("b_id"))
+                              .values(platform=bindparam("b_platform"), address=bindparam("b_address")), moves)
+
+
+async def delete_processed_events_before(session: AsyncSession, before: datetime, *, limit: int) -> int:
+    """Delete up to `limit` of the oldest processed-event records received before `before`; how many."""
+    event = ProcessedEvent.__table__.c
+    oldest = select(event.id, event.received_at).order_by(event.id).limit(limit).subquery("oldest")
+    gone = await session.execute(
+        delete(ProcessedEvent.__table__)
+        .where(event.id.in_(select(oldest.c.id).where(oldest.c.received_at < before)))
+        .returning(event.id)
+    )
+    return len(gone.all())
+
+
+async def outbox_counts(session: AsyncSession, now: datetime) -> tuple[int, int, dict[str, int], datetime | None]:
+    """For `outcomebot status`: prompts due, deliveries due, deliveries by status, the next prompt time."""
+    schedule = PromptSchedule.__table__.c
+    due_prompts = (await session.execute(select(func.count()).where(schedule.next_prompt_at <= now))).scalar_one()
+    due_deliveries = (await session.execute(select(func.count()).where(
+        _D.status == DeliveryStatus.pending.value, _D.next_attempt_at <= now))).scalar_one()
+    by_status = dict((await session.execute(select(_D.status, func.count()).group_by(_D.status))).all())
+    next_at = (await session.execute(
+        select(func.min(schedule.next_prompt_at)).where(schedule.next_prompt_at > now))).scalar()
+    if isinstance(next_at, str):  # SQLite aggregates lose the column type
+        next_at = datetime.fromisoformat(next_at)
+    if next_at is not None and next_at.tzinfo is None:
+        next_at = next_at.replace(tzinfo=timezone.utc)
+    return due_prompts, due_deliveries, by_status, next_at
+
+
+async def stuck_delivery_reasons(session: AsyncSession, states: Sequence[str]) -> list[tuple[int, str, str]]:
+    """(count, status, last error) of messages in `states` that carry a reason, for `status`."""
+    rows = await session.execute(
+        select(func.count(), _D.status, _D.last_error)
+        .where(_D.status.in_(list(states)), _D.last_error.is_not(None))
+        .group_by(_D.status, _D.last_error))
+    return [(count, state, reason) for count, state, reason in rows.all()]
+
+
+async def unreachable_people_reasons(session: AsyncSession) -> list[tuple[int, str]]:
+    """(count, reason) of active people the bot cannot reach, for `status`."""
+    person = Person.__table__.c
+    rows = await session.execute(
+        select(func.count(), person.unreachable_reason)
+        .where(person.active.is_(True), person.unreachable_reason.is_not(None))
+        .group_by(person.unreachable_reason))
+    return [(count, reason) for count, reason in rows.all()]
