@@ -20,10 +20,6 @@ def parse_now(value: str | None) -> datetime:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
-# aiohttp's default access line plus the request id the response carries (bot/logs.py).
-ACCESS_LOG_FORMAT = '%a %t "%r" %s %b "%{Referer}i" "%{User-Agent}i" request_id=%{X-Request-Id}o'
-
-
 @app.command()
 def tick(
     config: ConfigOption = None,
@@ -97,6 +93,7 @@ def serve(
     from bot.listen_policy import listen_refusal
     from bot.logs import use_log_format
     from bot.server import build_web_app, platform_mounts
+    from bot.web.access_log import AccessLogWithoutQueries
 
     runtime = open_runtime(config)
     use_log_format(runtime.config.log_format)
@@ -104,6 +101,9 @@ def serve(
     if refusal:
         raise fail(refusal)
     upgrade_database(runtime)
+    if runtime.config.web.public_url is None:  # dashboard links point at this server
+        local = runtime.config.web.model_copy(update={"local_url": f"http://{host}:{port}"})
+        runtime.config = runtime.config.model_copy(update={"web": local})
     try:
         web_app = build_web_app(runtime, mounts=platform_mounts(runtime))
     except ValueError as exc:  # a platform's settings cannot work (e.g. Teams without a tenant)
@@ -115,5 +115,6 @@ def serve(
     web_app.on_cleanup.append(close)
     typer.echo(f"Serving on http://{host}:{port} (health: /healthz, metrics: /metrics)")
     # Requests in progress at SIGTERM get the same grace period as the tick (aiohttp's default is 60 s).
+    # The access log leaves out query strings: a dashboard sign-in link carries its token there.
     web.run_app(web_app, host=host, port=port, print=None, **server_settings(),
-                shutdown_timeout=runtime.config.shutdown_grace_seconds, access_log_format=ACCESS_LOG_FORMAT)
+                shutdown_timeout=runtime.config.shutdown_grace_seconds, access_log_class=AccessLogWithoutQueries)

@@ -23,6 +23,7 @@ from cadences.settings import (
     NudgePolicy,
     ReminderPolicy,
 )
+from bot.web.settings import WebSettings
 from storage.db import default_database_url
 from storage.yamlfile import YamlError, load_yaml, plain
 
@@ -120,12 +121,6 @@ class Channels(BaseModel):
     teams: dict[str, TeamChannels] = Field(default_factory=dict)
 
 
-class Web(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    public_url: str | None = None  # https://outcomebot.example.com: the base of links the bot sends
-
-
 class TeamsSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -181,11 +176,13 @@ class AppConfig(BaseSettings):
     nudges: NudgePolicy = Field(default_factory=NudgePolicy)
     delivery: DeliveryPolicy = Field(default_factory=DeliveryPolicy)
     channels: Channels = Field(default_factory=Channels)
+    # The public base URL of links the bot sends (the dashboard's sign-in links; `doctor` checks
+    # it) and the dashboard's sessions (bot/web/settings.py).
+    web: WebSettings = Field(default_factory=WebSettings)
     publisher: Publisher = Field(default_factory=Publisher)
     database_url: str | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     slack_api_url: str | None = None
-    web: Web = Field(default_factory=Web)
     log_format: Literal["text", "json"] = "text"
     shutdown_grace_seconds: float = Field(default=20, ge=0)  # SIGTERM: in-flight sends get this long
     teams_login_url: str | None = None  # Entra ID's token service (default Microsoft's; tests point elsewhere)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from bot.config import AppConfig
-from bot.handlers import away, blockers, checkin, help, manager, okrs, outcomes, pauses, wins
+from bot.handlers import away, blockers, checkin, dashboard, help, manager, okrs, outcomes, pauses, wins
 from bot.handlers.context import ButtonHandler, CommandHandler, Context, FormHandler
 from bot.inbound_text import cleaned
 from bot.platform import ButtonClicked, FormSubmitted, InboundEvent, Intent, MemberJoined, MessageReceived, Reply, Sender
@@ -31,6 +31,7 @@ COMMANDS: dict[str, CommandHandler] = {
     "blockers": blockers.show_blockers,
     "outcomes": outcomes.show_outcomes,
     "help": help.show_help,
+    "dashboard": dashboard.send_link,
     "snooze": pauses.snooze,
     "skip": pauses.skip,
     "away": away.away,
@@ -38,6 +39,8 @@ COMMANDS: dict[str, CommandHandler] = {
 }
 BUTTONS: dict[str, ButtonHandler] = {
     "checkin.start": checkin.start_from_button,
+    "dashboard.open": dashboard.send_link_from_button,
+    "dashboard.link": dashboard.link_opened,
     "checkin.edit": checkin.start_from_button,
     "checkin.now": checkin.start_now,  # the welcome message's "Check in now"
     "checkin.snooze": pauses.snooze_from_button,

@@ -39,6 +39,7 @@ from bot import api, http_limits
 from bot.metrics import Metrics, observe_requests
 from bot.platform import ChatPlatform
 from bot.platforms import default_platforms, enabled_entries, outbound_platforms  # noqa: F401 (tick's opener)
+from bot.web import app as dashboard
 from bot.runtime import Runtime
 from bot.ticker import Ticker, read_status
 from cadences.sources.runner import SourceRunner
@@ -87,6 +88,7 @@ def build_web_app(
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz(runtime))
     app.router.add_get("/metrics", _metrics(metrics))
+    dashboard.mount(app, runtime)
     api.mount(app, runtime.db)  # /api/v1/ (bot/api)
     if scheduler:
         app.on_startup.append(_start_scheduler(runtime, ticker, metrics, tick_seconds))

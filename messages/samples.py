@@ -94,6 +94,8 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "person": PERSON, "win": {"id": 3, "text": "Acme went live in 9 days", "status": "draft", "share": False}
     },
     "win_rejected": {"problem": None},
+    "dashboard_link": {"name": "Priya Sharma", "minutes": 15,
+                       "url": "https://outcomebot.example.com/dash/login?token=sample-one-time-token"},
 }
 
 

@@ -289,5 +289,9 @@ class ProcessedEvent(SQLModel, table=True):
 
 from storage.identity_conflicts import IdentityConflict  # noqa: E402,F401  (registers the table)
 from storage.identities import PersonIdentity  # noqa: E402,F401  (registers the chat_identity table)
+
+# The dashboard's sign-in tables live in their own module; importing it here registers them
+# wherever the models are (Alembic, the schema check in tests).
+from storage import dashboard_tables  # noqa: E402,F401
 # The API's and pull sources' tables live in their own module; importing it registers them.
 from storage import api_tables  # noqa: E402,F401

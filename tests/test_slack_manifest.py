@@ -13,7 +13,7 @@ MANIFEST = yaml.safe_load((ROOT / "bot/slack/manifest.yaml").read_text(encoding=
 
 def test_manifest_offers_every_chat_command_on_the_one_events_url() -> None:
     commands = {c["command"]: c["url"] for c in MANIFEST["features"]["slash_commands"]}
-    assert set(commands) == {"/okrs", "/checkin", "/win", "/blockers", "/outcomes"}
+    assert set(commands) == {"/okrs", "/checkin", "/win", "/blockers", "/outcomes", "/dashboard"}
     urls = set(commands.values()) | {MANIFEST["settings"]["event_subscriptions"]["request_url"],
                                      MANIFEST["settings"]["interactivity"]["request_url"]}
     assert urls == {"https://outcomebot.example.com/slack/events"}

@@ -25,9 +25,10 @@ from tests.test_teams_cards import assert_valid_card
 SENTINEL = "[Bonus](https://phish.example) **x** _y_"
 MARKER = "phish.example"  # survives clipping; found anywhere the sentinel (or part of it) landed
 # Values the bot itself chooses (enum-like switches, dates and period labels it computes, the
-# static command list), left as they are so every template branch still renders.
+# static command list, the dashboard's sign-in link), left as they are so every template branch
+# still renders.
 OURS = {"status", "reason", "action", "kind", "rule", "direction", "platform", "period_label", "since",
-        "commands", "slash"}
+        "commands", "slash", "url"}
 
 TEAMS = set(Renderer("teams").template_names())
 TEXT_ONLY = set(Renderer("text").template_names()) - TEAMS

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.config import AppConfig
+from bot.handlers.access import is_admin
 from bot.platform import ButtonClicked, FormSubmitted, Intent, Sender
 from storage.db import Database
 from storage.models import Person
@@ -31,8 +32,7 @@ class Context:
         return self.now.astimezone(ZoneInfo(self.timezone)).date()
 
     def is_admin(self, person: Person | None = None) -> bool:
-        person = person or self.person
-        return person.is_admin or person.email.lower() in self.config.organisation.admins
+        return is_admin(self.config, person or self.person)
 
 
 def person_timezone(person: Person, config: AppConfig) -> str:

@@ -23,12 +23,13 @@ COMMANDS = (
     ("resolve N", "managers: mark blocker N resolved"),
     ("details N", "managers: ask the author of blocker N for details"),
     ("dismiss N", "managers: mark nudge N not useful, so that rule backs off"),
+    ("dashboard", "a private one-time link to your web dashboard: plots, your team, insights"),
     ("help", "this list"),
 )
 
 
 # The words Slack registers as slash commands (bot/slack/manifest.yaml); the rest are typed in a DM.
-SLASH_COMMANDS = frozenset({"okrs", "checkin", "win", "blockers", "outcomes"})
+SLASH_COMMANDS = frozenset({"okrs", "checkin", "win", "blockers", "outcomes", "dashboard"})
 
 
 def help_context(ctx: Context, unknown: str | None = None) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.handlers.access import may_see_person
 from bot.handlers.context import Context
 from bot.handlers.mentions import resolve_mention
 from bot.handlers.views import blocker_view, objectives_view, person_view
@@ -11,15 +12,12 @@ from bot.platform import Intent, Reply
 from storage.models import Person
 from storage.repositories.blockers import open_blockers_of
 from storage.repositories.okrs import key_results_of
-from storage.repositories.people import is_in_manager_chain
 
 
 async def may_see(session: AsyncSession, ctx: Context, person: Person) -> bool:
-    """Themself, anyone above them in the manager chain, and admins (docs/architecture.md, "Invariants": privacy)."""
-    viewer = ctx.person
-    if viewer.id == person.id or ctx.is_admin(viewer):
-        return True
-    return await is_in_manager_chain(session, manager=viewer, report=person)
+    """Themself, anyone above them in the manager chain, and admins — one rule for chat and the
+    dashboard (bot/handlers/access.py)."""
+    return await may_see_person(session, ctx.config, viewer=ctx.person, person=person)
 
 
 async def person_to_show(session: AsyncSession, ctx: Context, args: str) -> Person | Reply:

@@ -1,0 +1,1 @@
+"""The web dashboard under /dash/ (README, "The dashboard"): `app.mount` adds it to `serve`."""
