@@ -9,12 +9,9 @@ Teams reads TextBlock text as Markdown, so Teams templates put user text only in
 Speed (a fan-out renders one prompt per person): one Environment per surface and folder per
 process, shared by every Renderer, so compiled templates are reused; each Renderer keeps the
 templates it already looked up, so a render neither touches the disk nor re-checks the file;
-`kr.title` on a plain dict reads the key directly instead of failing a getattr first; and a
-render hands Jinja one dict of globals and context through the documented low-level API
-(`Template.new_context(vars, shared=True)` and `Template.root_render_func`, Jinja's "Low
-Level API" section) instead of letting `Template.render` merge the template's ChainMap of
-globals key by key each time: about 15 µs a render instead of about 20 µs, measured with
-timeit on a check-in prompt; a fan-out renders one per person.
+and `kr.title` on a plain dict reads the key directly instead of failing a getattr first.
+Rendering goes through `Template.render` only (an earlier version called Jinja's low-level
+render function to save about 5 µs a render; docs/architecture.md keeps to public APIs).
 """
 
 from __future__ import annotations
@@ -92,7 +89,6 @@ class Renderer:
         self.templates_dir = templates_dir
         self.environment = shared_environment(surface, Path(templates_dir))
         self._templates: dict[str, Template] = {}
-        self._globals: dict[str, dict[str, Any]] = {}  # each template's globals, flattened once
         self._present: dict[str, bool] = {}
 
     def template_names(self) -> list[str]:
@@ -119,14 +115,10 @@ class Renderer:
                 raise TemplateNotFound(f"no {self.surface} template {name!r}; known: {known}")
             filename = f"{name}.{_extension(self.surface)}.j2"
             template = self._templates[name] = self.environment.get_template(filename)
-            self._globals[name] = dict(template.globals)
         return template
 
     def render_source(self, name: str, context: Mapping[str, Any]) -> str:
-        template = self._template(name)
-        # What Template.render(**context) does, with the globals merged once per template.
-        variables = {**self._globals[name], **context}
-        return "".join(template.root_render_func(template.new_context(variables, shared=True)))
+        return self._template(name).render(context)
 
     def render(self, name: str, context: Mapping[str, Any]) -> Any:
         source = self.render_source(name, context)
