@@ -128,6 +128,17 @@ def run_async(coro):
     return asyncio.run(coro)
 
 
+def run_with_runtime(runtime, work):
+    """`await work(runtime)` on a fresh event loop, the runtime closed afterwards whatever happens."""
+    async def run():
+        try:
+            return await work(runtime)
+        finally:
+            await runtime.close()
+
+    return run_async(run())
+
+
 @app.callback()
 def _setup(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug detail.")] = False,

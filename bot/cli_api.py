@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli import ConfigOption, app, fail, open_runtime, run_async, upgrade_database
+from bot.cli import ConfigOption, app, fail, open_runtime, run_with_runtime, upgrade_database
 
 token_app = typer.Typer(help="API tokens for /api/v1/ (the secret is shown once).", no_args_is_help=True)
 sources_app = typer.Typer(help="Pull sources declared in okrs.yaml.", no_args_is_help=True)
@@ -31,15 +31,8 @@ def _run(config, work):
 
     runtime = open_runtime(config)
     upgrade_database(runtime)
-
-    async def run():
-        try:
-            return await work(runtime)
-        finally:
-            await runtime.close()
-
     try:
-        return run_async(run())
+        return run_with_runtime(runtime, work)
     except TokenError as exc:
         raise fail(str(exc)) from None
 

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli import ConfigOption, app, fail, open_runtime, run_async
+from bot.cli import ConfigOption, app, fail, open_runtime, run_with_runtime
 
 people_app = typer.Typer(help="People who leave and join: list, deactivate, activate.", no_args_is_help=True)
 app.add_typer(people_app, name="people")
@@ -22,15 +22,8 @@ def _run(config, work):
     from sqlalchemy.exc import DBAPIError
 
     runtime = open_runtime(config)
-
-    async def run():
-        try:
-            return await work(runtime)
-        finally:
-            await runtime.close()
-
     try:
-        return run_async(run())
+        return run_with_runtime(runtime, work)
     except DBAPIError as exc:
         raise fail(NO_TABLES_HINT.format(error=str(exc.orig).splitlines()[0])) from None
 
