@@ -57,7 +57,8 @@ def label(statement: str) -> str:
 @contextmanager
 def counting(db: Database) -> Iterator[list[str]]:
     """Every statement SQLite itself executes (BEGIN and COMMIT included) while inside:
-    statements sent through SQLAlchemy and those sent to the driver directly (storage.driver)."""
+    statements sent through SQLAlchemy and those sent to the driver directly (storage.driver),
+    on the session's connections and on the writer thread's (storage.batch.ThreadWriter)."""
     seen: list[str] = []
     active = [True]
 
@@ -68,12 +69,20 @@ def counting(db: Database) -> Iterator[list[str]]:
     def trace(dbapi_connection, _record, _proxy) -> None:
         dbapi_connection.run_async(lambda connection: connection.set_trace_callback(record))
 
-    event.listen(db.engine.sync_engine.pool, "checkout", trace)
+    def trace_thread(dbapi_connection, _record, _proxy) -> None:  # the sqlite3 driver's, on the writer's thread
+        dbapi_connection.set_trace_callback(record)
+
+    hooks = [(db.engine.sync_engine.pool, trace)]
+    if db.thread_writer is not None:  # a submission's transaction (Database.write_on_thread)
+        hooks.append((db.thread_writer.engine.pool, trace_thread))
+    for pool, hook in hooks:
+        event.listen(pool, "checkout", hook)
     try:
         yield seen
     finally:
         active[0] = False
-        event.remove(db.engine.sync_engine.pool, "checkout", trace)
+        for pool, hook in hooks:
+            event.remove(pool, "checkout", hook)
 
 
 def filled(form, *, blockers: int, wins: int) -> dict[str, str]:

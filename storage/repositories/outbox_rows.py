@@ -12,6 +12,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.bulk import Bulk
@@ -40,6 +42,13 @@ async def insert_deliveries(session: AsyncSession, rows: Sequence[Mapping[str, A
     bulk = await Bulk.of(session)
     return await bulk.insert(DELIVERY, rows, conflict_on=("idempotency_key",),
                              returning=("id", "idempotency_key") if returning else ())
+
+
+def insert_deliveries_on(connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """`insert_deliveries` for a few rows on a synchronous SQLite connection (inside
+    `Database.write_on_thread`: a check-in submission's notes), as one Core statement."""
+    if rows:
+        connection.execute(sqlite_insert(DELIVERY).values(list(rows)).on_conflict_do_nothing(index_elements=["idempotency_key"]))
 
 
 async def reclaim_expired_deliveries(session: AsyncSession, now: datetime) -> int:
