@@ -33,6 +33,9 @@ if TYPE_CHECKING:
     from storage.driver import Driver
 
 T = TypeVar("T")
+# What `Database.write_on_thread` hands its work: callers outside storage only pass it on to
+# storage functions (SQL stays in storage/).
+WriteConnection = Connection
 # Work written once for both ways of running it: yields each batch to be run, returns its result.
 Steps = Generator["Batch", None, T]
 

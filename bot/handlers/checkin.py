@@ -6,7 +6,6 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -21,7 +20,7 @@ from cadences.periods import current_period, period_bounds, period_first_day, pe
 from cadences.wins import after_checkin, after_checkin_writes
 from cadences.registry import sync_cadences
 from cadences.settings import CadenceRule
-from storage.batch import Batch
+from storage.batch import Batch, WriteConnection
 from storage.models import Cadence, CheckIn, CheckInStatus, KeyResult, Person
 from storage.driver import Driver
 from storage.repositories.checkins import (
@@ -204,7 +203,7 @@ def _checked(ctx: Context, event: FormSubmitted, target: AnswerTarget | None) ->
     return answers, []
 
 
-def _store_on_thread(ctx: Context, event: FormSubmitted, connection: Connection) -> list[Intent]:
+def _store_on_thread(ctx: Context, event: FormSubmitted, connection: WriteConnection) -> list[Intent]:
     """`_store_in_session`'s work on the writer's thread (`Database.write_on_thread`): the same
     statements, in the same order, in one transaction; nothing here touches the event loop."""
     checkin_id = _checkin_id(event.state.get("checkin_id", ""))
