@@ -146,11 +146,22 @@ class Batch:
         self._results = results
 
     def run_on(self, connection: Connection) -> None:
-        """Run on a synchronous connection (in `Database.write_on_thread`), through SQLAlchemy."""
-        results = []
+        """Run on a synchronous SQLite connection (in `Database.write_on_thread`), in its
+        transaction: as `run` does on SQLite, each statement compiled and its values encoded by
+        SQLAlchemy, then sent to the sqlite3 driver (its public `execute`) and its rows read by
+        the same readers; SQLAlchemy's cursor, with its per-statement result machinery, is left out.
+        That work happens on the writer's thread, which has to win the GIL back from a busy event
+        loop for every stretch of Python it runs, so less of it keeps the write lock shorter."""
+        sqlite, dialect = connection.connection.driver_connection, connection.dialect
+        hide, results = connection.engine.hide_parameters, []
         for statement, parameters in self._statements:
-            result = connection.execute(statement, parameters)
-            results.append(list(result.all()) if result.returns_rows else [])
+            text, values = _compiled_for_sqlite(statement, parameters, dialect)
+            try:
+                rows = sqlite.execute(text, values).fetchall()
+            except sqlite3.Error as error:
+                raise DBAPIError.instance(text, values, error, sqlite3.Error, hide_parameters=hide) from error
+            read = _compiled(statement, dialect)[4]
+            results.append([read(row) for row in rows] if read is not None else rows)
         self._results = results
 
     def rows(self, index: int) -> list[Row]:

@@ -25,7 +25,7 @@ from storage.models import Blocker, CheckIn, Delivery, Direction, KeyResult, KRU
 from tests.orgchart import ALICE, NOW, make_org, org_config
 
 # Identify the sender, then one transaction: the check-in with its cadence and key results;
-# then, sent together (storage.driver.Batch), the prompts to replace, upsert the updates,
+# then, sent together (storage.batch.Batch), the prompts to replace, upsert the updates,
 # update the key results, insert blockers, insert wins, update the check-in; the prompts'
 # checkin_done note when one was sent. Sharing a win or meeting a target adds the manager
 # loop's announcement or draft (cadences.wins), per win: not counted here. (Before: 14

@@ -1,4 +1,4 @@
-"""Statements sent together (`storage.driver.Batch`) stop at the first failure: when SQLite
+"""Statements sent together (`storage.batch.Batch`) stop at the first failure: when SQLite
 itself has rolled the transaction back (a full disk, an I/O error, a constraint resolved by
 ROLLBACK), nothing queued behind the failure may run outside it and stay committed."""
 
