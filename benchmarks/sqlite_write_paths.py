@@ -73,8 +73,9 @@ async def measure(name: str, one, busy: int, count: int) -> None:
 async def main(args: argparse.Namespace) -> None:
     db = Database(f"sqlite:///{tempfile.mkdtemp(prefix='write-paths-')}/bench.db")
     async with db.transaction() as session:
-        await session.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER, b TEXT)"))
-        await session.execute(text("INSERT INTO t (a, b) VALUES (1, 'x')"))
+        connection = await session.connection()
+        await connection.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER, b TEXT)")
+        await connection.exec_driver_sql("INSERT INTO t (a, b) VALUES (1, 'x')")
 
     async def through_batch() -> None:
         async with db.transaction() as session:
@@ -90,10 +91,10 @@ async def main(args: argparse.Namespace) -> None:
     ways = (("a. Batch through the session (aiosqlite)", through_batch),
             ("b. AsyncConnection.run_sync (aiosqlite)", through_run_sync),
             ("c. Database.write_on_thread (sqlite3, a thread)", on_thread))
-    for busy in (args.busy, 0):
-        print(f"{busy} tasks keeping the loop busy 1 ms at a time, {args.transactions} transactions of 8 statements:")
+    for busy, count in ((args.busy, args.transactions), (0, 500)):
+        print(f"{busy} tasks keeping the loop busy 1 ms at a time, {count} transactions of 8 statements:")
         for name, one in ways:
-            await measure(name, one, busy, args.transactions if busy else 500)
+            await measure(name, one, busy, count)
     await db.dispose()
 
 
