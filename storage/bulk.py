@@ -187,10 +187,15 @@ def _update(table: Table, key: str, columns: tuple[str, ...], types: tuple[TypeE
     if dialect.name == "postgresql":  # one row of parameters per executemany row
         row = ", ".join(f"CAST(:{name} AS {column_type.compile(dialect=dialect)}) AS {name}"
                         for name, column_type in zip(names, types))
+        target = table.name
     else:  # every row in one parameter
         picked = ", ".join(f"json_extract(value, '$[{n}]') AS {name}" for n, name in enumerate(names))
         row = f"{picked} FROM json_each(:rows)"
-    sql = (f"UPDATE {table.name} SET {sets} FROM (SELECT {row}) AS v WHERE {table.name}.{key} = v.{key}"
+        # NOT INDEXED: walk the rows given and find each by its key (the rowid). Without it
+        # SQLite, which has no statistics, may start from an index of a `where` column (say
+        # `status`), guessing ten rows, and go through the whole batch for each of thousands.
+        target = f"{table.name} NOT INDEXED"
+    sql = (f"UPDATE {target} SET {sets} FROM (SELECT {row}) AS v WHERE {table.name}.{key} = v.{key}"
            + (f" AND {where}" if where else ""))
     return text(sql).bindparams(*(bindparam(name, type_=column_type) for name, column_type in where_types))
 
