@@ -146,13 +146,17 @@ def _default_values(table: Table, columns: tuple[str, ...]) -> dict[str, Any]:
 # -- statements, built once per shape -------------------------------------------------------
 
 @lru_cache(maxsize=64)
-def _sqlite_insert(table: Table, columns: tuple[str, ...], conflict_on: tuple[str, ...],
+def _sqlite_insert(table: Table, columns: tuple[str, ...], constants: tuple[str, ...], conflict_on: tuple[str, ...],
                    returning: tuple[str, ...]) -> Any:
-    picked = ", ".join(f"json_extract(value, '$[{n}]')" for n in range(len(columns)))
-    sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT {picked} FROM json_each(:rows) WHERE true"
+    """Rows from one JSON parameter (`:rows`, arrays in `columns` order); `constants` are the
+    same for every row and bound once each, as `:c_<column>` typed like their column (SQLite
+    parses a row's JSON once per value taken from it: fewer, shorter rows cost less)."""
+    picked = [f"json_extract(value, '$[{n}]')" for n in range(len(columns))] + [f":c_{name}" for name in constants]
+    sql = (f"INSERT INTO {table.name} ({', '.join((*columns, *constants))}) SELECT {', '.join(picked)}"
+           " FROM json_each(:rows) WHERE true"
            + (f" ON CONFLICT ({', '.join(conflict_on)}) DO NOTHING" if conflict_on else "")
            + (f" RETURNING {', '.join(returning)}" if returning else ""))
-    statement = text(sql)
+    statement = text(sql).bindparams(*(bindparam(f"c_{name}", type_=table.c[name].type) for name in constants))
     if returning:  # RETURNING read by name and decoded by the columns' types
         statement = statement.columns(*(table.c[name] for name in returning))
     return statement
@@ -248,27 +252,32 @@ class Bulk(Driver):
 
     async def insert_values(
         self, table: Table, columns: tuple[str, ...], values: Sequence[Sequence[Any]], *,
-        conflict_on: Sequence[str] = (), returning: Sequence[str] = (),
+        constants: Mapping[str, Any] | None = None, conflict_on: Sequence[str] = (), returning: Sequence[str] = (),
     ) -> list:
         """`insert` for rows given as tuples in `columns` order (Python values: aware datetimes,
-        dicts for JSON), as the fan-out builds them."""
+        dicts for JSON), as the fan-out builds them; `constants` are columns with one value
+        for every row."""
         if not values:
             return []
+        constants = constants or {}
         if self.postgres:
             statement = _postgres_insert(table, tuple(conflict_on), tuple(returning))
-            result = await self.connection.execute(statement, [dict(zip(columns, row)) for row in values])
+            result = await self.connection.execute(statement, [dict(zip(columns, row)) | constants for row in values])
             return list(result.all()) if returning else []
-        statement = _sqlite_insert(table, tuple(columns), tuple(conflict_on), tuple(returning))
+        statement = _sqlite_insert(table, tuple(columns), tuple(constants), tuple(conflict_on), tuple(returning))
         types = tuple(table.c[name].type for name in columns)
-        rows = dumps_json(_encode(values, types, self.dialect))
-        result = await self.connection.execute(statement, {"rows": rows})
+        parameters = {f"c_{name}": value for name, value in constants.items()}
+        parameters["rows"] = dumps_json(_encode(values, types, self.dialect))
+        result = await self.connection.execute(statement, parameters)
         return list(result.all()) if returning else []
 
     async def insert_numbered(
         self, table: Table, columns: tuple[str, ...], values: Sequence[Sequence[Any]], *, conflict_on: Sequence[str],
+        constants: Mapping[str, Any] | None = None,
     ) -> list[int | None]:
-        """INSERT rows (tuples in `columns` order) ON CONFLICT (conflict_on) DO NOTHING; the id the
-        database gave each row, or None where a row with its key was there already.
+        """INSERT rows (tuples in `columns` order, plus `constants` as `insert_values` takes
+        them) ON CONFLICT (conflict_on) DO NOTHING; the id the database gave each row, or None
+        where a row with its key was there already (`conflict_on` are among `columns`).
 
         In a SQLite write transaction (Database.transaction(), which holds the one writer lock)
         the rows go without RETURNING, and the ids SQLite gave them are read back in one step:
@@ -282,13 +291,13 @@ class Bulk(Driver):
         key_at = [columns.index(name) for name in conflict_on]
         if self.holds_sqlite_write_lock:
             before = (await self.connection.execute(_highest_id(table))).scalar_one()
-            await self.insert_values(table, columns, values, conflict_on=conflict_on)
+            await self.insert_values(table, columns, values, constants=constants, conflict_on=conflict_on)
             new_ids = [row.id for row in await self.rows_at_once(_rows_after(table, ("id",)), {"after": before})]
             if len(new_ids) == len(values):  # every row went in, in the order of its rows
                 return sorted(new_ids)
             inserted = await self.rows_at_once(_rows_after(table, ("id", *conflict_on)), {"after": before})
         else:
-            inserted = await self.insert_values(table, columns, values, conflict_on=conflict_on,
+            inserted = await self.insert_values(table, columns, values, constants=constants, conflict_on=conflict_on,
                                                 returning=("id", *conflict_on))
         ids = {tuple(getattr(row, name) for name in conflict_on): row.id for row in inserted}
         # a key given twice is inserted once: its first row gets the id

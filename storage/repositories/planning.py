@@ -24,10 +24,9 @@ SCHEDULE = PromptSchedule.__table__
 CHECKIN = CheckIn.__table__
 DELIVERY = Delivery.__table__
 _S, _P, _C = SCHEDULE.c, Person.__table__.c, CHECKIN.c
-PROMPTED_COLUMNS = ("person_id", "cadence_id", "period", "status", "next_action_at", "period_ends_at", "prompted_at",
-                    "reminders_sent", "answered_at", "reflections")
-DELIVERY_COLUMNS = ("idempotency_key", "person_id", "team_id", "platform", "address", "template", "context",
-                    "status", "attempts", "next_attempt_at", "replaces_ref", "created_at", "claimed_until")
+# the columns that differ from row to row (the others are the same for the whole batch)
+PROMPTED_COLUMNS = ("person_id", "cadence_id", "period", "next_action_at", "period_ends_at")
+DELIVERY_COLUMNS = ("idempotency_key", "person_id", "platform", "address", "template", "context")
 _PROMPTED = CheckInStatus.prompted.value
 _DUE_SCHEDULES = Claim(SCHEDULE, where=_S.next_prompt_at <= bindparam("now"), order_by=_S.next_prompt_at,
                        returning=("id", "person_id", "cadence_id", "period"))
@@ -133,19 +132,12 @@ async def insert_prompted(session: AsyncSession, prompts: list[tuple[int, int, t
     skipping any that exists; returns (id, person_id, cadence_id, period) of the new ones, the
     ids as the database gave them.
 
-    The (period, times) part of a row is built once per distinct value, since everyone alike in
-    zone and calendar shares it.
     """
     bulk = await Bulk.of(session)
-    shared: dict[tuple, tuple] = {}
-    values = []
-    for person_id, cadence_id, prompt in prompts:
-        stored = shared.get(prompt)
-        if stored is None:
-            period, next_action_at, ends = prompt
-            stored = shared[prompt] = (period, _PROMPTED, next_action_at, ends, now, 0, None, {})
-        values.append((person_id, cadence_id, *stored))
-    ids = await bulk.insert_numbered(CHECKIN, PROMPTED_COLUMNS, values, conflict_on=("person_id", "cadence_id", "period"))
+    values = [(person_id, cadence_id, *prompt) for person_id, cadence_id, prompt in prompts]
+    ids = await bulk.insert_numbered(
+        CHECKIN, PROMPTED_COLUMNS, values, conflict_on=("person_id", "cadence_id", "period"),
+        constants={"status": _PROMPTED, "prompted_at": now, "reminders_sent": 0, "answered_at": None, "reflections": {}})
     return [(id_, row[0], row[1], row[2]) for id_, row in zip(ids, values) if id_ is not None]
 
 
@@ -158,13 +150,13 @@ async def insert_prompt_deliveries(
     returned (None where its key was queued before); else `pending`, and nothing is returned.
     """
     bulk = await Bulk.of(session)
-    status = "pending" if lease_until is None else "sending"
-    values = [(key, person_id, None, platform, address, template, context, status, 0, now, None, now, lease_until)
-              for key, person_id, platform, address, template, context in rows]
+    constants = {"team_id": None, "status": "pending" if lease_until is None else "sending", "attempts": 0,
+                 "next_attempt_at": now, "replaces_ref": None, "created_at": now, "claimed_until": lease_until}
     if lease_until is None:
-        await bulk.insert_values(DELIVERY, DELIVERY_COLUMNS, values, conflict_on=("idempotency_key",))
+        await bulk.insert_values(DELIVERY, DELIVERY_COLUMNS, rows, constants=constants, conflict_on=("idempotency_key",))
         return []
-    return await bulk.insert_numbered(DELIVERY, DELIVERY_COLUMNS, values, conflict_on=("idempotency_key",))
+    return await bulk.insert_numbered(DELIVERY, DELIVERY_COLUMNS, rows, constants=constants,
+                                      conflict_on=("idempotency_key",))
 
 
 async def promote_pending(session: AsyncSession, rows: list[dict[str, Any]]) -> list:
