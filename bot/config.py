@@ -102,6 +102,10 @@ class TeamChannels(BaseModel):
     slack: str | None = None  # Slack channel id, e.g. C0123ABCD
     teams: str | None = None  # Teams channel conversation id
 
+    def by_platform(self) -> dict[str, str]:
+        """{platform name: configured channel id}, for the platforms given one."""
+        return {platform: address for platform, address in self.model_dump().items() if address}
+
 
 class Publisher(BaseModel):
     """Who publishes the Teams app (`outcomebot teams package` shows it in Teams)."""
