@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -13,6 +14,8 @@ from storage.team_channels import TeamChannel, TeamChannelRow
 
 _CH = TeamChannelRow.__table__.c
 _COLUMNS = (_CH.team_id, _CH.platform, _CH.address, _CH.reference)
+# Built once: every announcement (and the reply to a shared win) reads one team's channels.
+_OF_TEAM = select(*_COLUMNS).where(_CH.team_id == bindparam("team_id"))
 KEEP: Any = object()  # set_team_channel: leave this field as stored
 
 
@@ -38,7 +41,7 @@ async def channels_by_team(
 
 async def channels_of_team(session: AsyncSession, team_id: int) -> dict[str, TeamChannel]:
     """{platform: channel} of one team."""
-    return (await channels_by_team(session, [team_id])).get(team_id, {})
+    return _by_team((await session.exec(_OF_TEAM, params={"team_id": team_id})).all()).get(team_id, {})
 
 
 async def channels_by_team_name(session: AsyncSession) -> dict[str, dict[str, TeamChannel]]:
