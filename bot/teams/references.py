@@ -2,9 +2,9 @@
 
 A personal chat's reference is stored with the person's Teams identity (storage.identities;
 matched by AAD object id, else by email, under the rule in bot/teams/identity.py) when the bot
-is installed and refreshed on every message; a team channel's reference
-is stored as the team's Teams channel (storage.team_channels). The bot is multi-tenant by default, so any organisation can install it
-in a team of its own; a team channel is therefore accepted only when
+is installed and refreshed on every message; a team channel's reference is stored as the
+team's Teams channel (storage.team_channels). The bot is multi-tenant by default, so any
+organisation can install it in a team of its own; a team channel is therefore accepted only when
 (a) its channel (or team) id is the one configured under app.yaml `channels.teams.<Team>.teams`,
     from whichever tenant, or
 (b) it comes from the organisation's own tenant — the allowed tenants (TEAMS_APP_TENANT_ID,
