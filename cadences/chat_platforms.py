@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from storage.identities import ChatIdentity
+if TYPE_CHECKING:  # storage.identities imports SQLModel, which `--help` does not need
+    from storage.identities import ChatIdentity
 
 CONSOLE = "console"
 

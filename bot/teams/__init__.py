@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 from bot.platforms import PlatformEntry
 from cadences.chat_platforms import ChatAddressing
-from storage.identities import ChatIdentity
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # storage.identities imports SQLModel: not for `--help`
     from aiohttp import web
 
     from bot.runtime import Runtime
+    from storage.identities import ChatIdentity
     from bot.teams.platform import TeamsPlatform
 
 

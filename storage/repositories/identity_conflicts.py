@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import select
 
 from storage.identity_conflicts import IdentityConflict
 from storage.models import Person
-
-
-@dataclass(frozen=True)
-class ConflictLine:
-    platform: str
-    email: str
-    claimed_id: str
-    tenant_id: str | None
-    reason: str
-    times: int
-    last_seen_at: datetime
+from storage.status_facts import ConflictLine
 
 
 async def record_conflict(
