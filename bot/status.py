@@ -13,7 +13,18 @@ from typing import TYPE_CHECKING
 
 from bot.identity_status import conflict_lines
 from cadences.sources.report import source_lines
-from storage.status_facts import FAILED, PENDING, UNREACHABLE, ConflictLine, SourceLine, StatusFacts
+from storage.plain_sqlite import plain_sqlite_file
+from storage.status_facts import (
+    FAILED,
+    PENDING,
+    UNREACHABLE,
+    ConflictLine,
+    NotReadable,
+    SourceLine,
+    StatusFacts,
+    read_facts,
+    read_sqlite_facts,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from storage.db import Database
@@ -64,14 +75,8 @@ class Status:
 
 async def read_status(db: "Database", now: datetime) -> Status:
     """The status, read through the process's database (the server's gauges, tests)."""
-    from storage.status_facts import read_facts
-
     async with db.session() as session:
         return Status.of(await read_facts(session, now))
-
-
-class NotReadable(Exception):
-    """The database, or the tables `status` reads, is missing or older, or its server does not answer."""
 
 
 class UnusableURL(ValueError):
@@ -81,19 +86,11 @@ class UnusableURL(ValueError):
 def read_status_at(database_url: str, now: datetime) -> Status:
     """For the `status` command: the status of the database at `database_url`, read with
     `sqlite3` alone when it is a SQLite file, else through storage.db (both run the same
-    statements). Raises NotReadable (the command then migrates and asks again) or UnusableURL."""
-    import sqlite3
-
-    from storage.plain_sqlite import plain_sqlite_file
-
+    statements). Raises NotReadable when the database, a table or its server is missing (the
+    command then migrates and asks again) and UnusableURL."""
     path = plain_sqlite_file(database_url)
     if path is not None:
-        from storage.status_facts import read_sqlite_facts
-
-        try:
-            return Status.of(read_sqlite_facts(path, now))
-        except (sqlite3.Error, OSError) as exc:
-            raise NotReadable(str(exc)) from exc
+        return Status.of(read_sqlite_facts(path, now))
     import asyncio
 
     from sqlalchemy.exc import ArgumentError, DBAPIError

@@ -9,6 +9,7 @@ placeholders (storage.driver numbers them for PostgreSQL) and name only the colu
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,6 +24,10 @@ if TYPE_CHECKING:  # pragma: no cover
 # DeliveryStatus values (storage.models), written out so that this module imports no table.
 PENDING, FAILED, UNREACHABLE = "pending", "failed", "unreachable"
 STUCK_STATES = (PENDING, FAILED, UNREACHABLE)
+
+
+class NotReadable(Exception):
+    """The database file, or a table `status` reads, is missing or older than this code."""
 
 
 @dataclass(frozen=True)
@@ -116,11 +121,14 @@ async def read_facts(session: "AsyncSession", now: datetime) -> StatusFacts:
 def read_sqlite_facts(path: Path, now: datetime) -> StatusFacts:
     """The facts, read from the SQLite file at `path` with `sqlite3` alone (read-only work).
 
-    A missing file or table raises `sqlite3.OperationalError` (the caller migrates and asks again)."""
+    A missing file or table raises NotReadable (the caller migrates and asks again)."""
     parameters = _parameters(sqlite_time(now))
-    connection = connect_existing(path)
     try:
-        found = {name: connection.execute(text, parameters.get(name, ())).fetchall() for name, text in STATEMENTS.items()}
-    finally:
-        connection.close()
+        connection = connect_existing(path)
+        try:
+            found = {name: connection.execute(text, parameters.get(name, ())).fetchall() for name, text in STATEMENTS.items()}
+        finally:
+            connection.close()
+    except (sqlite3.Error, OSError) as exc:
+        raise NotReadable(str(exc)) from exc
     return _facts(found.__getitem__)
