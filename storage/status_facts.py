@@ -91,6 +91,11 @@ def _parameters(now: Any) -> dict[str, tuple]:
     return {"due_prompts": (now,), "due_deliveries": (PENDING, now), "next_prompt": (now,), "stuck": STUCK_STATES}
 
 
+def _conflicts(rows: list[Sequence[Any]]) -> list[ConflictLine]:
+    return [ConflictLine(platform, email, claimed, tenant, reason, times, read_time(seen))
+            for platform, email, claimed, tenant, reason, times, seen in rows]
+
+
 def _facts(rows: Callable[[str], list[Sequence[Any]]]) -> StatusFacts:
     """The facts from each statement's rows (`rows(name)`)."""
     ((next_at,),) = rows("next_prompt")
@@ -101,8 +106,7 @@ def _facts(rows: Callable[[str], list[Sequence[Any]]]) -> StatusFacts:
         next_prompt_at=read_time(next_at),
         stuck=[(count, state, reason) for count, state, reason in rows("stuck")],
         unreachable_people=[(count, reason) for count, reason in rows("unreachable")],
-        conflicts=[ConflictLine(platform, email, claimed, tenant, reason, times, read_time(seen))
-                   for platform, email, claimed, tenant, reason, times, seen in rows("conflicts")],
+        conflicts=_conflicts(rows("conflicts")),
         sources=[SourceLine(key, kind, value, read_time(success), error, read_time(error_at), read_time(next_at))
                  for key, kind, value, success, error, error_at, next_at in rows("sources")],
     )
@@ -116,6 +120,13 @@ async def read_facts(session: "AsyncSession", now: datetime) -> StatusFacts:
     parameters = _parameters(driver.time(now))
     found = {name: await driver.rows(text, parameters.get(name, ())) for name, text in STATEMENTS.items()}
     return _facts(found.__getitem__)
+
+
+async def read_conflicts(session: "AsyncSession") -> list[ConflictLine]:
+    """The identity conflicts alone, most recent first."""
+    from storage.driver import Driver
+
+    return _conflicts(await (await Driver.of(session)).rows(STATEMENTS["conflicts"]))
 
 
 def read_sqlite_facts(path: Path, now: datetime) -> StatusFacts:
