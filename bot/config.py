@@ -24,7 +24,7 @@ from cadences.settings import (
     ReminderPolicy,
 )
 from bot.web.settings import WebSettings
-from storage.db import default_database_url
+from storage.plain_sqlite import default_database_url  # not storage.db: SQLAlchemy loads only when used
 from storage.yamlfile import YamlError, load_yaml, plain
 
 CONFIG_ENV = "OUTCOMEBOT_CONFIG"

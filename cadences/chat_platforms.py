@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
-from storage.identities import ChatIdentity
-from storage.team_channels import TeamChannel
+if TYPE_CHECKING:  # storage.identities and storage.team_channels import SQLModel, which `--help` does not need
+    from storage.identities import ChatIdentity
+    from storage.team_channels import TeamChannel
 
 CONSOLE = "console"
 

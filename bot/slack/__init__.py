@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, AsyncIterator
 
 from bot.platforms import PlatformEntry
 from cadences.chat_platforms import ChatAddressing
-from storage.identities import ChatIdentity
 
-if TYPE_CHECKING:  # pragma: no cover
+if TYPE_CHECKING:  # pragma: no cover  (storage.identities imports SQLModel: not for `--help`)
     from aiohttp import web
 
     from bot.runtime import Runtime
+    from storage.identities import ChatIdentity
     from bot.slack.platform import SlackPlatform
 
 

@@ -13,14 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 from bot.platforms import PlatformEntry
 from cadences.chat_platforms import ChatAddressing
-from storage.identities import ChatIdentity
-from storage.team_channels import TeamChannel
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # storage's tables import SQLModel: not for `--help`
     from aiohttp import web
 
     from bot.runtime import Runtime
     from bot.teams.platform import TeamsPlatform
+    from storage.identities import ChatIdentity
+    from storage.team_channels import TeamChannel
 
 
 def mount(app: "web.Application", runtime: "Runtime") -> "TeamsPlatform":
