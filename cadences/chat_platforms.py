@@ -96,6 +96,8 @@ def team_targets(channels: Mapping[str, TeamChannel]) -> list[tuple[str, str]]:
 def configured_channel(platform: str, stored: TeamChannel | None, address: str) -> TeamChannel | None:
     """The team's channel on `platform` once app.yaml names `address` for it (as that platform
     takes a configured id), or None when nothing is to be stored."""
+    from storage.team_channels import TeamChannel  # imports SQLModel: not at `--help`
+
     addressing = _REGISTERED.get(platform)
     take = addressing.configured_channel if addressing is not None else configured_address
     return take(stored or TeamChannel(platform, ""), address)
