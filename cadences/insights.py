@@ -68,20 +68,26 @@ def confidence_drops(krs: Iterable[KRFacts], now: datetime) -> list[dict]:
 
 
 def met_but_outcome_flat(krs: Sequence[KRFacts], now: datetime) -> list[dict]:
-    """Reached its target in the last week while no other key result of its outcome moved."""
-    by_outcome: dict[int, list[KRFacts]] = defaultdict(list)
+    """Reached its target in the last week while no other key result of its outcome moved.
+
+    Linear in the key results: each outcome's key results with two values, and which of them
+    moved at their last value, are found once (an organisation's outcome has thousands)."""
+    with_two: dict[int, list[KRFacts]] = defaultdict(list)
+    moved: dict[int, set[int]] = defaultdict(set)
     for kr in krs:
-        by_outcome[kr.outcome_id].append(kr)
+        if len(kr.values) >= 2:
+            with_two[kr.outcome_id].append(kr)
+            if progress_between(kr.baseline, kr.target, kr.values[-1][1]) > progress_between(kr.baseline, kr.target, kr.values[-2][1]):
+                moved[kr.outcome_id].add(kr.id)
     found = []
     for kr in krs:
         recent = [v for v in kr.values if v[0] >= now - timedelta(days=7)]
         if not recent or not kr.met(recent[-1][1]) or (len(kr.values) >= 2 and kr.met(kr.values[-2][1])):
             continue
-        others = [o for o in by_outcome[kr.outcome_id] if o.id != kr.id and len(o.values) >= 2]
-        moved = [o for o in others if progress_between(o.baseline, o.target, o.values[-1][1])
-                 > progress_between(o.baseline, o.target, o.values[-2][1])]
-        if others and not moved:
-            found.append({"kr": kr, "others": others[:5]})
+        others = with_two[kr.outcome_id]
+        has_others = len(others) > (1 if len(kr.values) >= 2 else 0)
+        if has_others and not (moved[kr.outcome_id] - {kr.id}):
+            found.append({"kr": kr, "others": [o for o in others[:6] if o.id != kr.id][:5]})
     return found
 
 
