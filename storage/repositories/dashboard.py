@@ -225,12 +225,11 @@ async def values_since(session: AsyncSession, owner_ids: Iterable[int] | None, *
     these owners (everyone's when None), oldest first."""
     if owner_ids is not None and not set(owner_ids):
         return []
+    statement = select(col(KRUpdate.key_result_id), col(KRUpdate.created_at), col(KRUpdate.value), col(KRUpdate.confidence))
+    if owner_ids is not None:  # everyone's: no join (on SQLite it would walk every value ever, key result by key result)
+        statement = statement.join(KeyResult, col(KeyResult.id) == KRUpdate.key_result_id).where(_owned_by(owner_ids))
     rows = await (await session.connection()).execute(
-        select(col(KRUpdate.key_result_id), col(KRUpdate.created_at), col(KRUpdate.value), col(KRUpdate.confidence))
-        .join(KeyResult, col(KeyResult.id) == KRUpdate.key_result_id)
-        .where(_owned_by(owner_ids), KRUpdate.created_at >= since)
-        .order_by(col(KRUpdate.created_at), col(KRUpdate.id))
-    )
+        statement.where(KRUpdate.created_at >= since).order_by(col(KRUpdate.created_at), col(KRUpdate.id)))
     return [tuple(row) for row in rows]  # type: ignore[misc]
 
 
