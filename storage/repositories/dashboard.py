@@ -117,6 +117,7 @@ _TREE = (
     .select_from(Objective)
     .outerjoin(KeyResult, col(KeyResult.objective_id) == Objective.id)
     .outerjoin(Person, col(Person.id) == KeyResult.owner_id)
+    .order_by(col(Objective.outcome_id), col(Objective.id), col(KeyResult.id))
 )
 
 
@@ -131,9 +132,7 @@ async def outcome_tree(session: AsyncSession) -> tuple[list[Outcome], list[TreeR
     outcomes = list((await session.exec(select(Outcome).order_by(Outcome.key))).all())
     result = await (await session.connection()).execute(_TREE)
     fields = itemgetter(*(list(result.keys()).index(name) for name in TreeRow._fields))
-    rows = [TreeRow._make(fields(row)) for row in result]
-    rows.sort(key=lambda row: (row.outcome_id, row.objective_id, row.key_result_id or 0))
-    return outcomes, rows
+    return outcomes, [TreeRow._make(fields(row)) for row in result]
 
 
 async def tree_details(session: AsyncSession, *, objective_ids: Iterable[int], key_result_ids: Iterable[int]
