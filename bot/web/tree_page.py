@@ -45,21 +45,20 @@ async def outcomes(request: web.Request) -> web.Response:
     objectives: dict[int, dict[str, Any]] = {}
     by_outcome: dict[int, list[dict[str, Any]]] = defaultdict(list)
     per_team: dict[int, dict[int, dict[str, Any]]] = defaultdict(dict)
-    for row in rows:
-        objective_id, period_name, kr_id = row.objective_id, row.objective_period, row.key_result_id
+    # TreeRow's fields, in order (unpacked: 30,000 rows read ten fields each)
+    for outcome_id, objective_id, period_name, kr_id, owner_id, owner_team_id, baseline, target, current, confidence in rows:
         objective = objectives.get(objective_id)
         if objective is None:
             objective = objectives[objective_id] = {
                 "title": titles.get(objective_id, ""), "period": period_name, "progress_sum": 0.0, "count": 0,
                 "key_results": [], "hidden": 0, "listed": objective_id in listed_objectives}
-            by_outcome[row.outcome_id].append(objective)
+            by_outcome[outcome_id].append(objective)
         if kr_id is None:
             continue
-        outcome_id, target, current, confidence = row.outcome_id, row.target, row.current, row.confidence
-        progress = progress_between(row.baseline, target, current)  # type: ignore[arg-type]
+        progress = progress_between(baseline, target, current)
         objective["count"] += 1
         objective["progress_sum"] += progress
-        owner_team = row.owner_team_id or NO_TEAM
+        owner_team = owner_team_id or NO_TEAM
         team = per_team[outcome_id].get(owner_team)
         if team is None:
             team = per_team[outcome_id][owner_team] = {"progress_sum": 0.0, "count": 0, "objectives": set(),
@@ -67,7 +66,7 @@ async def outcomes(request: web.Request) -> web.Response:
         team["progress_sum"] += progress
         team["count"] += 1
         team["objectives"].add(objective_id)
-        if row.owner_id not in visible:
+        if owner_id not in visible:
             objective["hidden"] += 1
             continue
         if period_name not in expected:
