@@ -85,7 +85,7 @@ class _Frame:
         self.left = 8 + CHAR_PX * max(len(label) for label in labels) + 6
         self.right = WIDTH - 3 * CHAR_PX - 4  # room for half the last date label
         self.top = FONT_PX * 0.6
-        self.bottom = height - FONT_PX - 10
+        self.bottom = height - FONT_PX - 12
 
     def x(self, day: float) -> float:
         return self.left + (day - self.first) / (self.last - self.first) * (self.right - self.left)
@@ -120,7 +120,7 @@ def _plot(title: str, series: Sequence[tuple[int, Points, bool, bool]], *, heigh
                     f'<text x="{frame.left - 6:.1f}" y="{y + FONT_PX * 0.35:.1f}" text-anchor="end">{label}</text>')
     body.append(f'</g><g class="axis"><path class="line" d="M{frame.left:.1f} {frame.top:.1f}V{frame.bottom:.1f}'
                 f'H{frame.right:.1f}"/>')
-    label_y = frame.bottom + FONT_PX + 4
+    label_y = frame.bottom + FONT_PX + 6
     for day in _x_labels(min(xs), max(xs)):
         body.append(f'<text x="{frame.x(day):.1f}" y="{label_y:.1f}" text-anchor="middle">{escape(_date_label(day))}</text>')
     body.append("</g>")
