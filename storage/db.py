@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -24,13 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.files import create_owner_only
-
-DEFAULT_DB_NAME = "outcomebot.db"
-
-
-def default_database_url(config_dir: Path) -> str:
-    """The embedded default: a SQLite file next to app.yaml."""
-    return f"sqlite+aiosqlite:///{(config_dir / DEFAULT_DB_NAME).resolve()}"
+from storage.plain_sqlite import DEFAULT_DB_NAME, default_database_url  # noqa: F401  (defined without SQLAlchemy)
 
 
 def async_url(url: str) -> str:

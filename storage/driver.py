@@ -29,6 +29,7 @@ from sqlalchemy.sql import Executable
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import dumps_json, loads_json
+from storage.plain_sqlite import read_time, sqlite_time
 
 UTC = timezone.utc
 
@@ -40,13 +41,8 @@ def _numbered(text: str, first: int = 1) -> str:
     return "".join(part + (f"${n}" if n < first + len(parts) - 1 else "") for n, part in enumerate(parts, start=first))
 
 
-@lru_cache(maxsize=4096)  # a fan-out batch repeats a few instants (now, period ends) thousands of times
-def _sqlite_time(value: datetime) -> str:
-    if value.tzinfo is not UTC:
-        if value.utcoffset() is None:
-            raise ValueError("Datetime values must have timezone information.")
-        value = value.astimezone(UTC)
-    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+# A fan-out batch repeats a few instants (now, period ends) thousands of times.
+_sqlite_time = lru_cache(maxsize=4096)(sqlite_time)
 
 
 class Driver:
@@ -118,13 +114,7 @@ class Driver:
             return value
         return _sqlite_time(value)
 
-    @staticmethod
-    def read_time(value: Any) -> datetime | None:
-        if value is None:
-            return None
-        if isinstance(value, str):
-            value = datetime.fromisoformat(value)
-        return value.replace(tzinfo=UTC) if value.utcoffset() is None else value.astimezone(UTC)
+    read_time = staticmethod(read_time)
 
     @staticmethod
     def json(value: Any) -> str:

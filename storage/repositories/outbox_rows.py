@@ -8,15 +8,15 @@ aware datetimes and JSON columns come back parsed.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.bulk import Bulk
 from storage.claims import claim_rows
-from storage.models import CheckIn, CheckInStatus, Delivery, DeliveryStatus, Person, ProcessedEvent, PromptSchedule, WinStatus
+from storage.models import CheckIn, CheckInStatus, Delivery, DeliveryStatus, Person, ProcessedEvent, WinStatus
 
 DELIVERY = Delivery.__table__
 _D = DELIVERY.c
@@ -154,38 +154,3 @@ async def delete_processed_events_before(session: AsyncSession, before: datetime
         .returning(event.id)
     )
     return len(gone.all())
-
-
-async def outbox_counts(session: AsyncSession, now: datetime) -> tuple[int, int, dict[str, int], datetime | None]:
-    """For `outcomebot status`: prompts due, deliveries due, deliveries by status, the next prompt time."""
-    schedule = PromptSchedule.__table__.c
-    due_prompts = (await session.execute(select(func.count()).where(schedule.next_prompt_at <= now))).scalar_one()
-    due_deliveries = (await session.execute(select(func.count()).where(
-        _D.status == DeliveryStatus.pending.value, _D.next_attempt_at <= now))).scalar_one()
-    by_status = dict((await session.execute(select(_D.status, func.count()).group_by(_D.status))).all())
-    next_at = (await session.execute(
-        select(func.min(schedule.next_prompt_at)).where(schedule.next_prompt_at > now))).scalar()
-    if isinstance(next_at, str):  # SQLite aggregates lose the column type
-        next_at = datetime.fromisoformat(next_at)
-    if next_at is not None and next_at.tzinfo is None:
-        next_at = next_at.replace(tzinfo=timezone.utc)
-    return due_prompts, due_deliveries, by_status, next_at
-
-
-async def stuck_delivery_reasons(session: AsyncSession, states: Sequence[str]) -> list[tuple[int, str, str]]:
-    """(count, status, last error) of messages in `states` that carry a reason, for `status`."""
-    rows = await session.execute(
-        select(func.count(), _D.status, _D.last_error)
-        .where(_D.status.in_(list(states)), _D.last_error.is_not(None))
-        .group_by(_D.status, _D.last_error))
-    return [(count, state, reason) for count, state, reason in rows.all()]
-
-
-async def unreachable_people_reasons(session: AsyncSession) -> list[tuple[int, str]]:
-    """(count, reason) of active people the bot cannot reach, for `status`."""
-    person = Person.__table__.c
-    rows = await session.execute(
-        select(func.count(), person.unreachable_reason)
-        .where(person.active.is_(True), person.unreachable_reason.is_not(None))
-        .group_by(person.unreachable_reason))
-    return [(count, reason) for count, reason in rows.all()]
