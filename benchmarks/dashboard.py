@@ -142,6 +142,7 @@ def seeded(path: Path, *, people_wanted: int, weeks: int) -> dict[str, int]:
     if path.exists() and about.exists():
         known = json.loads(about.read_text())
         if known.get("seeded_with") == wanted:
+            migrate.upgrade(f"sqlite:///{path}")  # migrations added since it was seeded
             return known["facts"]
     for stale in (path, about):
         stale.unlink(missing_ok=True)
