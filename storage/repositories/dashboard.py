@@ -9,7 +9,7 @@ from datetime import datetime
 from operator import itemgetter
 from typing import NamedTuple
 
-from sqlalchemy import func, literal
+from sqlalchemy import func, literal, true
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -213,20 +213,21 @@ async def wins_of_people(session: AsyncSession, person_ids: Iterable[int], *, si
     )).all())
 
 
-def _owned_by(owner_ids: Iterable[int] | None):
+def _owned_by(owner_ids: set[int] | None):
     """A filter on key results: of these owners, or of everyone when None (no list in the SQL)."""
-    return True if owner_ids is None else col(KeyResult.owner_id).in_(set(owner_ids))
+    return true() if owner_ids is None else col(KeyResult.owner_id).in_(owner_ids)
 
 
 async def values_since(session: AsyncSession, owner_ids: Iterable[int] | None, *, since: datetime
                        ) -> list[tuple[int, datetime, float, int]]:
     """(key result id, when, value, confidence) reported since `since` for the key results of
     these owners (everyone's when None), oldest first."""
-    if owner_ids is not None and not set(owner_ids):
+    owners = None if owner_ids is None else set(owner_ids)
+    if owners is not None and not owners:
         return []
     statement = select(col(KRUpdate.key_result_id), col(KRUpdate.created_at), col(KRUpdate.value), col(KRUpdate.confidence))
-    if owner_ids is not None:  # everyone's: no join (on SQLite it would walk every value ever, key result by key result)
-        statement = statement.join(KeyResult, col(KeyResult.id) == KRUpdate.key_result_id).where(_owned_by(owner_ids))
+    if owners is not None:  # everyone's: no join (on SQLite it would walk every value ever, key result by key result)
+        statement = statement.join(KeyResult, col(KeyResult.id) == KRUpdate.key_result_id).where(_owned_by(owners))
     rows = await (await session.connection()).execute(
         statement.where(KRUpdate.created_at >= since).order_by(col(KRUpdate.created_at), col(KRUpdate.id)))
     return [tuple(row) for row in rows]  # type: ignore[misc]
@@ -261,9 +262,10 @@ _FACTS = (
 
 async def key_result_facts(session: AsyncSession, owner_ids: Iterable[int] | None) -> list[KeyResultFacts]:
     """The key results of these owners (everyone's when None) by key, read by column name."""
-    if owner_ids is not None and not set(owner_ids):
+    owners = None if owner_ids is None else set(owner_ids)
+    if owners is not None and not owners:
         return []
-    result = await (await session.connection()).execute(_FACTS.where(_owned_by(owner_ids)).order_by(col(KeyResult.key)))
+    result = await (await session.connection()).execute(_FACTS.where(_owned_by(owners)).order_by(col(KeyResult.key)))
     fields = itemgetter(*(list(result.keys()).index(name) for name in KeyResultFacts._fields))
     return [KeyResultFacts._make(fields(row)) for row in result]
 
@@ -275,7 +277,7 @@ async def old_open_blockers(session: AsyncSession, person_ids: Iterable[int] | N
     ids = None if person_ids is None else set(person_ids)
     if ids is not None and not ids:
         return [], 0
-    mine = True if ids is None else col(Blocker.person_id).in_(ids)
+    mine = true() if ids is None else col(Blocker.person_id).in_(ids)
     old = (mine, col(Blocker.status).in_(_NOT_RESOLVED), col(Blocker.created_at) <= opened_by)
     rows = (await session.exec(
         select(Blocker, Person.name, KeyResult.key).join(Person, col(Person.id) == Blocker.person_id)
