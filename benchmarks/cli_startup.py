@@ -7,7 +7,8 @@ Runs each command `--runs` times as a fresh process (`python -m bot …`, the sa
 figure per line: `cli.<command>.<figure>_ms <value>` (min and median wall time, median CPU
 time) and `os.load_1min` (a busy machine makes every figure longer). Targets:
 `--help` under 300 ms, `status` under 600 ms; the Slack and Teams SDKs are imported only by
-the commands that use them (`cli.<command>.heavy_imports` lists any that slipped in).
+the commands that use them, and `status` on the embedded SQLite file reads it without
+SQLAlchemy (`cli.<command>.heavy_imports` lists any that slipped in).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-HEAVY = ("slack_sdk", "slack_bolt", "botbuilder", "aiohttp", "alembic", "jinja2")
+HEAVY = ("slack_sdk", "slack_bolt", "botbuilder", "aiohttp", "alembic", "jinja2", "sqlalchemy", "sqlmodel")
 COMMANDS = {"help": ["--help"], "status": ["status"]}
 
 

@@ -85,26 +85,39 @@ def missing_config_problem(config: Path | None) -> str | None:
             "folder you set OutcomeBot up in (it writes app.yaml and creates the database), or pass --config PATH.")
 
 
-def open_runtime(config: Path | None, *, required: bool = False):
-    """Load configuration or exit with its error; never a traceback for a bad file."""
-    from sqlalchemy.exc import ArgumentError
-
-    from bot.config import ConfigError
-    from bot.runtime import Runtime
+def open_config(config: Path | None, *, required: bool = False):
+    """The validated configuration, or exit with its error; opens no database (`status` on a
+    SQLite file reads it without SQLAlchemy)."""
+    from bot.config import ConfigError, load_config
 
     config = chosen_config(config)
     problem = missing_config_problem(config)
     if problem:
         raise fail(problem)
     try:
-        runtime = Runtime.open(config, required=required)
+        loaded = load_config(config, required=required)
     except ConfigError as exc:
         raise fail(str(exc)) from None
+    apply_configured_level(loaded.log_level)
+    return loaded
+
+
+def unusable_database_url(exc: Exception) -> typer.Exit:
+    return fail(f"The database URL cannot be used: {exc}. Set database_url in app.yaml or "
+                "OUTCOMEBOT_DATABASE_URL to sqlite:///path/to/file.db or postgresql://user@host/db.")
+
+
+def open_runtime(config: Path | None, *, required: bool = False):
+    """Load configuration and open the database or exit with the error; never a traceback for a bad file."""
+    from sqlalchemy.exc import ArgumentError
+
+    from bot.runtime import Runtime
+
+    loaded = open_config(config, required=required)
+    try:
+        return Runtime.of(loaded)
     except (ValueError, ArgumentError, ImportError) as exc:
-        raise fail(f"The database URL cannot be used: {exc}. Set database_url in app.yaml or "
-                   "OUTCOMEBOT_DATABASE_URL to sqlite:///path/to/file.db or postgresql://user@host/db.") from None
-    apply_configured_level(runtime.config.log_level)
-    return runtime
+        raise unusable_database_url(exc) from None
 
 
 def upgrade_database(runtime) -> None:

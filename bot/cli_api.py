@@ -90,15 +90,6 @@ def token_revoke(
     typer.echo(f"Token {name.strip()!r} is revoked.")
 
 
-async def source_status(db) -> list[str]:
-    """`outcomebot status` lines: each pull source's last success and last error."""
-    from cadences.sources.runner import status_lines
-    from storage.repositories.sources import all_sources
-
-    async with db.session() as session:
-        return status_lines(await all_sources(session))
-
-
 @sources_app.command("check")
 def sources_check(config: ConfigOption = None) -> None:
     """Fetch every pull source once and print what each returned, storing nothing."""

@@ -55,28 +55,20 @@ def status(
     now: Annotated[Optional[str], typer.Option(help="Count what is due at this moment (ISO 8601).")] = None,
 ) -> None:
     """Show due prompts and deliveries, sent/failed/unreachable counts and the next prompt time."""
-    from sqlalchemy.exc import DBAPIError
-
-    from bot.identity_status import identity_conflict_lines
-    from bot.cli_api import source_status
-    from bot.status import read_status
+    from bot.cli import open_config, unusable_database_url
+    from bot.status import NotReadable, UnusableURL, read_status_at
 
     moment = parse_now(now)
-    runtime = open_runtime(config)
-
-    async def read():
-        try:
-            return (await read_status(runtime.db, moment)).lines() + await identity_conflict_lines(runtime.db) + await source_status(runtime.db)
-        finally:
-            await runtime.close()
-
+    url = open_config(config).resolved_database_url  # on a SQLite file, read without SQLAlchemy (bot/status.py)
     try:  # a database made by `init` is ready; migrating costs more than the whole status read
-        shown = run_async(read())
-    except (DBAPIError, OSError):  # tables missing or older, or no server: migrate (it says which), read again
-        upgrade_database(runtime)
-        runtime = open_runtime(config)
-        shown = run_async(read())
-    for line in shown:
+        try:
+            status = read_status_at(url, moment)
+        except NotReadable:  # tables missing or older, or no server: migrate (it says which), read again
+            upgrade_database(open_runtime(config))
+            status = read_status_at(url, moment)
+    except UnusableURL as exc:
+        raise unusable_database_url(exc) from None
+    for line in status.report():
         typer.echo(line)
 
 

@@ -24,7 +24,7 @@ from cadences.settings import (
     ReminderPolicy,
 )
 from bot.web.settings import WebSettings
-from storage.db import default_database_url
+from storage.plain_sqlite import default_database_url  # not storage.db: SQLAlchemy loads only when used
 from storage.yamlfile import YamlError, load_yaml, plain
 
 CONFIG_ENV = "OUTCOMEBOT_CONFIG"
@@ -101,6 +101,10 @@ class TeamChannels(BaseModel):
 
     slack: str | None = None  # Slack channel id, e.g. C0123ABCD
     teams: str | None = None  # Teams channel conversation id
+
+    def by_platform(self) -> dict[str, str]:
+        """{platform name: configured channel id}, for the platforms given one."""
+        return {platform: address for platform, address in self.model_dump().items() if address}
 
 
 class Publisher(BaseModel):

@@ -7,15 +7,18 @@ and import it again.
 
 from __future__ import annotations
 
-from storage.db import Database
-from storage.repositories.identity_conflicts import list_conflicts
+from typing import TYPE_CHECKING
+
+from storage.status_facts import ConflictLine
+
+if TYPE_CHECKING:  # pragma: no cover
+    from storage.db import Database
 
 SHOWN = 10
 
 
-async def identity_conflict_lines(db: Database) -> list[str]:
-    async with db.session() as session:
-        conflicts = await list_conflicts(session)
+def conflict_lines(conflicts: list[ConflictLine]) -> list[str]:
+    """The conflicts as `status` shows them, most recent first (at most SHOWN, then a count)."""
     if not conflicts:
         return ["identity conflicts: none"]
     lines = [f"identity conflicts: {len(conflicts)} (nothing was changed; an admin decides)"]
@@ -26,3 +29,10 @@ async def identity_conflict_lines(db: Database) -> list[str]:
     if len(conflicts) > SHOWN:
         lines.append(f"  … and {len(conflicts) - SHOWN} more")
     return lines
+
+
+async def identity_conflict_lines(db: "Database") -> list[str]:
+    from storage.repositories.identity_conflicts import list_conflicts
+
+    async with db.session() as session:
+        return conflict_lines(await list_conflicts(session))

@@ -17,7 +17,10 @@ class Runtime:
 
     @classmethod
     def open(cls, config_file: Path | None = None, *, required: bool = False) -> "Runtime":
-        config = load_config(config_file, required=required)
+        return cls.of(load_config(config_file, required=required))
+
+    @classmethod
+    def of(cls, config: AppConfig) -> "Runtime":
         return cls(config=config, secrets=Secrets(), db=Database(config.resolved_database_url))
 
     async def close(self) -> None:

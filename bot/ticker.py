@@ -55,7 +55,7 @@ class Ticker:
         """`direct_messages_on`: the platforms people are reached on (default: all of
         `platforms`); the demo's stand-in team channel takes no one's direct messages."""
         self.db = db
-        self.team_channels = {name: (c.slack, c.teams) for name, c in config.channels.teams.items()}
+        self.team_channels = {name: c.by_platform() for name, c in config.channels.teams.items()}
         platforms = platforms or default_platforms()
         # With Slack or Teams here, people without an identity there wait instead of the console.
         chat_platforms = set(platforms if direct_messages_on is None else direct_messages_on)

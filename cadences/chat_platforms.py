@@ -9,19 +9,34 @@ their direct messages on the first. Someone with none is reached in the console 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
-from storage.identities import ChatIdentity
+if TYPE_CHECKING:  # storage.identities and storage.team_channels import SQLModel, which `--help` does not need
+    from storage.identities import ChatIdentity
+    from storage.team_channels import TeamChannel
 
 CONSOLE = "console"
+
+
+def stored_address(channel: TeamChannel) -> str | None:
+    """A team channel's address as stored (the default: the channel's id is where posts go)."""
+    return channel.address or None
+
+
+def configured_address(stored: TeamChannel, address: str) -> TeamChannel | None:
+    """The channel after app.yaml names `address` for it (the default: that id, any stored
+    reference kept); None when nothing is to be stored."""
+    return replace(stored, address=address)
 
 
 @dataclass(frozen=True, slots=True)
 class ChatAddressing:
     name: str  # Delivery.platform and ChatIdentity.platform
     dm_address: Callable[[ChatIdentity], str | None]  # where a direct message to this identity goes
-    channel_address: Callable[[Any], str | None] = lambda team: None  # a Team's channel here, if any
+    channel_address: Callable[[TeamChannel], str | None] = stored_address  # where a team's posts go here, if anywhere
+    # app.yaml `channels.teams.<Team>.<platform>` applied to the stored channel (storage.team_channels)
+    configured_channel: Callable[[TeamChannel, str], TeamChannel | None] = configured_address
     how_to_enable: str = ""  # e.g. "set SLACK_BOT_TOKEN": said when a message waits for it
     how_to_link: str = ""  # e.g. "run `outcomebot slack sync`": said when someone has no identity
     label: str = ""  # how people write its name ("Slack"); the name capitalised when empty
@@ -66,14 +81,26 @@ def person_target(email: str, identities: Mapping[str, ChatIdentity]) -> tuple[s
     return chat_target(identities) or (CONSOLE, email)
 
 
-def team_targets(team: Any) -> list[tuple[str, str]]:
-    """Every channel a team's announcements go to, one per platform it has a channel on."""
+def team_targets(channels: Mapping[str, TeamChannel]) -> list[tuple[str, str]]:
+    """Every channel a team's announcements go to, one per registered platform it has a
+    channel on (`channels`: the team's {platform: TeamChannel})."""
     targets = []
     for addressing in _REGISTERED.values():
-        address = addressing.channel_address(team)
+        channel = channels.get(addressing.name)
+        address = addressing.channel_address(channel) if channel is not None else None
         if address:
             targets.append((addressing.name, address))
     return targets
+
+
+def configured_channel(platform: str, stored: TeamChannel | None, address: str) -> TeamChannel | None:
+    """The team's channel on `platform` once app.yaml names `address` for it (as that platform
+    takes a configured id), or None when nothing is to be stored."""
+    from storage.team_channels import TeamChannel  # imports SQLModel: not at `--help`
+
+    addressing = _REGISTERED.get(platform)
+    take = addressing.configured_channel if addressing is not None else configured_address
+    return take(stored or TeamChannel(platform, ""), address)
 
 
 def no_identity_reason(identities: Mapping[str, ChatIdentity], enabled: Collection[str]) -> str:

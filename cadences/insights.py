@@ -36,8 +36,10 @@ class KRFacts:
 
 
 def _value_at(kr: KRFacts, moment: datetime) -> tuple[float, int] | None:
-    before = [(v, c) for at, v, c in kr.values if at <= moment]
-    return before[-1] if before else None
+    for at, value, confidence in reversed(kr.values):  # oldest first: the last one at or before
+        if at <= moment:
+            return value, confidence
+    return None
 
 
 def fell_off_pace(krs: Iterable[KRFacts], now: datetime) -> list[dict]:
@@ -49,8 +51,10 @@ def fell_off_pace(krs: Iterable[KRFacts], now: datetime) -> list[dict]:
         if kr.period is None or then is None:
             continue
         before = pace_of(baseline=kr.baseline, target=kr.target, current=then[0], confidence=then[1], period=kr.period, now=week_ago)
+        if not before.on_pace:
+            continue
         after = pace_of(baseline=kr.baseline, target=kr.target, current=kr.current, confidence=kr.confidence, period=kr.period, now=now)
-        if before.on_pace and after.on_pace is False:
+        if after.on_pace is False:
             found.append({"kr": kr, "then": before.progress, "now": after.progress, "expected": after.expected})
     return found
 
@@ -68,20 +72,30 @@ def confidence_drops(krs: Iterable[KRFacts], now: datetime) -> list[dict]:
 
 
 def met_but_outcome_flat(krs: Sequence[KRFacts], now: datetime) -> list[dict]:
-    """Reached its target in the last week while no other key result of its outcome moved."""
-    by_outcome: dict[int, list[KRFacts]] = defaultdict(list)
+    """Reached its target in the last week while no other key result of its outcome moved.
+
+    Linear in the key results: each outcome's key results with two values, and which of them
+    moved at their last value, are found once (an organisation's outcome has thousands)."""
+    week_ago = now - timedelta(days=7)
+    # values are oldest first: the last value is the last recent one, if any is recent
+    candidates = [kr for kr in krs if kr.values and kr.values[-1][0] >= week_ago and kr.met(kr.values[-1][1])
+                  and not (len(kr.values) >= 2 and kr.met(kr.values[-2][1]))]
+    if not candidates:
+        return []
+    wanted = {kr.outcome_id for kr in candidates}
+    with_two: dict[int, list[KRFacts]] = defaultdict(list)
+    moved: dict[int, set[int]] = defaultdict(set)
     for kr in krs:
-        by_outcome[kr.outcome_id].append(kr)
+        if kr.outcome_id in wanted and len(kr.values) >= 2:
+            with_two[kr.outcome_id].append(kr)
+            if progress_between(kr.baseline, kr.target, kr.values[-1][1]) > progress_between(kr.baseline, kr.target, kr.values[-2][1]):
+                moved[kr.outcome_id].add(kr.id)
     found = []
-    for kr in krs:
-        recent = [v for v in kr.values if v[0] >= now - timedelta(days=7)]
-        if not recent or not kr.met(recent[-1][1]) or (len(kr.values) >= 2 and kr.met(kr.values[-2][1])):
-            continue
-        others = [o for o in by_outcome[kr.outcome_id] if o.id != kr.id and len(o.values) >= 2]
-        moved = [o for o in others if progress_between(o.baseline, o.target, o.values[-1][1])
-                 > progress_between(o.baseline, o.target, o.values[-2][1])]
-        if others and not moved:
-            found.append({"kr": kr, "others": others[:5]})
+    for kr in candidates:
+        others = with_two[kr.outcome_id]
+        has_others = len(others) > (1 if len(kr.values) >= 2 else 0)
+        if has_others and not (moved[kr.outcome_id] - {kr.id}):
+            found.append({"kr": kr, "others": [o for o in others[:6] if o.id != kr.id][:5]})
     return found
 
 

@@ -17,6 +17,7 @@ from cadences import chat_platforms
 from storage.models import DeliveryStatus, Person, Team
 from storage.repositories.identities import identities_of
 from storage.repositories.outbox_rows import insert_deliveries
+from storage.repositories.team_channels import channels_of_team
 
 
 def person_target(person: Any) -> tuple[str, str]:
@@ -25,9 +26,9 @@ def person_target(person: Any) -> tuple[str, str]:
     return chat_platforms.person_target(person.email, person.identities)
 
 
-def team_targets(team: Team) -> list[tuple[str, str]]:
+async def team_targets(session: AsyncSession, team_id: int) -> list[tuple[str, str]]:
     """Every channel a team's announcements go to (a team may have channels on several platforms)."""
-    return chat_platforms.team_targets(team)
+    return chat_platforms.team_targets(await channels_of_team(session, team_id))
 
 
 async def enqueue_rows(session: AsyncSession, rows: list[Mapping[str, Any]], *, returning: bool = False) -> list:
@@ -114,7 +115,7 @@ async def enqueue_for_team(
 ) -> int:
     """Queue an announcement to each of the team's channels; returns how many channels.
     `win_id`: the win it announces (storage.models.Delivery.win_id)."""
-    targets = team_targets(team)
+    targets = await team_targets(session, team.id)  # type: ignore[arg-type]
     await enqueue_rows(
         session,
         [

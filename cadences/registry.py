@@ -6,9 +6,11 @@ from collections.abc import Iterable, Mapping
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from cadences.chat_platforms import configured_channel
 from cadences.settings import CadenceRule
 from storage.models import Cadence
 from storage.repositories.registry import cadences_by_name, teams_named
+from storage.repositories.team_channels import channels_by_team, set_team_channel
 
 
 async def sync_cadences(session: AsyncSession, rules: Iterable[CadenceRule]) -> dict[str, Cadence]:
@@ -24,25 +26,28 @@ async def sync_cadences(session: AsyncSession, rules: Iterable[CadenceRule]) -> 
     return result
 
 
-async def sync_team_channels(session: AsyncSession, channels: Mapping[str, tuple[str | None, str | None]]) -> int:
-    """Apply app.yaml's `channels.teams` ({team name: (slack channel id, teams conversation id)}).
+async def sync_team_channels(session: AsyncSession, channels: Mapping[str, Mapping[str, str | None]]) -> int:
+    """Apply app.yaml's `channels.teams` ({team name: {platform: configured channel id}}).
 
-    A Teams channel also needs the service URL and tenant the bot learnt when it was installed
-    in that team, so a configured Teams conversation id only replaces the id in a stored
-    reference. Returns how many teams changed; the caller commits.
+    Each platform says what a configured id means for the channel stored for it
+    (`ChatAddressing.configured_channel`; e.g. a Teams channel also needs the service URL and
+    tenant the bot learnt when it was installed in that team, so there the id only replaces the
+    one in a stored reference). Returns how many channels changed; the caller commits.
     """
     if not channels:
         return 0
     teams = await teams_named(session, channels)
+    stored = await channels_by_team(session, [team.id for team in teams])  # type: ignore[misc]
     changed = 0
     for team in teams:
-        slack, teams_id = channels[team.name]
-        if slack and team.slack_channel_id != slack:
-            team.slack_channel_id = slack
+        have = stored.get(team.id, {})  # type: ignore[arg-type]
+        for platform, address in channels[team.name].items():
+            if not address:
+                continue
+            wanted = configured_channel(platform, have.get(platform), address)
+            if wanted is None or wanted == have.get(platform):
+                continue
+            await set_team_channel(session, team.id, platform, address=wanted.address,  # type: ignore[arg-type]
+                                   reference=wanted.reference)
             changed += 1
-        ref = team.teams_channel_ref
-        if teams_id and ref and ref.get("conversation", {}).get("id") != teams_id:
-            team.teams_channel_ref = {**ref, "conversation": {**ref.get("conversation", {}), "id": teams_id}}
-            changed += 1
-        session.add(team)
     return changed

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
@@ -31,14 +30,9 @@ if TYPE_CHECKING:
 
     from storage.batch import ThreadWriter
 
+from storage.plain_sqlite import DEFAULT_DB_NAME, default_database_url  # noqa: F401  (defined without SQLAlchemy)
+
 T = TypeVar("T")
-
-DEFAULT_DB_NAME = "outcomebot.db"
-
-
-def default_database_url(config_dir: Path) -> str:
-    """The embedded default: a SQLite file next to app.yaml."""
-    return f"sqlite+aiosqlite:///{(config_dir / DEFAULT_DB_NAME).resolve()}"
 
 
 def async_url(url: str) -> str:

@@ -73,8 +73,7 @@ class Direction(StrEnum):
 class Team(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=NAME_MAX, unique=True)
-    slack_channel_id: str | None = Field(default=None, max_length=64)
-    teams_channel_ref: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    # Its channels (Slack, Teams, …) are rows of their own: storage.team_channels.
 
 
 class Person(SQLModel, table=True):
@@ -289,6 +288,7 @@ class ProcessedEvent(SQLModel, table=True):
 
 from storage.identity_conflicts import IdentityConflict  # noqa: E402,F401  (registers the table)
 from storage.identities import PersonIdentity  # noqa: E402,F401  (registers the chat_identity table)
+from storage.team_channels import TeamChannelRow  # noqa: E402,F401  (registers the team_channel table)
 
 # The dashboard's sign-in tables live in their own module; importing it here registers them
 # wherever the models are (Alembic, the schema check in tests).

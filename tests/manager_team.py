@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
+from tests.channel_helpers import add_team
 from tests.identity_helpers import link, split_identities
 from storage.models import (
     Blocker,
@@ -66,10 +67,8 @@ class Team8:
 async def seed_team(session) -> Team8:
     """Create the team above and its history; commits nothing (caller's transaction)."""
     t = Team8()
-    t.teams["Platform"] = Team(name="Platform", slack_channel_id="C0PLATFORM")
-    t.teams["Growth"] = Team(name="Growth", teams_channel_ref={"conversation": {"id": "19:growth@thread.tacv2"}})
-    session.add_all(t.teams.values())
-    await session.flush()
+    t.teams["Platform"] = await add_team(session, "Platform", slack_channel_id="C0PLATFORM")
+    t.teams["Growth"] = await add_team(session, "Growth", teams_channel_ref={"conversation": {"id": "19:growth@thread.tacv2"}})
 
     joined = NOW - timedelta(days=400)
 

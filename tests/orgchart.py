@@ -12,7 +12,8 @@ from datetime import datetime, timezone
 
 from bot.config import AppConfig, Organisation
 from storage.db import Database
-from storage.models import Direction, KeyResult, Objective, Outcome, Person, Team
+from storage.models import Direction, KeyResult, Objective, Outcome, Person
+from tests.channel_helpers import add_team
 from tests.identity_helpers import link, split_identities
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc)  # Tuesday of ISO week 48
@@ -29,9 +30,7 @@ async def make_org(db: Database) -> dict[str, int]:
     """Create the people, one outcome with objectives and key results; return ids by name."""
     ids: dict[str, int] = {}
     async with db.transaction() as s:
-        team = Team(name="Platform", slack_channel_id="CPLAT")
-        s.add(team)
-        await s.flush()
+        team = await add_team(s, "Platform", slack_channel_id="CPLAT")
 
         def person(email: str, name: str, manager: str | None = None, **extra) -> Person:
             row = Person(

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
+from storage.models import Blocker
 from tests.dashboard_rig import DashRig, rig  # noqa: F401
+from tests.manager_team import NOW
 
 EVE_LEGAL = "Legal has not approved the pricing page copy"  # open 28 days
 
@@ -83,3 +86,17 @@ async def test_the_team_page_shows_coaching_nudges_with_their_evidence(rig: Dash
     assert "Recurring blocker" in nudges and "Checkout p95 latency" in nudges and "Try:" in nudges
     _, peer = await read(rig, "Chloe", "/dash/team")
     assert "Recurring blocker" not in peer  # Chloe manages no one: no nudges about Ben for her
+
+
+async def test_an_admin_sees_the_oldest_fifty_old_blockers_of_everyone_and_how_many_more(rig: DashRig) -> None:
+    async with rig.db.transaction() as session:
+        for n in range(60):
+            session.add(Blocker(person_id=rig.team.id("Chloe"), text=f"Waiting on vendor {n:02d}",
+                                created_at=NOW - timedelta(days=90 - n)))
+    _, body = await read(rig, "Zoe", "/dash/insights")
+    old = re.search(r'<ul class="plain" id="old-blockers">(.*?)</ul>(.*?)<h2>', body, re.S)
+    assert old is not None
+    assert old.group(1).count("<li>") == 50 and "Waiting on vendor 00" in old.group(1)  # oldest first
+    assert "Waiting on vendor 59" not in old.group(1) and EVE_LEGAL not in old.group(1)
+    shown_more = re.search(r"… and (\d+) more", old.group(2))
+    assert shown_more is not None and int(shown_more.group(1)) > 10  # the other 10 of Chloe's, Eve's and others'

@@ -202,13 +202,14 @@ async def _install_in_channel(url: str, channel: str, service_url: str) -> None:
     from sqlmodel import select
 
     from storage.models import Team
+    from tests.channel_helpers import set_channels
 
     db = Database(url)
     try:
         async with db.transaction() as session:
             team = (await session.exec(select(Team).where(Team.name == "Platform"))).one()
-            team.teams_channel_ref = {"serviceUrl": service_url, "conversation": {"id": channel, "tenantId": TENANT}}
-            session.add(team)
+            await set_channels(session, team.id, teams_channel_ref={
+                "serviceUrl": service_url, "conversation": {"id": channel, "tenantId": TENANT}})
     finally:
         await db.dispose()
 

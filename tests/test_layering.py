@@ -67,11 +67,6 @@ _ALLOWED_FROM_DATABASE_LIBRARIES = {"AsyncSession", "IntegrityError", "Operation
 _SQL_TEXT = re.compile(r"^\s*(SELECT\s.+\sFROM|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|WITH\s+\w+(\s*\([^)]*\))?\s+AS\s*\(|PRAGMA)\b",
                        re.IGNORECASE | re.DOTALL)
 _RUNS_STATEMENTS = {"exec", "execute", "exec_driver_sql", "scalars", "scalar", "stream"}
-# bot/ modules other issues are rewriting at the same time; their queries move to storage next
-# (docs/architecture.md, "Dependency direction"). The list may only shrink.
-_BOT_MODULES_STILL_QUERYING = {
-    "bot/slack/sync.py", "bot/teams/references.py",
-}
 
 
 def _sql_outside_storage(path: Path) -> list[str]:
@@ -98,11 +93,6 @@ def test_sql_lives_only_in_storage() -> None:
         for path in _sources(package):
             rel = path.relative_to(ROOT).as_posix()
             found = _sql_outside_storage(path)
-            if found and rel not in _BOT_MODULES_STILL_QUERYING:
+            if found:
                 offenders[rel] = found
     assert offenders == {}
-
-
-def test_the_list_of_bot_modules_still_querying_only_shrinks() -> None:
-    still = {rel for rel in _BOT_MODULES_STILL_QUERYING if (ROOT / rel).exists() and _sql_outside_storage(ROOT / rel)}
-    assert still == _BOT_MODULES_STILL_QUERYING, "remove the modules that no longer query from the list"

@@ -23,10 +23,12 @@ from bot.runtime import Runtime
 from bot.ticker import Ticker
 from cadences.chat_platforms import ChatAddressing
 from cadences.notifier import OutboundMessage, Sent
+from cadences.wins import approve_win
 from messages.render import Renderer
 from storage.identities import ChatIdentity
-from storage.models import Delivery
+from storage.models import Delivery, Person, Win
 from storage.repositories.identities import set_identity
+from storage.repositories.team_channels import set_team_channel
 from tests.orgchart import NOW, org_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -100,6 +102,25 @@ async def test_the_router_knows_a_person_by_their_identity_on_a_registered_platf
     [stranger] = await router.dispatch(MessageReceived(Sender(platform="toy", user_ref="T-NOBODY"), "okrs"))
     assert known.template == "okrs" and known.context["person"]["email"] == "sam@x.com"
     assert stranger.template == "unknown_person"
+
+
+async def test_a_registered_platform_gets_its_teams_win_announcements_in_the_teams_channel_there(db, toy: ToyChat) -> None:
+    from tests.orgchart import make_org
+
+    ids = await make_org(db)
+    async with db.transaction() as session:  # the toy bot was added to the Platform team's room
+        sam = await session.get(Person, ids["sam"])
+        await set_team_channel(session, sam.team_id, "toy", address="room/platform")
+        win = Win(person_id=sam.id, text="Acme went live", created_at=NOW)
+        session.add(win)
+        await session.flush()
+        assert await approve_win(session, win, sam, now=NOW) == 2  # its Slack channel and the toy room
+    runtime = Runtime(config=org_config(), secrets=Secrets(), db=db)
+    async with outbound_platforms(runtime) as chosen:
+        await Ticker(runtime.config, db, chosen).tick(NOW)
+
+    [(address, text)] = [(address, text) for address, template, text in toy.sent if template == "win_announcement"]
+    assert address == "room/platform" and text.startswith("🎉 A win from Sam: Acme went live")
 
 
 def _platform_names_in(path: Path) -> list[int]:

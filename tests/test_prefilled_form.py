@@ -11,13 +11,13 @@ from sqlmodel import select
 from bot.fake import FakeChat
 from bot.router import Router
 from storage.db import Database
-from storage.models import Blocker
+from storage.models import Blocker, Delivery
 from tests import teams_activities as act
 from tests.daily_rigs import Clock, slack_rig, teams_rig
 from tests.orgchart import ALICE, NOW, make_org, org_config
 from tests.slack_requests import typed
 from tests.test_slack_journey import good_answers
-from tests.test_teams_conversation import BOB, DIRECTORY, answers, install
+from tests.test_teams_conversation import BOB, DIRECTORY, MONDAY_AFTER_NINE_NEW_YORK, answers, install
 
 NEXT_WEEK = NOW + timedelta(days=7)
 
@@ -113,3 +113,34 @@ async def test_teams_card_lists_an_earlier_blocker_as_still_blocking_and_resolve
         await teams.post(act.card_submit(teams.url, BOB, "a:conv-bob", "activity-11",
                                          {**submit, **answers(kr, **{"blocker.1.text": ""}), field: "resolved"}))
         assert await blockers(db) == {"Need a second on-call <at>Maya</at> **now**": "resolved"}
+
+
+async def test_teams_scheduled_prompt_card_lists_an_earlier_blocker_and_resolves_it_on_submit(db) -> None:
+    clock = Clock()
+    async with teams_rig(db, clock, DIRECTORY) as teams:
+        await install(teams)
+        kr = teams.ids["first-reply-hours"]
+        await teams.post(act.personal_message(teams.url, BOB, "a:conv-bob", "checkin"))  # week 48, by command
+        submit = teams.connector.sent("a:conv-bob")[-1].card["actions"][0]["data"]
+        await teams.post(act.card_submit(teams.url, BOB, "a:conv-bob", "activity-9", {**submit, **answers(kr)}))
+        await teams.tick(NOW)
+        clock.now = MONDAY_AFTER_NINE_NEW_YORK
+        teams.connector.calls.clear()
+        assert (await teams.tick(MONDAY_AFTER_NINE_NEW_YORK)).send.sent >= 1  # week 49's prompt, from the ticker
+
+        [card] = teams.connector.sent("a:conv-bob")
+        assert card.method == "POST" and "Check-in for week 49 of 2026" in " ".join(card.texts())
+        inputs = card.inputs()
+        [field] = [name for name in inputs if name.startswith("blocker.open.")]
+        assert inputs[field]["value"] == "still" and inputs[f"kr.{kr}.value"]["value"] == 20  # last time's value
+        assert inputs[f"kr.{kr}.confidence"]["value"] == "6"
+        assert "Still blocking you? Need a second on-call <at>Maya</at> **now**" in " ".join(card.texts())
+        submit = card.card["actions"][0]["data"]
+        async with db.session() as s:
+            prompt = (await s.exec(select(Delivery).where(Delivery.address == "a:conv-bob",
+                                                          Delivery.template == "checkin_prompt"))).one()
+        response = await teams.post(act.card_submit(teams.url, BOB, "a:conv-bob", prompt.message_ref,
+                                                    {**submit, **answers(kr, **{"blocker.1.text": ""}), field: "resolved"}))
+        assert response.status in (200, 201)
+        assert "Recorded your check-in for week 49 of 2026" in " ".join(teams.connector.sent("a:conv-bob")[-1].texts())
+    assert await blockers(db) == {"Need a second on-call <at>Maya</at> **now**": "resolved"}

@@ -9,8 +9,9 @@ from cadences.outbox import enqueue_for_person, enqueue_for_team
 from cadences.sender import DeliverySender
 from cadences.settings import DeliveryPolicy
 from storage.db import Database
-from storage.models import DeliveryStatus, Person, Team
+from storage.models import DeliveryStatus, Person
 from tests.cadence_fixtures import add_person, deliveries, planner, utc
+from tests.channel_helpers import add_team
 from tests.identity_helpers import link
 from tests.outbox_fakes import RecordingPlatform
 
@@ -103,9 +104,7 @@ async def test_prompts_planned_while_slack_is_enabled_reach_only_people_on_slack
 async def test_a_team_channel_announcement_keeps_its_channel(db: Database) -> None:
     await add_person(db, "ann@example.com", slack_user_id="U0ANN")
     async with db.transaction() as session:
-        team = Team(name="Platform", slack_channel_id="C0WINS")
-        session.add(team)
-        await session.flush()
+        team = await add_team(session, "Platform", slack_channel_id="C0WINS")
         await enqueue_for_team(session, team, key="win:1", template="digest", context={"n": 1}, now=NOW)
     console, slack = RecordingPlatform(), SlackPlatform()
     assert (await slack_sender(db, console, slack).run_once(utc(2030, 1, 1))).sent == 1

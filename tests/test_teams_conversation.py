@@ -14,6 +14,7 @@ from storage.models import Blocker, CheckIn, CheckInStatus, Delivery, DeliverySt
 from tests import teams_activities as act
 from tests.orgchart import NOW, make_org, org_config
 from tests.teams_harness import TeamsHarness, running_teams
+from tests.channel_helpers import channelled
 from tests.identity_helpers import linked
 
 MONDAY_AFTER_NINE_NEW_YORK = datetime(2026, 11, 30, 14, 1, tzinfo=timezone.utc)
@@ -197,7 +198,8 @@ async def test_channel_messages_that_do_not_mention_the_bot_are_left_alone(teams
 
 async def platform_channel(teams: TeamsHarness) -> dict | None:
     async with teams.db.session() as session:
-        return (await session.exec(select(Team).where(Team.name == "Platform"))).one().teams_channel_ref
+        [team] = await channelled(session, [(await session.exec(select(Team).where(Team.name == "Platform"))).one()])
+        return team.teams_channel_ref
 
 
 async def test_installing_in_a_team_of_our_own_tenant_remembers_its_channel_for_announcements(teams: TeamsHarness) -> None:
@@ -234,7 +236,7 @@ async def test_single_tenant_bot_accepts_a_team_by_name_only_from_its_own_tenant
                                          team_id="19:t@thread.tacv2", org_tenants={act.TENANT})
     assert (stored is not None) is accepted
     async with db.session() as session:
-        team = (await session.exec(select(Team).where(Team.name == "Platform"))).one()
+        [team] = await channelled(session, [(await session.exec(select(Team).where(Team.name == "Platform"))).one()])
     assert (team.teams_channel_ref == reference) is accepted
 
 

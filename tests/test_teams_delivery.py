@@ -9,9 +9,10 @@ from bot.teams.auth import RequestAuthenticator, TeamsCredentials
 from bot.teams.limits import SlidingWindow, TeamsRateLimiter
 from bot.teams.platform import TeamsPlatform
 from cadences.notifier import OutboundMessage, PermanentFailure, RetryLater, Unreachable
-from storage.models import Person, Team
+from storage.models import Person
 from tests.fake_connector import FakeConnector
 from tests.teams_activities import TENANT
+from tests.channel_helpers import add_team
 from tests.identity_helpers import link
 
 DONE = {"checkin_id": 5, "person": {"name": "Ana Lima", "email": "ana@example.com"}, "period_label": "week 48 of 2026"}
@@ -133,7 +134,7 @@ async def test_team_announcement_goes_to_the_teams_channel(db, connector, platfo
     reference = stored_reference(connector.url, "19:general@thread.tacv2")
     reference["conversation"].update(conversationType="channel", isGroup=True)
     async with db.transaction() as session:
-        session.add(Team(name="Platform", teams_channel_ref=reference))
+        await add_team(session, "Platform", teams_channel_ref=reference)
     sent = await platform.deliver(message_to(None, address="19:general@thread.tacv2"))
     assert [c.conversation_id for c in connector.sent()] == ["19:general@thread.tacv2"]
     assert sent.message_ref

@@ -12,6 +12,7 @@ from bot.fake import FakeChat
 from bot.router import Router
 from storage.db import Database
 from storage.models import Blocker, Delivery, Team
+from tests.channel_helpers import remove_channels
 from tests.orgchart import ALICE, BOB, MAYA, NOW, make_org, org_config
 
 
@@ -38,8 +39,7 @@ async def test_a_shared_win_is_not_said_to_be_shared_when_the_team_has_no_channe
     ids = await make_org(db)
     async with db.transaction() as s:
         team = (await s.exec(select(Team))).one()
-        team.slack_channel_id = None
-        s.add(team)
+        await remove_channels(s, team.id)
     chat = FakeChat(Router(org_config(), db, clock=lambda: NOW))
     await chat.say(ALICE, "checkin")
     reply = await chat.submit(ALICE, {f"kr.{ids['activation']}.value": "48", f"kr.{ids['activation']}.confidence": "6",

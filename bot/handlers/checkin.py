@@ -22,6 +22,7 @@ from cadences.registry import sync_cadences
 from cadences.settings import CadenceRule
 from storage.batch import Batch, WriteConnection
 from storage.models import Cadence, CheckIn, CheckInStatus, KeyResult, Person
+from storage.db import Database
 from storage.driver import Driver
 from storage.repositories.checkins import (
     AnswerTarget,
@@ -100,6 +101,17 @@ async def build_form(session: AsyncSession, person: Person, checkin: CheckIn, ca
     open_blockers = tuple(OpenBlocker(b.id, b.text, age_in_days(b.created_at, now)) for b in earlier)  # type: ignore[arg-type]
     key_results = await owned_key_results(session, person, checkin)
     return _form(person, checkin, cadence, key_results, prefill, open_blockers, await current_sources(session, key_results))
+
+
+async def form_of_checkin(db: Database, checkin_id: int, now: datetime) -> CheckInForm | None:
+    """The form of check-in `checkin_id` exactly as `checkin` opens it (`build_form`), for a
+    platform whose scheduled prompt is the form itself (Teams' card); None when it is gone."""
+    async with db.session() as session:
+        found = await checkin_with_cadence(session, checkin_id)
+        person = await session.get(Person, found[0].person_id) if found is not None else None
+        if found is None or person is None:
+            return None
+        return await build_form(session, person, found[0], found[1], now)
 
 
 async def open_checkin(ctx: Context, args: str) -> list[Intent]:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from cadences.outbox import team_targets
-from storage.models import Blocker, KeyResult, Person, Team, Win
+from storage.models import Blocker, KeyResult, Person, Win
 from storage.repositories.okrs import OwnedKeyResult
 
 
@@ -68,7 +68,5 @@ def win_view(win: Win) -> dict[str, Any]:
 
 
 async def team_has_channel(session: AsyncSession, person: Person) -> bool:
-    """Whether the person's team has a channel wins are announced in (Slack or Teams).
-    Within a transaction that announced a win the team is already loaded: no statement."""
-    team = await session.get(Team, person.team_id) if person.team_id is not None else None
-    return team is not None and bool(team_targets(team))
+    """Whether the person's team has a channel wins are announced in (on any chat platform)."""
+    return person.team_id is not None and bool(await team_targets(session, person.team_id))

@@ -9,16 +9,16 @@ router → intents), `platform.SlackPlatform` (outbox delivery), `home` (App Hom
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any, AsyncIterator
+from typing import TYPE_CHECKING, AsyncIterator
 
 from bot.platforms import PlatformEntry
 from cadences.chat_platforms import ChatAddressing
-from storage.identities import ChatIdentity
 
-if TYPE_CHECKING:  # pragma: no cover
+if TYPE_CHECKING:  # pragma: no cover  (storage.identities imports SQLModel: not for `--help`)
     from aiohttp import web
 
     from bot.runtime import Runtime
+    from storage.identities import ChatIdentity
     from bot.slack.platform import SlackPlatform
 
 
@@ -57,17 +57,13 @@ def dm_address(identity: ChatIdentity) -> str | None:
     return identity.external_id or None
 
 
-def channel_address(team: Any) -> str | None:
-    return team.slack_channel_id or None
-
-
 # The registry entry (bot.platforms).
 PLATFORM = PlatformEntry(
     name="slack", surface="slack",
     configured_by="SLACK_BOT_TOKEN, with SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode)",
     enabled=enabled, mount=mount, outbound=outbound,
     addressing=ChatAddressing(
-        name="slack", label="Slack", dm_address=dm_address, channel_address=channel_address,
+        name="slack", label="Slack", dm_address=dm_address,
         how_to_enable="set SLACK_BOT_TOKEN", how_to_link="run `outcomebot slack sync`",
     ),
 )

@@ -51,7 +51,8 @@ async def checks(runtime, session) -> list[Finding]:
         if token.ok:
             stored = await team_channels(session)
             for team, channels in sorted(runtime.config.channels.teams.items()):
-                channel = channels.slack or (stored[team].slack_channel_id if team in stored else None)
+                stored_channel = stored.get(team, {}).get("slack")
+                channel = channels.slack or (stored_channel.address if stored_channel is not None else None)
                 if channel:
                     findings.append(await _channel(client, team, channel))
     finally:

@@ -17,12 +17,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlmodel import select
 
 from bot.retry_after import retry_after_seconds
 from storage.db import Database
-from storage.models import Person
 from storage.repositories.identities import identities_by_person, set_identity
+from storage.repositories.people import all_people
 
 log = logging.getLogger(__name__)
 PAGE_SIZE = 200
@@ -98,7 +97,7 @@ async def sync_users(client: AsyncWebClient, db: Database, *, default_timezone: 
     members = await list_members(client, sleep=sleep)
     report = SyncReport()
     async with db.transaction() as session:
-        people = (await session.exec(select(Person))).all()
+        people = await all_people(session)
         by_email = {p.email.lower(): p for p in people}
         by_id = {p.id: p for p in people}
         slack_id_of = {person_id: found["slack"].external_id

@@ -8,17 +8,19 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from bot.platforms import PlatformEntry
 from cadences.chat_platforms import ChatAddressing
-from storage.identities import ChatIdentity
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # storage's tables import SQLModel: not for `--help`
     from aiohttp import web
 
     from bot.runtime import Runtime
     from bot.teams.platform import TeamsPlatform
+    from storage.identities import ChatIdentity
+    from storage.team_channels import TeamChannel
 
 
 def mount(app: "web.Application", runtime: "Runtime") -> "TeamsPlatform":
@@ -51,8 +53,20 @@ def dm_address(identity: ChatIdentity) -> str | None:
     return _conversation_id(identity.conversation_ref)
 
 
-def channel_address(team: Any) -> str | None:
-    return _conversation_id(team.teams_channel_ref)
+def channel_address(channel: TeamChannel) -> str | None:
+    """A channel is reached through the reference the bot learnt when installed in the team."""
+    return _conversation_id(channel.reference)
+
+
+def configured_channel(stored: TeamChannel, channel_id: str) -> TeamChannel | None:
+    """app.yaml's Teams channel id: posting there also needs the service URL and tenant the bot
+    learns when it is installed in the team, so the id only replaces the one in a stored
+    reference; before the install there is nothing to store."""
+    reference = stored.reference
+    if not reference:
+        return None
+    return replace(stored, address=channel_id,
+                   reference={**reference, "conversation": {**(reference.get("conversation") or {}), "id": channel_id}})
 
 
 # The registry entry (bot.platforms).
@@ -62,6 +76,7 @@ PLATFORM = PlatformEntry(
     enabled=enabled, mount=mount, outbound=outbound,
     addressing=ChatAddressing(
         name="teams", label="Teams", dm_address=dm_address, channel_address=channel_address,
+        configured_channel=configured_channel,
         how_to_enable="set TEAMS_APP_ID", how_to_link="have them install the Teams app",
     ),
 )

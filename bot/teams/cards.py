@@ -3,8 +3,9 @@
 Every message the bot posts in Teams is one Adaptive Card (1.5). Templates live in
 messages/templates/teams/; a template that exists only for the text surface is shown line by
 line as TextRuns, which Teams never reads as Markdown. The check-in form is the
-`checkin_prompt` card, fed from a CheckInForm when the person asks for it (`checkin`) or when a
-submission comes back with errors.
+`checkin_prompt` card, fed from a CheckInForm when the person asks for it (`checkin`), when a
+submission comes back with errors, and when the scheduled prompt or reminder is sent
+(bot/teams/platform.py builds the form then, as `checkin` does).
 """
 
 from __future__ import annotations
@@ -152,11 +153,16 @@ class TeamsCards:
         *,
         values: Mapping[str, str] | None = None,
         errors: Mapping[str, str] | None = None,
+        template: str = "checkin_prompt",
     ) -> dict[str, Any]:
+        """The form as a card: for `checkin`, a submission shown again, and the scheduled
+        prompt and reminder (`template`), so all of them list the same fields and starting answers."""
+        if template not in CHECKIN_CARDS:
+            raise ValueError(f"{template!r} is not a check-in card")
         context = prompt_context(form)
         context["prefill"] = prefill_from(values or form.prefill)  # typed, else submitted (editing)
         context["errors"] = dict(errors or {})
-        return self.render("checkin_prompt", context)
+        return self.render(template, context)
 
 
 def _typed_beyond_first(prefill: Mapping[str, Any]) -> bool:

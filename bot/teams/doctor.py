@@ -57,7 +57,8 @@ async def checks(runtime, session) -> list[Finding]:
         stored = await team_channels(session)
         for team, channels in sorted(runtime.config.channels.teams.items()):
             if channels.teams:
-                reference = stored[team].teams_channel_ref if team in stored else None
+                stored_channel = stored.get(team, {}).get("teams")
+                reference = stored_channel.reference if stored_channel is not None else None
                 findings.append(await _channel(client, token, team, channels.teams, reference))
     return findings
 

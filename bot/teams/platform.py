@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timezone
+from typing import Any
 
 from botbuilder.core import BotAdapter, TurnContext
 from botbuilder.schema import ConversationReference
@@ -19,8 +21,9 @@ from msrest.exceptions import ClientRequestError, HttpOperationError
 from msrest.universal_http.requests import ClientRetryPolicy
 from urllib3.util.retry import Retry
 
+from bot.handlers.checkin import form_of_checkin
 from bot.retry_after import retry_after_seconds
-from bot.teams.cards import CardTooLarge, TeamsCards, card_activity
+from bot.teams.cards import CHECKIN_CARDS, CardTooLarge, TeamsCards, card_activity
 from bot.teams.limits import RETRY_STATUSES, TeamsRateLimiter
 from bot.teams.references import conversation_id, mark_unreachable, reference_for
 from cadences.notifier import OutboundMessage, PermanentFailure, RetryLater, Sent, Unreachable
@@ -87,12 +90,26 @@ class TeamsPlatform:
         db: Database,
         cards: TeamsCards | None = None,
         limiter: TeamsRateLimiter | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
     ) -> None:
         self.adapter = adapter
         self.app_id = app_id or ""
         self.db = db
         self.cards = cards or TeamsCards()
         self.limiter = limiter or TeamsRateLimiter()
+        self.clock = clock
+
+    async def card(self, message: OutboundMessage) -> dict[str, Any]:
+        """The message's card. A scheduled check-in prompt or reminder is the check-in form,
+        built when it is sent exactly as `checkin` builds it (earlier open blockers as "still
+        blocking / resolved", each key result's latest value and its source, reflection
+        questions); a check-in that is gone gets the card of the queued context."""
+        checkin_id = message.context.get("checkin_id") if message.template in CHECKIN_CARDS else None
+        if checkin_id is not None:
+            form = await form_of_checkin(self.db, int(checkin_id), self.clock())
+            if form is not None:
+                return self.cards.checkin_form(form, template=message.template)
+        return self.cards.render(message.template, message.context)
 
     async def deliver(self, message: OutboundMessage) -> Sent:
         stored = await reference_for(self.db, message)
@@ -102,7 +119,7 @@ class TeamsPlatform:
         # person's chat has changed since, the new card is posted there instead.
         replace_ref = message.replace_ref if conversation_id(stored) == message.address else None
         try:
-            card = self.cards.render(message.template, message.context)
+            card = await self.card(message)
             activity = card_activity(card, activity_id=replace_ref)
         except (TemplateNotFound, CardTooLarge) as exc:
             raise PermanentFailure(str(exc)) from None

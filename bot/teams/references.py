@@ -2,9 +2,9 @@
 
 A personal chat's reference is stored with the person's Teams identity (storage.identities;
 matched by AAD object id, else by email, under the rule in bot/teams/identity.py) when the bot
-is installed and refreshed on every message; a team channel's reference
-is stored on the Team. The bot is multi-tenant by default, so any organisation can install it
-in a team of its own; a team channel is therefore accepted only when
+is installed and refreshed on every message; a team channel's reference is stored as the
+team's Teams channel (storage.team_channels). The bot is multi-tenant by default, so any
+organisation can install it in a team of its own; a team channel is therefore accepted only when
 (a) its channel (or team) id is the one configured under app.yaml `channels.teams.<Team>.teams`,
     from whichever tenant, or
 (b) it comes from the organisation's own tenant — the allowed tenants (TEAMS_APP_TENANT_ID,
@@ -23,9 +23,6 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
-from sqlmodel import select
-
 from bot.config import AppConfig
 from bot.teams.identity import TeamsSender, service_url, teams_binding
 from cadences.notifier import OutboundMessage
@@ -35,6 +32,9 @@ from storage.repositories.identities import (
     identities_by_person, identity_row, known_tenants, person_by_chat_identity, set_identity,
 )
 from storage.repositories.identity_conflicts import record_conflict
+from storage.repositories.people import mark_unreachable as store_unreachable
+from storage.repositories.people import person_by_email
+from storage.repositories.team_channels import all_teams, channel_reference, set_team_channel
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +66,7 @@ async def remember_person(db: Database, sender: TeamsSender, *, now: datetime) -
         if sender.aad_object_id:
             by_aad = await person_by_chat_identity(session, "teams", sender.aad_object_id)
         if by_aad is None and sender.email:
-            by_email = (await session.exec(
-                select(Person).where(func.lower(Person.email) == sender.email.strip().lower()))).first()
+            by_email = await person_by_email(session, sender.email)
         found = [p.id for p in (by_aad, by_email) if p is not None]
         stored = {person_id: ids["teams"] for person_id, ids in (await identities_by_person(session, found)).items()
                   if "teams" in ids}
@@ -113,8 +112,9 @@ async def remember_team_channel(
     team_id: str | None,
     org_tenants: Collection[str],
 ) -> Team | None:
-    """Store a channel's reference on the team configured for it, or on the team named like the
-    Teams team when it is in our own tenant (see the module docstring); None when refused."""
+    """Store a channel's reference as the Teams channel of the team configured for it, or of the
+    team named like the Teams team when it is in our own tenant (see the module docstring); None
+    when refused."""
     channel = conversation_id(reference)
     configured = {
         name.lower()
@@ -122,7 +122,7 @@ async def remember_team_channel(
         if targets.teams and targets.teams in {channel, team_id}
     }
     async with db.transaction() as session:
-        teams = (await session.exec(select(Team))).all()
+        teams = await all_teams(session)
         match = next((t for t in teams if t.name.lower() in configured), None)
         if match is None and team_name:
             named = next((t for t in teams if t.name.lower() == team_name.strip().lower()), None)
@@ -136,17 +136,13 @@ async def remember_team_channel(
                 )
         if match is None:
             return None
-        match.teams_channel_ref = reference
-        session.add(match)
+        await set_team_channel(session, match.id, "teams", address=channel or None, reference=reference)  # type: ignore[arg-type]
         return match
 
 
 async def mark_unreachable(db: Database, person_id: int, reason: str) -> None:
     async with db.transaction() as session:
-        person = await session.get(Person, person_id)
-        if person is not None:
-            person.unreachable_reason = reason[:UNREACHABLE_REASON_MAX]
-            session.add(person)
+        await store_unreachable(session, person_id, reason[:UNREACHABLE_REASON_MAX])
 
 
 async def reference_for(db: Database, message: OutboundMessage) -> dict[str, Any] | None:
@@ -158,7 +154,4 @@ async def reference_for(db: Database, message: OutboundMessage) -> dict[str, Any
             identity = await identity_row(session, message.person_id, "teams")
             if identity is not None and identity.conversation_ref:
                 return identity.conversation_ref
-        for team in (await session.exec(select(Team).where(Team.teams_channel_ref.is_not(None)))).all():
-            if conversation_id(team.teams_channel_ref) == message.address:
-                return team.teams_channel_ref
-    return None
+        return await channel_reference(session, "teams", message.address)

@@ -16,11 +16,13 @@ from datetime import datetime
 import aiohttp
 
 from cadences.sources.fetchers import FETCHERS, FetchError
+from cadences.sources.report import source_lines
 from cadences.sources.schedule import LEASE, next_after_failure, next_after_success
 from storage.db import Database
 from storage.models import KeyResult
 from storage.repositories.sources import DueSource, all_sources, claim_due_sources, record_failure, record_success
 from storage.repositories.values import record_value, value_problem
+from storage.status_facts import SourceLine
 
 log = logging.getLogger(__name__)
 FETCH_TIMEOUT_SECONDS = 30
@@ -96,16 +98,7 @@ class SourceRunner:
 
 
 def status_lines(sources: list[DueSource]) -> list[str]:
-    """For `outcomebot status`: each source's last success and last error."""
-    lines = []
-    for item in sources:
-        source = item.source
-        ok = (f"last value {source.last_value:g} at {source.last_success_at.isoformat(timespec='minutes')}"
-              if source.last_success_at and source.last_value is not None else "no value yet")
-        line = f"source {item.key_result.key} ({source.kind}): {ok}"
-        if source.last_error and (source.last_success_at is None or (source.last_error_at and source.last_error_at > source.last_success_at)):
-            line += f"; last error at {source.last_error_at.isoformat(timespec='minutes')}: {source.last_error}"  # type: ignore[union-attr]
-        if source.next_attempt_at:
-            line += f"; next at {source.next_attempt_at.isoformat(timespec='minutes')}"
-        lines.append(line)
-    return lines
+    """For `outcomebot status`: each source's last success and last error (cadences.sources.report)."""
+    return source_lines([SourceLine(item.key_result.key, item.source.kind, item.source.last_value,
+                                    item.source.last_success_at, item.source.last_error, item.source.last_error_at,
+                                    item.source.next_attempt_at) for item in sources])

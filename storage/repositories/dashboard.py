@@ -6,16 +6,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from operator import itemgetter
 from typing import NamedTuple
 
-from sqlalchemy import func, literal
+from sqlalchemy import func, literal, true
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Blocker, CheckIn, KeyResult, KRUpdate, Nudge, Objective, Outcome, Person, Team, Win
+from storage.models import Blocker, BlockerStatus, CheckIn, KeyResult, KRUpdate, Nudge, Objective, Outcome, Person, Team, Win
 from storage.api_tables import KeyResultValue
-from storage.driver import Driver
 from storage.repositories.people import MAX_CHAIN_DEPTH
+
+_NOT_RESOLVED = (BlockerStatus.open.value, BlockerStatus.acknowledged.value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +94,7 @@ async def ids_below(session: AsyncSession, manager_id: int) -> set[int]:
 
 
 class TreeRow(NamedTuple):
-    """The columns of `outcome_tree`'s rows, in order (rows come as plain tuples, to unpack)."""
+    """One row of `outcome_tree`: an objective and one of its key results (None when it has none)."""
 
     outcome_id: int
     objective_id: int
@@ -106,21 +108,31 @@ class TreeRow(NamedTuple):
     confidence: int | None
 
 
-_TREE = ("SELECT o.outcome_id AS c0, o.id AS c1, o.period AS c2, k.id AS c3, k.owner_id AS c4, p.team_id AS c5, "
-         'k.baseline AS c6, k.target AS c7, k."current" AS c8, k.confidence AS c9 FROM objective AS o '
-         "LEFT JOIN key_result AS k ON k.objective_id = o.id LEFT JOIN person AS p ON p.id = k.owner_id")
+_TREE = (
+    select(col(Objective.outcome_id).label("outcome_id"), col(Objective.id).label("objective_id"),
+           col(Objective.period).label("objective_period"), col(KeyResult.id).label("key_result_id"),
+           col(KeyResult.owner_id).label("owner_id"), col(Person.team_id).label("owner_team_id"),
+           col(KeyResult.baseline).label("baseline"), col(KeyResult.target).label("target"),
+           col(KeyResult.current).label("current"), col(KeyResult.confidence).label("confidence"))
+    .select_from(Objective)
+    .outerjoin(KeyResult, col(KeyResult.objective_id) == Objective.id)
+    .outerjoin(Person, col(Person.id) == KeyResult.owner_id)
+    .order_by(col(Objective.outcome_id), col(Objective.id), col(KeyResult.id))
+)
 
 
-async def outcome_tree(session: AsyncSession) -> tuple[list[Outcome], list[tuple]]:
-    """Every outcome, and the numbers of every objective's key results (two queries; names and
-    titles come from `tree_details` for the part of the tree a page lists).
+async def outcome_tree(session: AsyncSession) -> tuple[list[Outcome], list[TreeRow]]:
+    """Every outcome, and the numbers of every objective's key results, ordered by outcome,
+    objective and key result (two queries; names and titles come from `tree_details` for the
+    part of the tree a page lists).
 
-    The whole organisation's key results are read in one driver call (storage.driver: no ORM
-    rows for 30,000 key results), then ordered here by outcome and objective."""
+    The whole organisation's key results are read as Core rows (no ORM objects for 30,000 key
+    results) and taken by column name into `TreeRow`s, whose fields read as fast as a tuple's
+    (a SQLAlchemy Row's attribute access costs about thirty times more, per field)."""
     outcomes = list((await session.exec(select(Outcome).order_by(Outcome.key))).all())
-    rows = await (await Driver.of(session)).rows(_TREE)
-    rows.sort(key=lambda row: (row[0], row[1], row[3] or 0))
-    return outcomes, rows
+    result = await (await session.connection()).execute(_TREE)
+    fields = itemgetter(*(list(result.keys()).index(name) for name in TreeRow._fields))
+    return outcomes, [TreeRow._make(fields(row)) for row in result]
 
 
 async def tree_details(session: AsyncSession, *, objective_ids: Iterable[int], key_result_ids: Iterable[int]
@@ -201,17 +213,79 @@ async def wins_of_people(session: AsyncSession, person_ids: Iterable[int], *, si
     )).all())
 
 
-async def values_since(session: AsyncSession, key_result_ids: Iterable[int], *, since: datetime) -> list[tuple[int, datetime, float, int]]:
-    """(key result id, when, value, confidence) reported since `since`, oldest first."""
-    ids = set(key_result_ids)
-    if not ids:
+def _owned_by(owner_ids: set[int] | None):
+    """A filter on key results: of these owners, or of everyone when None (no list in the SQL)."""
+    return true() if owner_ids is None else col(KeyResult.owner_id).in_(owner_ids)
+
+
+async def values_since(session: AsyncSession, owner_ids: Iterable[int] | None, *, since: datetime
+                       ) -> list[tuple[int, datetime, float, int]]:
+    """(key result id, when, value, confidence) reported since `since` for the key results of
+    these owners (everyone's when None), oldest first."""
+    owners = None if owner_ids is None else set(owner_ids)
+    if owners is not None and not owners:
         return []
-    rows = (await session.exec(
-        select(KRUpdate.key_result_id, KRUpdate.created_at, KRUpdate.value, KRUpdate.confidence)
-        .where(col(KRUpdate.key_result_id).in_(ids), KRUpdate.created_at >= since)
-        .order_by(col(KRUpdate.created_at), col(KRUpdate.id))
-    )).all()
+    statement = select(col(KRUpdate.key_result_id), col(KRUpdate.created_at), col(KRUpdate.value), col(KRUpdate.confidence))
+    if owners is not None:  # everyone's: no join (on SQLite it would walk every value ever, key result by key result)
+        statement = statement.join(KeyResult, col(KeyResult.id) == KRUpdate.key_result_id).where(_owned_by(owners))
+    rows = await (await session.connection()).execute(
+        statement.where(KRUpdate.created_at >= since).order_by(col(KRUpdate.created_at), col(KRUpdate.id)))
     return [tuple(row) for row in rows]  # type: ignore[misc]
+
+
+class KeyResultFacts(NamedTuple):
+    """What the insights rules need of a key result (plain columns: no ORM objects for 30,000)."""
+
+    id: int
+    key: str
+    title: str
+    outcome_id: int
+    period: str
+    owner_id: int
+    owner_team_id: int | None
+    baseline: float
+    target: float
+    current: float | None
+    confidence: int | None
+
+
+_FACTS = (
+    select(col(KeyResult.id).label("id"), col(KeyResult.key).label("key"), col(KeyResult.title).label("title"),
+           col(Objective.outcome_id).label("outcome_id"), col(Objective.period).label("period"),
+           col(KeyResult.owner_id).label("owner_id"), col(Person.team_id).label("owner_team_id"),
+           col(KeyResult.baseline).label("baseline"), col(KeyResult.target).label("target"),
+           col(KeyResult.current).label("current"), col(KeyResult.confidence).label("confidence"))
+    .join(Objective, col(Objective.id) == KeyResult.objective_id)
+    .join(Person, col(Person.id) == KeyResult.owner_id)
+)
+
+
+async def key_result_facts(session: AsyncSession, owner_ids: Iterable[int] | None) -> list[KeyResultFacts]:
+    """The key results of these owners (everyone's when None) by key, read by column name."""
+    owners = None if owner_ids is None else set(owner_ids)
+    if owners is not None and not owners:
+        return []
+    result = await (await session.connection()).execute(_FACTS.where(_owned_by(owners)).order_by(col(KeyResult.key)))
+    fields = itemgetter(*(list(result.keys()).index(name) for name in KeyResultFacts._fields))
+    return [KeyResultFacts._make(fields(row)) for row in result]
+
+
+async def old_open_blockers(session: AsyncSession, person_ids: Iterable[int] | None, *, opened_by: datetime,
+                            limit: int) -> tuple[list[tuple[Blocker, str, str | None]], int]:
+    """Blockers not yet resolved, opened at or before `opened_by` by these people (anyone when
+    None): the oldest `limit` with their author's name and key result's key, and how many there are."""
+    ids = None if person_ids is None else set(person_ids)
+    if ids is not None and not ids:
+        return [], 0
+    mine = true() if ids is None else col(Blocker.person_id).in_(ids)
+    old = (mine, col(Blocker.status).in_(_NOT_RESOLVED), col(Blocker.created_at) <= opened_by)
+    rows = (await session.exec(
+        select(Blocker, Person.name, KeyResult.key).join(Person, col(Person.id) == Blocker.person_id)
+        .outerjoin(KeyResult, col(KeyResult.id) == Blocker.key_result_id)
+        .where(*old).order_by(col(Blocker.created_at), col(Blocker.id)).limit(limit)
+    )).all()
+    total = (await session.exec(select(func.count()).select_from(Blocker).where(*old))).one()
+    return [(blocker, name, key) for blocker, name, key in rows], int(total)
 
 
 async def change_marker(session: AsyncSession, key_result_id: int | None = None) -> str:
@@ -245,14 +319,3 @@ async def nudges_about_people(session: AsyncSession, person_ids: Iterable[int], 
         .order_by(col(Nudge.created_at).desc(), col(Nudge.id).desc()).limit(50)
     )
     return list(rows.all())
-
-
-async def key_results_owned_by(session: AsyncSession, owner_ids: Iterable[int] | None) -> list[tuple[KeyResult, Objective]]:
-    """Key results (with their objective) of these owners, or of everyone when None."""
-    statement = select(KeyResult, Objective).join(Objective, col(Objective.id) == KeyResult.objective_id)
-    if owner_ids is not None:
-        ids = set(owner_ids)
-        if not ids:
-            return []
-        statement = statement.where(col(KeyResult.owner_id).in_(ids))
-    return list((await session.exec(statement.order_by(col(KeyResult.key)))).all())

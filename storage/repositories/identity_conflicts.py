@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import select
 
 from storage.identity_conflicts import IdentityConflict
-from storage.models import Person
-
-
-@dataclass(frozen=True)
-class ConflictLine:
-    platform: str
-    email: str
-    claimed_id: str
-    tenant_id: str | None
-    reason: str
-    times: int
-    last_seen_at: datetime
+from storage.status_facts import ConflictLine, read_conflicts
 
 
 async def record_conflict(
@@ -41,9 +29,5 @@ async def record_conflict(
 
 
 async def list_conflicts(session) -> list[ConflictLine]:
-    rows = (await session.exec(
-        select(IdentityConflict, Person.email).join(Person, Person.id == IdentityConflict.person_id)
-        .order_by(IdentityConflict.last_seen_at.desc(), IdentityConflict.id)
-    )).all()
-    return [ConflictLine(c.platform, email, c.claimed_id, c.tenant_id, c.reason, c.times, c.last_seen_at)
-            for c, email in rows]
+    """Most recent first (the statement `outcomebot status` runs: storage.status_facts)."""
+    return await read_conflicts(session)

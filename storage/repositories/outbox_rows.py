@@ -8,17 +8,19 @@ aware datetimes and JSON columns come back parsed.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.bulk import Bulk
-from storage.claims import claim_rows
-from storage.models import CheckIn, CheckInStatus, Delivery, DeliveryStatus, Person, ProcessedEvent, PromptSchedule, WinStatus
+from storage.bulk import Bulk, one_of
+from storage.claims import Claim, claim
+from storage.models import (
+    CheckIn, CheckInStatus, Delivery, DeliveryStatus, Person, ProcessedEvent, Win, WinStatus,
+)
 
 DELIVERY = Delivery.__table__
 _D = DELIVERY.c
@@ -30,6 +32,19 @@ _OUTCOME_SET = {
 }
 CLAIMED_COLUMNS = ("id", "idempotency_key", "platform", "address", "template", "context", "person_id",
                    "replaces_ref", "attempts")
+_DUE_DELIVERIES = Claim(DELIVERY, where=(_D.status == DeliveryStatus.pending.value) & (_D.next_attempt_at <= bindparam("now")),
+                        order_by=_D.next_attempt_at, returning=CLAIMED_COLUMNS,
+                        sets={"status": "sending", "claimed_until": "lease"})
+_WIN = Win.__table__.c
+
+
+def _announced_wins(postgres: bool):
+    sent = select(_D.win_id).where(one_of(_D.id, "ids", postgres=postgres), _D.status == _SENT, _D.win_id.is_not(None))
+    return (update(Win.__table__).where(_WIN.status == WinStatus.approved.value, _WIN.id.in_(sent.scalar_subquery()))
+            .values(status=WinStatus.posted.value))
+
+
+_ANNOUNCED_WINS = {postgres: _announced_wins(postgres) for postgres in (False, True)}
 
 
 async def insert_deliveries(session: AsyncSession, rows: Sequence[Mapping[str, Any]], *, returning: bool = False) -> list:
@@ -65,14 +80,10 @@ async def reclaim_expired_deliveries(session: AsyncSession, now: datetime) -> in
 async def claim_due_deliveries(session: AsyncSession, now: datetime, lease_until: datetime, limit: int) -> list[tuple]:
     """Claim up to `limit` pending deliveries due at `now` (status `sending` until `lease_until`);
     their CLAIMED_COLUMNS, the context parsed."""
-    bulk = await Bulk.of(session)
-    rows = await claim_rows(
-        bulk, DELIVERY, where="status = ? AND next_attempt_at <= ?",
-        parameters=(DeliveryStatus.pending.value, bulk.time(now)), order_by="next_attempt_at", limit=limit,
-        values={"status": _SENDING, "claimed_until": bulk.time(lease_until)}, returning=CLAIMED_COLUMNS,
-    )
-    read_json = bulk.read_json
-    return [(*row[:5], read_json(row[5]) or {}, *row[6:]) for row in rows]
+    rows = await claim(await Bulk.of(session), _DUE_DELIVERIES,
+                       {"now": now, "limit": limit, "sending": _SENDING, "lease": lease_until})
+    return [(row.id, row.idempotency_key, row.platform, row.address, row.template, row.context or {}, row.person_id,
+             row.replaces_ref, row.attempts) for row in rows]
 
 
 async def cancel_for_closed_checkins(session: AsyncSession, deliveries_by_checkin: Mapping[int, int], reason: str) -> list[int]:
@@ -124,20 +135,16 @@ async def write_send_outcomes(
     where the delivery is now recorded as sent, i.e. under this lease).
     """
     bulk = await Bulk.of(session)
-    time_, lease = bulk.time, bulk.time(lease_until)
     await bulk.update_values(
-        "delivery", "id", ("status", "attempts", "sent_at", "message_ref", "last_error", "next_at"),
-        [(delivery_id, status, attempts, time_(sent_at), ref, error, time_(next_at))
+        DELIVERY, "id", ("status", "attempts", "sent_at", "message_ref", "last_error", "next_at"),
+        [(delivery_id, status, attempts, sent_at, ref, error, next_at)
          for status, attempts, sent_at, ref, error, next_at, delivery_id in updates],
-        assign=_OUTCOME_SET, where="delivery.claimed_until = ? AND delivery.status = ?", parameters=(lease, _SENDING),
+        like={"next_at": "next_attempt_at", "lease": "claimed_until", "sending": "status"}, assign=_OUTCOME_SET,
+        where="delivery.claimed_until = :lease AND delivery.status = :sending",
+        parameters={"lease": lease_until, "sending": _SENDING},
     )
     if announced:  # one statement for all of them
-        matching, ids = bulk.ids_in("d.id", announced)
-        await bulk.fetch(
-            "UPDATE win SET status = ? WHERE status = ? AND id IN"
-            f" (SELECT d.win_id FROM delivery AS d WHERE {matching} AND d.status = ? AND d.win_id IS NOT NULL)",
-            (WinStatus.posted.value, WinStatus.approved.value, ids, _SENT),
-        )
+        await bulk.rows(_ANNOUNCED_WINS[bulk.postgres], {"ids": bulk.ids(announced)})
     person = Person.__table__.c
     for person_id, reason in unreachable.items():
         await session.execute(update(Person.__table__).where(person.id == person_id).values(unreachable_reason=reason))
@@ -163,38 +170,3 @@ async def delete_processed_events_before(session: AsyncSession, before: datetime
         .returning(event.id)
     )
     return len(gone.all())
-
-
-async def outbox_counts(session: AsyncSession, now: datetime) -> tuple[int, int, dict[str, int], datetime | None]:
-    """For `outcomebot status`: prompts due, deliveries due, deliveries by status, the next prompt time."""
-    schedule = PromptSchedule.__table__.c
-    due_prompts = (await session.execute(select(func.count()).where(schedule.next_prompt_at <= now))).scalar_one()
-    due_deliveries = (await session.execute(select(func.count()).where(
-        _D.status == DeliveryStatus.pending.value, _D.next_attempt_at <= now))).scalar_one()
-    by_status = dict((await session.execute(select(_D.status, func.count()).group_by(_D.status))).all())
-    next_at = (await session.execute(
-        select(func.min(schedule.next_prompt_at)).where(schedule.next_prompt_at > now))).scalar()
-    if isinstance(next_at, str):  # SQLite aggregates lose the column type
-        next_at = datetime.fromisoformat(next_at)
-    if next_at is not None and next_at.tzinfo is None:
-        next_at = next_at.replace(tzinfo=timezone.utc)
-    return due_prompts, due_deliveries, by_status, next_at
-
-
-async def stuck_delivery_reasons(session: AsyncSession, states: Sequence[str]) -> list[tuple[int, str, str]]:
-    """(count, status, last error) of messages in `states` that carry a reason, for `status`."""
-    rows = await session.execute(
-        select(func.count(), _D.status, _D.last_error)
-        .where(_D.status.in_(list(states)), _D.last_error.is_not(None))
-        .group_by(_D.status, _D.last_error))
-    return [(count, state, reason) for count, state, reason in rows.all()]
-
-
-async def unreachable_people_reasons(session: AsyncSession) -> list[tuple[int, str]]:
-    """(count, reason) of active people the bot cannot reach, for `status`."""
-    person = Person.__table__.c
-    rows = await session.execute(
-        select(func.count(), person.unreachable_reason)
-        .where(person.active.is_(True), person.unreachable_reason.is_not(None))
-        .group_by(person.unreachable_reason))
-    return [(count, reason) for count, reason in rows.all()]

@@ -33,6 +33,19 @@ async def person_by_id(session: AsyncSession, person_id: int) -> Person | None:
     return await session.get(Person, person_id)
 
 
+async def mark_unreachable(session: AsyncSession, person_id: int, reason: str) -> None:
+    """Record why messages to the person cannot be delivered (until they are reachable again)."""
+    person = await session.get(Person, person_id)
+    if person is not None:
+        person.unreachable_reason = reason
+        session.add(person)
+
+
+async def all_people(session: AsyncSession) -> list[Person]:
+    """Everyone, active or not."""
+    return list((await session.exec(select(Person))).all())
+
+
 async def people_by_ids(session: AsyncSession, ids: Iterable[int]) -> dict[int, Person]:
     wanted = set(ids)
     if not wanted:

@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import and_, func, or_
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.identities import PersonIdentity
-from storage.models import KeyResult, Person, Team
-
-
-@dataclass(frozen=True)
-class TeamChannelState:
-    name: str
-    slack_channel_id: str | None
-    teams_channel_ref: dict[str, Any] | None
+from storage.models import KeyResult, Person
+from storage.repositories.team_channels import channels_by_team_name
+from storage.team_channels import TeamChannel
 
 
 async def count_key_results(session: AsyncSession) -> int:
@@ -42,6 +35,6 @@ async def people_without_chat_identity(
     return list((await session.exec(statement)).all())
 
 
-async def team_channels(session: AsyncSession) -> dict[str, TeamChannelState]:
-    rows = (await session.exec(select(Team.name, Team.slack_channel_id, Team.teams_channel_ref))).all()
-    return {name: TeamChannelState(name, slack_id, ref) for name, slack_id, ref in rows}
+async def team_channels(session: AsyncSession) -> dict[str, dict[str, TeamChannel]]:
+    """{team name: {platform: its channel there}} of the teams that have a channel."""
+    return await channels_by_team_name(session)
