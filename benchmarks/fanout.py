@@ -161,13 +161,17 @@ async def run_child(mode: str, url: str, n: int, fake_url: str | None) -> dict:
 
 
 def interpreter_settings():
-    """The `tick` command's GC and thread-switch settings, or with BENCH_AS_SERVE=1 CPython's
-    defaults, which `serve` keeps because it answers requests meanwhile (bot/process.py)."""
+    """The `tick` command's GC and thread-switch settings, or with BENCH_AS_SERVE=1 as `serve`
+    runs: start-up heap frozen once, CPython's default settings, which `serve` keeps because it
+    answers requests meanwhile (bot/process.py)."""
     from contextlib import nullcontext
 
-    from bot.process import one_shot_tick_settings
+    from bot.process import one_shot_tick_settings, settle_heap
 
-    return nullcontext() if os.environ.get("BENCH_AS_SERVE") == "1" else one_shot_tick_settings()
+    if os.environ.get("BENCH_AS_SERVE") == "1":
+        settle_heap()
+        return nullcontext()
+    return one_shot_tick_settings()
 
 
 def start_fake(mode: str) -> tuple[subprocess.Popen, str]:

@@ -159,6 +159,7 @@ async def serve(port: int, db_url: str, api_url: str) -> None:
     from aiohttp import web
 
     from bot.config import AppConfig, Secrets
+    from bot.process import settle_heap
     from bot.router import Router
     from bot.slack.app import SlackBot
     from bot.slack.wiring import SlackWiring
@@ -170,6 +171,7 @@ async def serve(port: int, db_url: str, api_url: str) -> None:
     bot = SlackBot(config=config, secrets=secrets, db=db, router=Router(config, db))
     app = web.Application()
     SlackWiring(bot).mount(app)
+    settle_heap()  # as `serve` does once wired up, before it answers anything
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()

@@ -84,6 +84,7 @@ def serve(
     from bot.http_limits import server_settings
     from bot.listen_policy import listen_refusal
     from bot.logs import use_log_format
+    from bot.process import settle_heap
     from bot.server import build_web_app, platform_mounts
     from bot.web.access_log import AccessLogWithoutQueries
 
@@ -100,6 +101,7 @@ def serve(
         web_app = build_web_app(runtime, mounts=platform_mounts(runtime))
     except ValueError as exc:  # a platform's settings cannot work (e.g. Teams without a tenant)
         raise fail(str(exc)) from None
+    settle_heap()  # once, before serving: no setting changes (bot/process.py)
 
     async def close(_app) -> None:
         await runtime.close()

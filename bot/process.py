@@ -2,8 +2,11 @@
 
 These settings are process-wide: every thread and every request handled while they hold
 runs under them. So only `tick`, a process that serves no requests, uses them
-(`one_shot_tick_settings`); `serve` keeps CPython's defaults, so Slack and Teams requests
-answered during a tick keep their usual collection pauses and thread switching
+(`one_shot_tick_settings`); `serve` keeps CPython's collection thresholds and switch interval,
+so Slack and Teams requests answered during a tick keep their usual thread switching. `serve`
+only calls `settle_heap()` once, when it is wired up and before it answers anything (CPython's
+documented use of `gc.freeze`): without it each full collection walks the whole start-up heap
+(about 120,000 objects) and stalls every request in flight for tens of milliseconds
 (docs/architecture.md, "Decisions").
 
 Python's cyclic collector runs a young collection every 700 new container objects and, now and

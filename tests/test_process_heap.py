@@ -79,4 +79,6 @@ def test_only_the_one_shot_tick_command_changes_interpreter_settings_so_requests
     assert users == ["bot/cli_run.py"]
     source = (root / "bot" / "cli_run.py").read_text(encoding="utf-8")
     serve = source[source.index("def serve("):]
-    assert "one_shot_tick_settings" not in serve and "settle_heap" not in serve
+    assert "one_shot_tick_settings" not in serve and "fan_out_collections" not in serve
+    # `serve` freezes its start-up heap once, before it answers anything: a move, not a setting.
+    assert serve.count("settle_heap()") == 1 and serve.index("settle_heap()") < serve.index("run_app(")
