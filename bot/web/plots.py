@@ -114,13 +114,15 @@ def _chart(title: str, points: Sequence[tuple[float, float]], *, height: int, se
         title=None, classes=["pygal-chart", "plot-svg"], no_data_text=NO_VALUES,
         # Room for half of the last date label on the right and for the date labels below the
         # plot (pygal's own margins clip them at 13 px).
-        margin=8, margin_right=4 * FONT_PX, margin_bottom=12,
+        margin=8, margin_right=32, margin_bottom=12,
     )
     if points:
         low, high = y_range if y_range is not None else (min(y for _, y in points), max(y for _, y in points))
         ticks, decimals = nice_ticks(low, high, most=most_ticks)
+        # The lowest label sits a third of a step above the date axis, clear of the dates.
+        step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
         settings.update(
-            range=(ticks[0], ticks[-1]), x_labels=_x_labels([x for x, _ in points]), x_value_formatter=_date_label,
+            range=(ticks[0] - step / 3, ticks[-1]), x_labels=_x_labels([x for x, _ in points]), x_value_formatter=_date_label,
             y_labels=[{"value": tick, "label": f"{tick:,.{decimals}f}"} for tick in ticks],
         )
     else:
