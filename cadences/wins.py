@@ -101,8 +101,7 @@ async def after_checkin(session: AsyncSession, recorded: RecordedCheckIn, author
     no target costs no statement at all.
     """
     checkin = recorded.checkin
-    edited = {win.id: win for win in recorded.edited_wins}
-    wins = [*(edited.get(win.id, win) for win in recorded.earlier_wins), *recorded.new_wins]
+    edited, wins = _wins_of(recorded)
     for win in edited.values():
         if win.share:
             await _update_announcement(session, win, author, now=now)
@@ -112,9 +111,7 @@ async def after_checkin(session: AsyncSession, recorded: RecordedCheckIn, author
                 await mark_win_approved(session, win.id)
                 win.status = WinStatus.approved
 
-    drafted = {w.key_result_id for w in wins if w.key_result_id is not None}
-    reached = [kr for kr in recorded.key_results
-               if kr.id not in drafted and kr.current is not None and _meets(kr, kr.current)]
+    reached = _reached(recorded, wins)
     if not reached:
         return
     previous = await values_answered_before(session, checkin.id, [kr.id for kr in reached])  # type: ignore[misc]
@@ -129,6 +126,27 @@ async def after_checkin(session: AsyncSession, recorded: RecordedCheckIn, author
         session.add(win)
         await session.flush()
         await ask_author_to_share(session, win, author, now=now, reason="target_met")
+
+
+def after_checkin_writes(recorded: RecordedCheckIn) -> bool:
+    """Whether `after_checkin` may store anything for this check-in (a win shared, edited
+    while shared, or a key result at its target); False means it would run no statement."""
+    edited, wins = _wins_of(recorded)
+    return (any(win.share for win in edited.values())
+            or any(win.share and win.status != WinStatus.posted for win in wins)
+            or bool(_reached(recorded, wins)))
+
+
+def _wins_of(recorded: RecordedCheckIn) -> tuple[dict, list]:
+    """The wins this submission edited (by id), and every win of the check-in as it now stands."""
+    edited = {win.id: win for win in recorded.edited_wins}
+    return edited, [*(edited.get(win.id, win) for win in recorded.earlier_wins), *recorded.new_wins]
+
+
+def _reached(recorded: RecordedCheckIn, wins: list) -> list:
+    """The key results now at their target that no win of this check-in is about."""
+    drafted = {w.key_result_id for w in wins if w.key_result_id is not None}
+    return [kr for kr in recorded.key_results if kr.id not in drafted and kr.current is not None and _meets(kr, kr.current)]
 
 
 def _meets(kr: KeyResult, value: float) -> bool:

@@ -1,237 +1,337 @@
-"""Driver-level statements for the fan-out's hot path: plain tuples in, plain rows out.
+"""The fan-out's many-row statements, in the session's own transaction.
 
-SQLAlchemy's Core sends every parameter of every row through its type objects and builds a
-statement context per call; at 100,000 prompts a tick that cost more than everything else
-together. On the hot path (planner batches, reminders, the sender) rows go to the driver
-as tuples instead, inside the session's own transaction, so "written in the same
-transaction as the state change" still holds.
+Planner batches, reminders and the sender write and read thousands of rows a batch. Their
+statements are SQLAlchemy Core constructs or `text()` with named parameters (`:rows`), run
+through `AsyncConnection.execute`, so SQLAlchemy compiles each to the database's own
+placeholder style, encodes values by their columns' types and wraps errors (parameters hidden
+when the engine hides them). Rows are read by column name.
 
-On SQLite the fan-out's statements are also shaped so that SQLite does each in one step
-(`update_values`, Driver.rows_at_once): aiosqlite's thread gives the GIL
-up around every step and must win it back from the event loop, so a statement that steps
-once per row crawls while the loop renders and sends, and one that steps once runs beside it.
-
-Values are stored exactly as the SQLModel columns store them, so Core and ORM code read
-them back unchanged:
-* aware datetimes → SQLite: naive UTC text `2026-03-02 08:00:00.000000`; PostgreSQL: the
-  aware value (timestamptz). A naive datetime is refused, as UTCDateTime does.
-* dates → ISO text on SQLite, `date` on PostgreSQL.
-* JSON → compact JSON text (storage.db.dumps_json; the asyncpg codec takes text too), read
-  back parsed.
-* a list of ids → SQLite `IN (SELECT value FROM json_each(?))`, PostgreSQL `= ANY($n)`:
-  one parameter however many ids.
-Statements are written with `?` placeholders; PostgreSQL gets `$1, $2, …`.
+Shapes (docs/architecture.md, "Decisions", has the measurements):
+* On SQLite a batch of rows travels as ONE parameter, a JSON array of rows (each value first
+  encoded by its column's type, as SQLAlchemy stores it), unpacked by SQLite with `json_each`:
+  `INSERT … SELECT … FROM json_each(:rows)` and `UPDATE … FROM (SELECT … FROM json_each(:rows))`.
+  A statement with one parameter costs SQLAlchemy the same whatever the batch size (a named
+  parameter per value cost it about 20 µs a row), and SQLite does the whole statement in one
+  step: aiosqlite's thread gives the GIL up around every step and must win it back from the
+  event loop, so a statement that steps once per row (an executemany, RETURNING, a many-row
+  SELECT) crawls while the loop renders and sends. Reads come back the same way, as one JSON
+  value (`rows_at_once`), decoded by the columns' types.
+* On PostgreSQL inserts are Core `insert()` … `ON CONFLICT DO NOTHING` executemany (SQLAlchemy's
+  insertmanyvalues, RETURNING where asked) and updates a `text()` executemany, which asyncpg
+  pipelines.
+* A list of ids is one parameter: SQLite `IN (SELECT value FROM json_each(:ids))`, PostgreSQL
+  `= ANY(:ids)` (`one_of`).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import date
+from collections import namedtuple
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
-from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Table
+from sqlalchemy import (
+    ARRAY, Date, DateTime, Float, Integer, Numeric, Table, any_, bindparam, case, func, select, text,
+)
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.sql import ColumnElement, Select
+from sqlalchemy.types import TypeEngine
 
-from storage.db import SQLITE_WRITE, dumps_json
-from storage.driver import Driver, _numbered
+from storage.db import SQLITE_WRITE, dumps_json, loads_json
+from storage.driver import Driver
 
-# Both drivers accept 32,767 parameters per statement; multi-row VALUES stay below it.
-MAX_PARAMETERS = 32_000
-_V_COLUMN = re.compile(r"\bv\.(\w+)\b")
+
+# -- id lists as one parameter --------------------------------------------------------------
+
+def one_of(column: ColumnElement, name: str, *, postgres: bool) -> ColumnElement:
+    """`column` is one of the ids bound to `name` (give the value with `Bulk.ids`)."""
+    if postgres:
+        return column == any_(bindparam(name, type_=ARRAY(Integer)))
+    listed = func.json_each(bindparam(name)).table_valued("value")
+    return column.in_(select(listed.c.value))
+
+
+# -- encoding and decoding by the columns' types --------------------------------------------
+
+def _is_instant(column_type: TypeEngine) -> bool:
+    return isinstance(getattr(column_type, "impl_instance", column_type), (DateTime, Date))
+
+
+@lru_cache(maxsize=128)
+def _encoders(types: tuple[TypeEngine, ...], dialect: Any) -> tuple[tuple[int, Callable[[Any], Any], bool], ...]:
+    """(position, the type's bind processor, whether to encode each distinct value once)."""
+    encoders = []
+    for n, column_type in enumerate(types):
+        process = column_type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
+            encoders.append((n, process, _is_instant(column_type)))
+    return tuple(encoders)
+
+
+def _encode(rows: Iterable[Sequence[Any]], types: tuple[TypeEngine, ...], dialect: Any) -> list[Sequence[Any]]:
+    """Rows with each value as its column stores it (SQLAlchemy's own bind processors). A batch
+    repeats a few instants (now, period ends) thousands of times: each is encoded once."""
+    encoders = _encoders(types, dialect)
+    if not encoders:
+        return list(rows)
+    memos: dict[int, dict[Any, Any]] = {n: {} for n, _, once in encoders if once}
+    encoded = []
+    for row in rows:
+        values = list(row)
+        for n, process, once in encoders:
+            value = values[n]
+            if value is None:
+                continue
+            if once:
+                memo = memos[n]
+                stored = memo.get(value)
+                if stored is None:
+                    stored = memo[value] = process(value)
+                values[n] = stored
+            else:
+                values[n] = process(value)
+        encoded.append(values)
+    return encoded
+
+
+@lru_cache(maxsize=256)
+def _at_once(statement: Select, dialect: Any) -> tuple[Select, Callable[[list], tuple]]:
+    """`statement` folded into one JSON value by SQLite, and a reader turning one of its rows
+    into a named tuple (values decoded by the columns' types; real numbers travel as 17-digit
+    text, since SQLite's JSON keeps 15 digits and no infinity)."""
+    inner = statement.subquery()
+    columns = list(inner.c)
+    values = []
+    reals = []
+    decoders = []
+    for n, column in enumerate(columns):
+        if isinstance(column.type, (Float, Numeric)):
+            reals.append(n)
+            values.append(case((column.is_(None), None), else_=func.printf("%!.17g", column)))
+        else:
+            values.append(column)
+        decode = column.type.dialect_impl(dialect).result_processor(dialect, None)
+        if decode is not None:
+            decoders.append((n, decode))
+    folded = select(func.json_group_array(func.json_array(*values))).select_from(inner)
+    row_type = namedtuple("Row", [column.key for column in columns], rename=True)  # type: ignore[misc]
+
+    def read(row: list) -> tuple:
+        for n in reals:
+            if row[n] is not None:
+                row[n] = float(row[n])
+        for n, decode in decoders:
+            row[n] = decode(row[n])
+        return row_type(*row)
+
+    return folded, read
 
 
 @lru_cache(maxsize=64)
-def _value_kinds(table: Table, columns: tuple[str, ...]) -> tuple[str, ...]:
-    kinds = []
-    for name in columns:
-        column_type = table.c[name].type
-        if isinstance(column_type, JSON):
-            kinds.append("json")
-        elif isinstance(getattr(column_type, "impl_instance", column_type), DateTime):
-            kinds.append("time")
-        else:
-            kinds.append("plain")
-    return tuple(kinds)
-
-
-def _column_defaults(table: Table, columns: Iterable[str]) -> dict[str, Any]:
-    """Python-side column defaults (scalars and callables like utcnow), as Core applies them."""
-    defaults: dict[str, Any] = {}
+def _column_defaults(table: Table, columns: tuple[str, ...]) -> tuple[tuple[str, Any], ...]:
+    """Python-side column defaults: scalars, and callables (like utcnow) to call per statement."""
+    defaults = []
     for name in columns:
         default = table.c[name].default
-        if default is None:
-            continue
-        defaults[name] = default.arg(None) if default.is_callable else default.arg
-    return defaults
+        if default is not None:
+            defaults.append((name, default))
+    return tuple(defaults)
+
+
+def _default_values(table: Table, columns: tuple[str, ...]) -> dict[str, Any]:
+    return {name: default.arg(None) if default.is_callable else default.arg
+            for name, default in _column_defaults(table, columns)}
+
+
+# -- statements, built once per shape -------------------------------------------------------
+
+@lru_cache(maxsize=64)
+def _sqlite_insert(table: Table, columns: tuple[str, ...], constants: tuple[str, ...], conflict_on: tuple[str, ...],
+                   returning: tuple[str, ...]) -> Any:
+    """Rows from one JSON parameter (`:rows`, arrays in `columns` order); `constants` are the
+    same for every row and bound once each, as `:c_<column>` typed like their column (SQLite
+    parses a row's JSON once per value taken from it: fewer, shorter rows cost less)."""
+    picked = [f"json_extract(value, '$[{n}]')" for n in range(len(columns))] + [f":c_{name}" for name in constants]
+    sql = (f"INSERT INTO {table.name} ({', '.join((*columns, *constants))}) SELECT {', '.join(picked)}"
+           " FROM json_each(:rows) WHERE true"
+           + (f" ON CONFLICT ({', '.join(conflict_on)}) DO NOTHING" if conflict_on else "")
+           + (f" RETURNING {', '.join(returning)}" if returning else ""))
+    statement = text(sql).bindparams(*(bindparam(f"c_{name}", type_=table.c[name].type) for name in constants))
+    if returning:  # RETURNING read by name and decoded by the columns' types
+        statement = statement.columns(*(table.c[name] for name in returning))
+    return statement
+
+
+@lru_cache(maxsize=64)
+def _postgres_insert(table: Table, conflict_on: tuple[str, ...], returning: tuple[str, ...]) -> Any:
+    statement = postgres_insert(table)
+    if conflict_on:
+        statement = statement.on_conflict_do_nothing(index_elements=list(conflict_on))
+    if returning:
+        statement = statement.returning(*(table.c[name] for name in returning))
+    return statement
+
+
+@lru_cache(maxsize=64)
+def _highest_id(table: Table) -> Select:
+    return select(func.coalesce(func.max(table.c.id), 0))
+
+
+@lru_cache(maxsize=64)
+def _rows_after(table: Table, columns: tuple[str, ...]) -> Select:
+    return select(*(table.c[name] for name in columns)).where(table.c.id > bindparam("after")).order_by(table.c.id)
+
+
+@lru_cache(maxsize=64)
+def _update(table: Table, key: str, columns: tuple[str, ...], types: tuple[TypeEngine, ...],
+            assign: tuple[tuple[str, str], ...], where: str, where_types: tuple[tuple[str, TypeEngine], ...],
+            dialect: Any) -> Any:
+    sets = ", ".join(f"{column} = {expression}" for column, expression in assign)
+    names = (key, *columns)
+    if dialect.name == "postgresql":  # one row of parameters per executemany row
+        row = ", ".join(f"CAST(:{name} AS {column_type.compile(dialect=dialect)}) AS {name}"
+                        for name, column_type in zip(names, types))
+        target = table.name
+    else:  # every row in one parameter
+        picked = ", ".join(f"json_extract(value, '$[{n}]') AS {name}" for n, name in enumerate(names))
+        row = f"{picked} FROM json_each(:rows)"
+        # NOT INDEXED: walk the rows given and find each by its key (the rowid). Without it
+        # SQLite, which has no statistics, may start from an index of a `where` column (say
+        # `status`), guessing ten rows, and go through the whole batch for each of thousands.
+        target = f"{table.name} NOT INDEXED"
+    sql = (f"UPDATE {target} SET {sets} FROM (SELECT {row}) AS v WHERE {table.name}.{key} = v.{key}"
+           + (f" AND {where}" if where else ""))
+    return text(sql).bindparams(*(bindparam(name, type_=column_type) for name, column_type in where_types))
 
 
 class Bulk(Driver):
-    """The session's connection, spoken to in its driver's own dialect (storage.driver.Driver:
-    one hop to aiosqlite's thread per statement, values as the columns store them), plus what
-    the fan-out needs on top: rows encoded from dicts, multi-row inserts, id lists."""
+    """The session's connection (storage.driver.Driver), plus what the fan-out needs on top:
+    many-row inserts and updates in one statement, one-step reads, id lists."""
 
     @property
     def holds_sqlite_write_lock(self) -> bool:
         """A SQLite write transaction of Database.transaction(), begun with BEGIN IMMEDIATE."""
         return not self.postgres and bool(self.connection.sync_connection.get_execution_options().get(SQLITE_WRITE))
 
-    def day(self, value: date) -> Any:
-        return value if self.postgres else value.isoformat()
+    def ids(self, ids: Iterable[int]) -> Any:
+        """The value of a `one_of` parameter."""
+        return list(ids) if self.postgres else dumps_json(list(ids))
 
-    @staticmethod
-    def read_day(value: Any) -> date:
-        return date.fromisoformat(value) if isinstance(value, str) else value
+    async def rows_at_once(self, statement: Select, parameters: Mapping[str, Any] | None = None) -> list[tuple]:
+        """The rows of a Core SELECT, read by column name (named tuples; values decoded by the
+        columns' types, as SQLAlchemy reads them).
 
-    def ids_in(self, column: str, ids: Iterable[int]) -> tuple[str, Any]:
-        """A WHERE fragment matching `column` against many ids, and its one parameter."""
+        On SQLite, SQLite builds them into one JSON value (`json_group_array`) that comes back
+        in one step, instead of one step per row. The difference is the GIL: the driver's thread
+        gives it up for each step and must win it back from the event loop, which waits its turn
+        while the loop is busy (a fan-out's sends); one step lets the query run meanwhile. Build
+        `statement` once and reuse it (the folded statement is cached per statement object).
+        BLOBs cannot be read this way. The rows come in the order SQLite produces them, which an
+        aggregate does not promise: sort them if it matters.
+        """
         if self.postgres:
-            return f"{column} = ANY(?)", list(ids)
-        return f"{column} IN (SELECT value FROM json_each(?))", dumps_json(list(ids))
-
-    async def fetch(self, text: str, parameters: Sequence[Any] = (), *, tuples: bool = False) -> list:
-        """The rows of a statement: Row objects (`row.name`), or with `tuples` plain tuples
-        (`Driver.rows`), which hot paths that unpack rows use."""
-        if tuples:
-            return await self.rows(text, parameters)
-        result = await self.connection.exec_driver_sql(self.sql(text), tuple(parameters))
-        return list(result.all()) if result.returns_rows else []
-
-    def encode(self, table: Table, columns: tuple[str, ...], rows: Iterable[Mapping[str, Any]]) -> list[tuple]:
-        """Rows as tuples in `columns` order, each value stored the way its column stores it."""
-        kinds = _value_kinds(table, columns)
-        pick = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
-        encoders = [(n, self.time if kind == "time" else self.json) for n, kind in enumerate(kinds) if kind != "plain"]
-        if not encoders:
-            return [pick(row) for row in rows]
-        encoded = []
-        for row in rows:
-            values = list(pick(row))
-            for n, encode in encoders:
-                values[n] = encode(values[n])
-            encoded.append(tuple(values))
-        return encoded
+            return await self.rows(statement, parameters)
+        folded, read = _at_once(statement, self.dialect)
+        value = (await self.connection.execute(folded, dict(parameters or {}))).scalar_one()
+        return [read(row) for row in loads_json(value)]
 
     async def insert(
         self, table: Table, rows: Sequence[Mapping[str, Any]], *, conflict_on: Sequence[str] = (),
-        returning: Sequence[str] = (), tuples: bool = False,
+        returning: Sequence[str] = (),
     ) -> list:
-        """INSERT rows (ON CONFLICT (conflict_on) DO NOTHING when given); RETURNING inserted rows
-        (as `fetch` returns them).
-
-        Columns missing from a row get their column default, as a Core insert would.
-        """
+        """INSERT rows (ON CONFLICT (conflict_on) DO NOTHING when given); the inserted rows'
+        `returning` columns, read by name. Columns missing from a row get their column default,
+        as a Core insert would."""
         if not rows:
             return []
-        first = rows[0].keys()
-        if all(row.keys() == first for row in rows):
-            columns = tuple(first)
-        else:  # rows of different shapes: a column a row lacks is its default, else NULL
-            columns = tuple(dict.fromkeys(name for row in rows for name in row))
-            fill = dict.fromkeys(columns) | _column_defaults(table, columns)
-            rows = [{**fill, **row} for row in rows]
-        defaults = _column_defaults(table, (c.name for c in table.c if c.name not in columns and c.name != "id"))
-        if defaults:
-            columns += tuple(defaults)
-            rows = [{**row, **defaults} for row in rows]
-        return await self.insert_values(table, columns, self.encode(table, columns, rows), conflict_on=conflict_on,
-                                        returning=returning, tuples=tuples)
+        columns = tuple(dict.fromkeys(name for row in rows for name in row))
+        defaults = _default_values(table, tuple(c.name for c in table.c if c.name != "id"))
+        columns += tuple(name for name in defaults if name not in columns)
+        values = [tuple(row[name] if name in row else defaults.get(name) for name in columns) for row in rows]
+        return await self.insert_values(table, columns, values, conflict_on=conflict_on, returning=returning)
 
     async def insert_values(
-        self, table: Table, columns: tuple[str, ...], values: Sequence[tuple], *, conflict_on: Sequence[str] = (),
-        returning: Sequence[str] = (), tuples: bool = False,
+        self, table: Table, columns: tuple[str, ...], values: Sequence[Sequence[Any]], *,
+        constants: Mapping[str, Any] | None = None, conflict_on: Sequence[str] = (), returning: Sequence[str] = (),
     ) -> list:
-        """`insert` for rows already encoded (`encode`'s tuples): the fan-out builds them directly."""
+        """`insert` for rows given as tuples in `columns` order (Python values: aware datetimes,
+        dicts for JSON), as the fan-out builds them; `constants` are columns with one value
+        for every row."""
         if not values:
             return []
-        head = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES "
-        tail = f" ON CONFLICT ({', '.join(conflict_on)}) DO NOTHING" if conflict_on else ""
-        one = "(" + ", ".join("?" * len(columns)) + ")"
-        if not returning:
-            await self.many(head + one + tail, values)
-            return []
-        tail += f" RETURNING {', '.join(returning)}"
-        per_statement = max(1, MAX_PARAMETERS // len(columns))
-        inserted: list = []
-        for start in range(0, len(values), per_statement):
-            chunk = values[start : start + per_statement]
-            text = head + ", ".join([one] * len(chunk)) + tail
-            inserted += await self.fetch(text, [value for row in chunk for value in row], tuples=tuples)
-        return inserted
+        constants = constants or {}
+        if self.postgres:
+            statement = _postgres_insert(table, tuple(conflict_on), tuple(returning))
+            result = await self.connection.execute(statement, [dict(zip(columns, row)) | constants for row in values])
+            return list(result.all()) if returning else []
+        statement = _sqlite_insert(table, tuple(columns), tuple(constants), tuple(conflict_on), tuple(returning))
+        types = tuple(table.c[name].type for name in columns)
+        parameters = {f"c_{name}": value for name, value in constants.items()}
+        parameters["rows"] = dumps_json(_encode(values, types, self.dialect))
+        result = await self.connection.execute(statement, parameters)
+        return list(result.all()) if returning else []
 
     async def insert_numbered(
-        self, table: Table, columns: tuple[str, ...], values: Sequence[tuple], *, conflict_on: Sequence[str],
+        self, table: Table, columns: tuple[str, ...], values: Sequence[Sequence[Any]], *, conflict_on: Sequence[str],
+        constants: Mapping[str, Any] | None = None,
     ) -> list[int | None]:
-        """INSERT encoded rows (`encode`'s tuples) ON CONFLICT (conflict_on) DO NOTHING; the id the
-        database gave each row, or None where a row with its key was there already.
+        """INSERT rows (tuples in `columns` order, plus `constants` as `insert_values` takes
+        them) ON CONFLICT (conflict_on) DO NOTHING; the id the database gave each row, or None
+        where a row with its key was there already (`conflict_on` are among `columns`).
 
         In a SQLite write transaction (Database.transaction(), which holds the one writer lock)
-        the rows go as multi-row VALUES without RETURNING, and the ids SQLite gave them are read
-        back in one step: every row above the highest id before the insert is one of them (no
-        other writer can insert meanwhile). RETURNING would cost a step, and a turn of the GIL,
-        per row (see Driver.rows_at_once). Elsewhere: RETURNING id and the key columns.
+        the rows go without RETURNING, and the ids SQLite gave them are read back in one step:
+        every row above the highest id before the insert is one of them (no other writer can
+        insert meanwhile). RETURNING would cost a step, and a turn of the GIL, per row (see
+        `rows_at_once`). Elsewhere: RETURNING id and the key columns.
         """
         if not values:
             return []
+        conflict_on = tuple(conflict_on)
         key_at = [columns.index(name) for name in conflict_on]
         if self.holds_sqlite_write_lock:
-            ((before,),) = await self.rows(f"SELECT coalesce(max(id), 0) FROM {table.name}")
-            head = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES "
-            tail = f" ON CONFLICT ({', '.join(conflict_on)}) DO NOTHING"
-            one = "(" + ", ".join("?" * len(columns)) + ")"
-            per_statement = max(1, MAX_PARAMETERS // len(columns))
-            for start in range(0, len(values), per_statement):
-                chunk = values[start : start + per_statement]
-                await self.rows(head + ", ".join([one] * len(chunk)) + tail, [value for row in chunk for value in row])
-            new_ids = [id_ for (id_,) in await self.rows_at_once(
-                ("id",), f"SELECT id FROM {table.name} WHERE id > ? ORDER BY id", (before,))]
-            if len(new_ids) == len(values):  # every row went in, in the order of its VALUES
+            before = (await self.connection.execute(_highest_id(table))).scalar_one()
+            await self.insert_values(table, columns, values, constants=constants, conflict_on=conflict_on)
+            new_ids = [row.id for row in await self.rows_at_once(_rows_after(table, ("id",)), {"after": before})]
+            if len(new_ids) == len(values):  # every row went in, in the order of its rows
                 return sorted(new_ids)
-            rows = await self.rows_at_once(("id", *conflict_on),
-                                           f"SELECT id, {', '.join(conflict_on)} FROM {table.name} WHERE id > ?", (before,))
+            inserted = await self.rows_at_once(_rows_after(table, ("id", *conflict_on)), {"after": before})
         else:
-            rows = await self.insert_values(table, columns, values, conflict_on=conflict_on,
-                                            returning=("id", *conflict_on), tuples=True)
-        ids = {tuple(row[1:]): row[0] for row in rows}
+            inserted = await self.insert_values(table, columns, values, constants=constants, conflict_on=conflict_on,
+                                                returning=("id", *conflict_on))
+        ids = {tuple(getattr(row, name) for name in conflict_on): row.id for row in inserted}
         # a key given twice is inserted once: its first row gets the id
         return [ids.pop(tuple(row[n] for n in key_at), None) for row in values]
 
     async def update_values(
-        self, table: str, key: str, columns: tuple[str, ...], values: Sequence[tuple], *,
-        assign: Mapping[str, str] | None = None, where: str = "", parameters: Sequence[Any] = (),
+        self, table: Table, key: str, columns: tuple[str, ...], values: Sequence[Sequence[Any]], *,
+        like: Mapping[str, str] | None = None, assign: Mapping[str, str] | None = None, where: str = "",
+        parameters: Mapping[str, Any] | None = None,
     ) -> None:
         """UPDATE many rows, each to its own values: `values` are tuples of (`key`, *`columns`).
 
-        `assign` is the SET clause as column → SQL expression over `v.<column>` and constants
-        (default: each of `columns` set to its `v.<column>`; no `?` in it, and the table's own
-        columns written `{table}.<column>`); `where` (with `parameters`, `?` placeholders) adds
-        conditions on the table's own row, written `{table}.<column>` (not on `v`).
+        The rows are a row source `v`: `assign` is the SET clause as column → SQL expression
+        over `v.<column>` and constants (default: each of `columns` set to its `v.<column>`; the
+        table's own columns written `{table}.<column>`). A name of `columns` that is not a column
+        of the table takes the type of the column `like` maps it to. `where` adds conditions on
+        the table's own row with named parameters (`parameters`), each typed like the column of
+        the same name (or the one `like` maps it to).
 
-        On SQLite this is one `UPDATE … FROM (VALUES …)` per 32,000 parameters: the driver binds
-        them all, then SQLite updates every row in one step without Python's lock, so the event
-        loop runs on meanwhile (an executemany takes the lock back for every row, and waits for
-        it while the loop is busy). On PostgreSQL it is an executemany, which asyncpg pipelines.
+        SQLite: one `UPDATE … FROM (SELECT … FROM json_each(:rows))`, one step for every row.
+        PostgreSQL: an executemany, which asyncpg pipelines.
         """
         if not values:
             return
-        assign = assign or {column: f"v.{column}" for column in columns}
-        if self.postgres:  # v.<column> becomes the row's own parameter: $1 is the key, then `columns`
-            number = {key: "$1"} | {column: f"${n}" for n, column in enumerate(columns, start=2)}
-            sets = ", ".join(f"{column} = {_V_COLUMN.sub(lambda m: number[m[1]], expression)}"
-                             for column, expression in assign.items())
-            text = f"UPDATE {table} SET {sets} WHERE {table}.{key} = $1"
-            if where:
-                text += " AND " + _numbered(where, len(columns) + 2)
-            await self.connection.exec_driver_sql(text, [(*row, *parameters) for row in values])
+        like = like or {}
+        parameters = dict(parameters or {})
+        types = tuple(table.c[like.get(name, name)].type for name in (key, *columns))
+        where_types = tuple((name, table.c[like.get(name, name)].type) for name in parameters)
+        statement = _update(table, key, tuple(columns), types,
+                            tuple((assign or {column: f"v.{column}" for column in columns}).items()),
+                            where, where_types, self.dialect)
+        names = (key, *columns)
+        if self.postgres:
+            await self.connection.execute(statement, [dict(zip(names, row)) | parameters for row in values])
             return
-        names = ", ".join(f"column{n} AS {column}" for n, column in enumerate((key, *columns), start=1))
-        sets = ", ".join(f"{column} = {expression}" for column, expression in assign.items())
-        one = "(" + ", ".join("?" * (len(columns) + 1)) + ")"
-        per_statement = max(1, (MAX_PARAMETERS - len(parameters)) // (len(columns) + 1))
-        for start in range(0, len(values), per_statement):
-            chunk = values[start : start + per_statement]
-            text = (f"UPDATE {table} SET {sets} FROM (SELECT {names} FROM (VALUES {', '.join([one] * len(chunk))})) AS v"
-                    f" WHERE {table}.{key} = v.{key}" + (f" AND {where}" if where else ""))
-            await self.rows(text, [*(value for row in chunk for value in row), *parameters])
+        await self.connection.execute(statement, {"rows": dumps_json(_encode(values, types, self.dialect)), **parameters})
 

@@ -6,11 +6,10 @@ transaction — other transactions skip them instead of waiting. SQLite (≥ 3.3
 statement of the transaction, takes SQLite's single write lock at once — a second process
 waits for it (busy_timeout) and then sees the rows already changed. A transaction of
 Database.transaction() holds that lock from its BEGIN IMMEDIATE, so there a lock-only claim
-(`values=None`) is a plain SELECT.
+(no `sets`) is a plain SELECT, read in one step (Bulk.rows_at_once).
 
-Statements are driver-level (storage.bulk): `where` is SQL with `?` placeholders, values
-are passed already stored (`bulk.time(now)`), and rows come back as the driver returns them
-(on SQLite, datetimes as text and JSON unparsed — read them with `bulk.read_time/read_json`).
+A `Claim` is built once (its Core statements with it); `claim` runs it with its parameters.
+Rows come back read by column name, their values decoded by the columns' types.
 """
 
 from __future__ import annotations
@@ -18,49 +17,45 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Integer, Table, bindparam, select, update
+from sqlalchemy.sql import ColumnElement
 
-from storage.bulk import Bulk
+from storage.bulk import Bulk, one_of
 
 
-async def claim_rows(
-    bulk: Bulk,
-    table: Table,
-    *,
-    where: str,
-    parameters: Sequence[Any] = (),
-    order_by: str,
-    limit: int,
-    values: Mapping[str, Any] | None,
-    returning: Sequence[str],
-    tuples: bool = False,
-) -> list:
-    """Lock up to `limit` rows matching `where` for this transaction, apply `values`, return them
-    (as Bulk.fetch returns them: Row objects, or with `tuples` plain sequences to unpack).
+class Claim:
+    """Up to `:limit` rows of `table` matching `where` (Core, with named bind parameters),
+    first by `order_by`; `sets` (column → bind parameter name) are applied to the claimed rows,
+    and `returning` columns read back. Without `sets` the rows are only locked (the caller
+    updates them later in the same transaction)."""
 
-    `values=None` only locks (the caller updates the rows later in the same transaction).
-    """
-    name, columns = table.name, ", ".join(returning)
-    chosen = f"SELECT id FROM {name} WHERE {where} ORDER BY {order_by} LIMIT ?"
-    assignments = ", ".join(f"{column} = ?" for column in values or ())
+    def __init__(self, table: Table, *, where: ColumnElement, order_by: ColumnElement, returning: Sequence[str],
+                 sets: Mapping[str, str] | None = None) -> None:
+        self.sets = dict(sets or {})
+        chosen = select(table.c.id).where(where).order_by(order_by).limit(bindparam("limit", type_=Integer))
+        columns = [table.c[name] for name in returning]
+        values = {column: bindparam(name, type_=table.c[column].type) for column, name in self.sets.items()}
+        # PostgreSQL: lock, then read or update exactly those rows
+        self.locking = chosen.with_for_update(skip_locked=True)
+        self.read_chosen = select(*columns).where(one_of(table.c.id, "ids", postgres=True))
+        self.update_chosen = (update(table).where(one_of(table.c.id, "ids", postgres=True))
+                              .values(values).returning(*columns))
+        # SQLite: the write lock is the claim
+        self.read = select(*columns).where(table.c.id.in_(chosen.scalar_subquery()))
+        self.update = (update(table).where(table.c.id.in_(chosen.scalar_subquery()))
+                       .values(values or {table.c.id: table.c.id}).returning(*columns))  # a no-op write takes the lock
+
+
+async def claim(bulk: Bulk, statement: Claim, parameters: Mapping[str, Any]) -> list:
+    """Lock up to `parameters["limit"]` rows of `statement` for this transaction, apply its
+    `sets` (values in `parameters`), return them read by column name."""
     if bulk.postgres:
-        ids = [row[0] for row in await bulk.fetch(chosen + " FOR UPDATE SKIP LOCKED", (*parameters, limit))]
+        found = await bulk.connection.execute(statement.locking, dict(parameters))
+        ids = list(found.scalars())
         if not ids:
             return []
-        matching, ids_parameter = bulk.ids_in("id", ids)
-        if not values:
-            return await bulk.fetch(f"SELECT {columns} FROM {name} WHERE {matching}", (ids_parameter,), tuples=tuples)
-        return await bulk.fetch(
-            f"UPDATE {name} SET {assignments} WHERE {matching} RETURNING {columns}", (*values.values(), ids_parameter),
-            tuples=tuples,
-        )
-    if not values and bulk.holds_sqlite_write_lock:  # BEGIN IMMEDIATE took the lock: reading is enough
-        text = f"SELECT {columns} FROM {name} WHERE id IN ({chosen})"
-        if tuples:  # plain rows: read in one step (Driver.rows_at_once), as lists
-            return await bulk.rows_at_once(returning, text, (*parameters, limit))
-        return await bulk.fetch(text, (*parameters, limit))
-    return await bulk.fetch(
-        f"UPDATE {name} SET {assignments or 'id = id'} WHERE id IN ({chosen}) RETURNING {columns}",
-        (*(values or {}).values(), *parameters, limit),  # a no-op write still takes the write lock
-        tuples=tuples,
-    )
+        chosen = statement.update_chosen if statement.sets else statement.read_chosen
+        return await bulk.rows(chosen, {**parameters, "ids": ids})
+    if not statement.sets and bulk.holds_sqlite_write_lock:  # BEGIN IMMEDIATE took the lock: reading is enough
+        return await bulk.rows_at_once(statement.read, parameters)
+    return await bulk.rows(statement.update, parameters)

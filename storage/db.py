@@ -6,15 +6,16 @@ reads and then writes can never fail to upgrade its lock with SQLITE_BUSY), and 
 transactions of one process queue in FIFO order on an asyncio lock instead of polling
 SQLite's file lock (the busy handler sleeps up to 100 ms between tries, which is what made
 the slowest writes slow). Other processes (a `tick` next to `serve`) still wait through
-`busy_timeout`.
+`busy_timeout`. `Database.write_on_thread` runs a whole write transaction with the synchronous
+sqlite3 driver on a thread of its own, in the same queue (storage/batch.py, `ThreadWriter`).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
 from sqlalchemy import event
@@ -23,7 +24,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.files import create_owner_only
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from storage.batch import ThreadWriter
+
 from storage.plain_sqlite import DEFAULT_DB_NAME, default_database_url  # noqa: F401  (defined without SQLAlchemy)
+
+T = TypeVar("T")
 
 
 def async_url(url: str) -> str:
@@ -83,6 +92,12 @@ def _sqlite_begin(connection) -> None:
         connection.connection.dbapi_connection.run_async(lambda driver: driver.execute_fetchall("BEGIN IMMEDIATE"))
 
 
+def _configure_sqlite(engine: Any, url: str) -> None:
+    # Before SQLite opens (and so creates) the file: owner-only (storage/files.py).
+    event.listen(engine, "do_connect", lambda *_args: create_owner_only(url))
+    event.listen(engine, "connect", _sqlite_pragmas)
+
+
 def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     """Statements' parameters (people's check-in text among them) never appear in error
     messages or logs: `hide_parameters`."""
@@ -94,9 +109,7 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         engine = create_async_engine(url, echo=echo, hide_parameters=True, connect_args={"timeout": 30}, pool_size=5,
                                      max_overflow=5, pool_reset_on_return=None, json_serializer=dumps_json,
                                      json_deserializer=loads_json)
-        # Before SQLite opens (and so creates) the file: owner-only (storage/files.py).
-        event.listen(engine.sync_engine, "do_connect", lambda *_args: create_owner_only(url))
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        _configure_sqlite(engine.sync_engine, url)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     return create_async_engine(url, echo=echo, hide_parameters=True, pool_size=10, max_overflow=10, pool_pre_ping=True,
@@ -119,6 +132,31 @@ class Database:
         else:
             self._write_sessions = self.sessions
         self._writer = WriterQueue() if self.is_sqlite else None
+        # SQLite file: `write_on_thread`'s engine and thread (both started on first use).
+        self.thread_writer: ThreadWriter | None = None
+        if self.writes_on_thread:
+            from storage.batch import ThreadWriter
+
+            self.thread_writer = ThreadWriter(
+                sync_url(self.url), configure=lambda engine: _configure_sqlite(engine, self.url),
+                connect_args={"timeout": 30}, json_serializer=dumps_json, json_deserializer=loads_json)
+
+    @property
+    def writes_on_thread(self) -> bool:
+        """Whether `write_on_thread` is available: a SQLite file (not PostgreSQL, whose asyncpg
+        answers each statement in one round trip; not an in-memory SQLite, private to its connection)."""
+        database = make_url(self.url).database or ""
+        return self.is_sqlite and database not in ("", ":memory:") and "mode=memory" not in self.url
+
+    async def write_on_thread(self, work: Callable[[Connection], T]) -> T:
+        """SQLite file: `work(connection)` in one write transaction (BEGIN IMMEDIATE … COMMIT, or
+        ROLLBACK when it raises) on a thread of its own with the synchronous sqlite3 driver,
+        taking its turn with the other write transactions of the process. `work` runs on that
+        thread: plain functions and SQLAlchemy's synchronous `Connection` only."""
+        if self.thread_writer is None or self._writer is None:
+            raise RuntimeError("write_on_thread needs a SQLite file")
+        async with self._writer.turn():
+            return await self.thread_writer.run(work)
 
     @property
     def is_sqlite(self) -> bool:
@@ -144,6 +182,8 @@ class Database:
             yield session
 
     async def dispose(self) -> None:
+        if self.thread_writer is not None:
+            await self.thread_writer.close()
         await self.engine.dispose()
 
 

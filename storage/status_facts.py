@@ -3,8 +3,9 @@
 One set of statements, two ways to run them: `read_facts(session, now)` on the process's
 async session (both databases), and `read_sqlite_facts(path, now)` through the standard
 library's `sqlite3` for the `status` command on the embedded SQLite file, which so never
-imports SQLAlchemy or the SQLModel tables (storage.plain_sqlite). Statements use `?`
-placeholders (storage.driver numbers them for PostgreSQL) and name only the columns they read.
+imports SQLAlchemy or the SQLModel tables (storage.plain_sqlite). Statements use named
+parameters (`:now`), which `sqlite3` binds itself and SQLAlchemy compiles for each database
+(`text()`), and name only the columns they read.
 """
 
 from __future__ import annotations
@@ -68,12 +69,12 @@ class StatusFacts:
     sources: list[SourceLine] = field(default_factory=list)  # by key result key
 
 
-_STUCK_IN = ", ".join("?" * len(STUCK_STATES))
+_STUCK_IN = ", ".join(f":stuck{n}" for n in range(len(STUCK_STATES)))
 STATEMENTS: dict[str, str] = {
-    "due_prompts": "SELECT count(*) FROM prompt_schedule WHERE next_prompt_at <= ?",
-    "due_deliveries": "SELECT count(*) FROM delivery WHERE status = ? AND next_attempt_at <= ?",
+    "due_prompts": "SELECT count(*) FROM prompt_schedule WHERE next_prompt_at <= :now",
+    "due_deliveries": "SELECT count(*) FROM delivery WHERE status = :pending AND next_attempt_at <= :now",
     "by_status": "SELECT status, count(*) FROM delivery GROUP BY status",
-    "next_prompt": "SELECT min(next_prompt_at) FROM prompt_schedule WHERE next_prompt_at > ?",
+    "next_prompt": "SELECT min(next_prompt_at) FROM prompt_schedule WHERE next_prompt_at > :now",
     "stuck": f"SELECT count(*), status, last_error FROM delivery WHERE status IN ({_STUCK_IN})"
              " AND last_error IS NOT NULL GROUP BY status, last_error",
     "unreachable": "SELECT count(*), unreachable_reason FROM person WHERE active AND unreachable_reason IS NOT NULL"
@@ -87,8 +88,8 @@ STATEMENTS: dict[str, str] = {
 }
 
 
-def _parameters(now: Any) -> dict[str, tuple]:
-    return {"due_prompts": (now,), "due_deliveries": (PENDING, now), "next_prompt": (now,), "stuck": STUCK_STATES}
+def _parameters(now: Any) -> dict[str, Any]:
+    return {"now": now, "pending": PENDING, **{f"stuck{n}": state for n, state in enumerate(STUCK_STATES)}}
 
 
 def _conflicts(rows: list[Sequence[Any]]) -> list[ConflictLine]:
@@ -114,11 +115,17 @@ def _facts(rows: Callable[[str], list[Sequence[Any]]]) -> StatusFacts:
 
 async def read_facts(session: "AsyncSession", now: datetime) -> StatusFacts:
     """The facts, read on `session` (SQLite or PostgreSQL)."""
+    from sqlalchemy import bindparam, text
+
     from storage.driver import Driver
+    from storage.models import PromptSchedule
 
     driver = await Driver.of(session)
-    parameters = _parameters(driver.time(now))
-    found = {name: await driver.rows(text, parameters.get(name, ())) for name, text in STATEMENTS.items()}
+    stored_like = PromptSchedule.__table__.c.next_prompt_at.type  # `now` encoded as the time columns store it
+    parameters = _parameters(now)
+    found = {name: await driver.rows(text(sql).bindparams(bindparam("now", type_=stored_like)) if ":now" in sql
+                                     else text(sql), parameters)
+             for name, sql in STATEMENTS.items()}
     return _facts(found.__getitem__)
 
 
@@ -137,7 +144,7 @@ def read_sqlite_facts(path: Path, now: datetime) -> StatusFacts:
     try:
         connection = connect_existing(path)
         try:
-            found = {name: connection.execute(text, parameters.get(name, ())).fetchall() for name, text in STATEMENTS.items()}
+            found = {name: connection.execute(text, parameters).fetchall() for name, text in STATEMENTS.items()}
         finally:
             connection.close()
     except (sqlite3.Error, OSError) as exc:

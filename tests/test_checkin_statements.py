@@ -25,7 +25,7 @@ from storage.models import Blocker, CheckIn, Delivery, Direction, KeyResult, KRU
 from tests.orgchart import ALICE, NOW, make_org, org_config
 
 # Identify the sender, then one transaction: the check-in with its cadence and key results;
-# then, sent together (storage.driver.Batch), the prompts to replace, upsert the updates,
+# then, sent together (storage.batch.Batch), the prompts to replace, upsert the updates,
 # update the key results, insert blockers, insert wins, update the check-in; the prompts'
 # checkin_done note when one was sent. Sharing a win or meeting a target adds the manager
 # loop's announcement or draft (cadences.wins), per win: not counted here. (Before: 14
@@ -57,7 +57,8 @@ def label(statement: str) -> str:
 @contextmanager
 def counting(db: Database) -> Iterator[list[str]]:
     """Every statement SQLite itself executes (BEGIN and COMMIT included) while inside:
-    statements sent through SQLAlchemy and those sent to the driver directly (storage.driver)."""
+    statements sent through SQLAlchemy and those sent to the driver directly (storage.driver),
+    on the session's connections and on the writer thread's (storage.batch.ThreadWriter)."""
     seen: list[str] = []
     active = [True]
 
@@ -68,12 +69,20 @@ def counting(db: Database) -> Iterator[list[str]]:
     def trace(dbapi_connection, _record, _proxy) -> None:
         dbapi_connection.run_async(lambda connection: connection.set_trace_callback(record))
 
-    event.listen(db.engine.sync_engine.pool, "checkout", trace)
+    def trace_thread(dbapi_connection, _record, _proxy) -> None:  # the sqlite3 driver's, on the writer's thread
+        dbapi_connection.set_trace_callback(record)
+
+    hooks = [(db.engine.sync_engine.pool, trace)]
+    if db.thread_writer is not None:  # a submission's transaction (Database.write_on_thread)
+        hooks.append((db.thread_writer.engine.pool, trace_thread))
+    for pool, hook in hooks:
+        event.listen(pool, "checkout", hook)
     try:
         yield seen
     finally:
         active[0] = False
-        event.remove(db.engine.sync_engine.pool, "checkout", trace)
+        for pool, hook in hooks:
+            event.remove(pool, "checkout", hook)
 
 
 def filled(form, *, blockers: int, wins: int) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""Statements sent together (`storage.driver.Batch`) stop at the first failure: when SQLite
+"""Statements sent together (`storage.batch.Batch`) stop at the first failure: when SQLite
 itself has rolled the transaction back (a full disk, an I/O error, a constraint resolved by
 ROLLBACK), nothing queued behind the failure may run outside it and stay committed."""
 
@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, event, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
+from storage.batch import Batch
 from storage.db import Database
 from storage.driver import Driver
 from storage.models import ProcessedEvent, utcnow
@@ -68,3 +69,37 @@ async def test_a_batch_stops_at_its_first_failure_on_any_database(any_db: Databa
     assert executed == (["first", "taken"] if any_db.is_sqlite else ["first"])
     async with any_db.session() as s:
         assert sorted(e.event_key for e in (await s.exec(select(ProcessedEvent))).all()) == ["taken"]
+
+
+async def test_statements_on_the_writer_thread_after_a_failure_leave_nothing_committed(db: Database) -> None:
+    """A check-in submission's transaction on SQLite (`Database.write_on_thread`): the same
+    rule, and the work's own exception rolls back what it wrote."""
+    async with db.transaction() as s:
+        s.add(ProcessedEvent(source="test", event_key="taken"))
+    now = utcnow()
+
+    def failing(connection) -> None:
+        batch = Batch()
+        batch.add(inserting(), {"source": "test", "key": "first", "at": now})
+        batch.add(inserting(INSERT.replace("INSERT", "INSERT OR ROLLBACK")), {"source": "test", "key": "taken", "at": now})
+        batch.add(inserting(), {"source": "test", "key": "third", "at": now})
+        batch.run_on(connection)
+
+    class Refused(Exception):
+        pass
+
+    def refusing(connection) -> None:
+        batch = Batch()
+        batch.add(inserting(), {"source": "test", "key": "written then refused", "at": now})
+        batch.run_on(connection)
+        raise Refused
+
+    with pytest.raises(IntegrityError):
+        await db.write_on_thread(failing)
+    with pytest.raises(Refused):
+        await db.write_on_thread(refusing)
+    kept = Batch()
+    kept.add(inserting(), {"source": "test", "key": "kept", "at": now})
+    await db.write_on_thread(kept.run_on)
+    async with db.session() as s:
+        assert sorted(e.event_key for e in (await s.exec(select(ProcessedEvent))).all()) == ["kept", "taken"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -16,23 +17,28 @@ from bot.platform import ButtonClicked, FormRejected, FormSubmitted, Intent, Rep
 from cadences.checkin_messages import prompt_key, reminder_key
 from cadences.outbox import delivery_row, enqueue_rows
 from cadences.periods import current_period, period_bounds, period_first_day, period_label
-from cadences.wins import after_checkin
+from cadences.wins import after_checkin, after_checkin_writes
 from cadences.registry import sync_cadences
 from cadences.settings import CadenceRule
+from storage.batch import Batch, WriteConnection
 from storage.models import Cadence, CheckIn, CheckInStatus, KeyResult, Person
 from storage.db import Database
 from storage.driver import Driver
 from storage.repositories.checkins import (
+    AnswerTarget,
     CheckInRow,
     RecordedCheckIn,
     checkin_for_answers,
+    checkin_for_answers_on,
     checkin_with_cadence,
     get_or_create_checkin,
     record_checkin,
+    record_checkin_on,
     sent_prompt_refs,
 )
 from storage.repositories.checkin_answers import age_in_days, open_blockers_before, submitted_answers
 from storage.repositories.inbound import record_once_in
+from storage.repositories.outbox_rows import insert_deliveries_on
 from storage.repositories.okrs import key_results_of
 from storage.repositories.values import current_sources
 
@@ -180,17 +186,66 @@ class _StoredBefore(Exception):
     """Raised inside the transaction to roll back what a resent submission wrote."""
 
 
+class _ManagerLoopWrites(Exception):
+    """Raised on the writer's thread to roll back: the manager loop has something to store."""
+
+
 async def _submit_once(ctx: Context, event: FormSubmitted) -> list[Intent]:
+    """On a SQLite file the whole transaction runs on the writer's thread with the synchronous
+    driver, in one hand-over (docs/architecture.md, "Decisions"). When the manager loop has
+    something to store (a win shared, a target met: `cadences.wins.after_checkin`, which works
+    on a session), that transaction is rolled back and the submission stored through the
+    session instead, as it always is on PostgreSQL."""
+    if ctx.db.writes_on_thread:
+        try:
+            return await ctx.db.write_on_thread(partial(_store_on_thread, ctx, event))
+        except _ManagerLoopWrites:
+            pass
+    return await _store_in_session(ctx, event)
+
+
+def _checked(ctx: Context, event: FormSubmitted, target: AnswerTarget | None) -> tuple[CheckInAnswers | None, list[Intent]]:
+    """The answers when the check-in is the sender's and the form is valid; else what to say."""
+    if target is None or target.checkin.person_id != ctx.person.id:
+        return None, [Reply("not_allowed", {"asked_about": None})]
+    form = _form(ctx.person, target.checkin, target.cadence, target.key_results)  # type: ignore[arg-type]
+    answers, errors = validate(form, event.values)
+    if answers is None:
+        return None, [FormRejected(form, errors, dict(event.values))]
+    return answers, []
+
+
+def _store_on_thread(ctx: Context, event: FormSubmitted, connection: WriteConnection) -> list[Intent]:
+    """`_store_in_session`'s work on the writer's thread (`Database.write_on_thread`): the same
+    statements, in the same order, in one transaction; nothing here touches the event loop."""
+    checkin_id = _checkin_id(event.state.get("checkin_id", ""))
+    target = checkin_for_answers_on(connection, checkin_id, on=period_first_day) if checkin_id is not None else None
+    answers, said = _checked(ctx, event, target)
+    if answers is None or target is None:
+        return said
+    checkin = target.checkin
+    batch = Batch()
+    once = record_once_in(batch, source=event.sender.platform, key=event.once_key, now=ctx.now) if event.once_key else None
+    prompts = sent_prompt_refs(batch, _prompt_keys(ctx, checkin))
+    recorded = record_checkin_on(connection, checkin, answers, ctx.now,
+                                 key_results={kr.id: kr for kr in target.key_results}, batch=batch)
+    if once is not None and not batch.rows(once):
+        raise _StoredBefore  # rolls back what this copy wrote
+    if after_checkin_writes(recorded):
+        raise _ManagerLoopWrites  # rolls back; stored through the session instead
+    insert_deliveries_on(connection, _done_notes(ctx, checkin, batch.rows(prompts)))
+    # No win shared (else the manager loop has work): nothing to say about a team channel.
+    return [Reply("checkin_recorded", {**_recorded_context(ctx, recorded, answers), "team_channel": True})]
+
+
+async def _store_in_session(ctx: Context, event: FormSubmitted) -> list[Intent]:
     checkin_id = _checkin_id(event.state.get("checkin_id", ""))
     async with ctx.db.transaction() as session:
         target = await checkin_for_answers(session, checkin_id, on=period_first_day) if checkin_id is not None else None
-        if target is None or target.checkin.person_id != ctx.person.id:
-            return [Reply("not_allowed", {"asked_about": None})]
+        answers, said = _checked(ctx, event, target)
+        if answers is None or target is None:
+            return said
         checkin = target.checkin
-        form = _form(ctx.person, checkin, target.cadence, target.key_results)
-        answers, errors = validate(form, event.values)
-        if answers is None:
-            return [FormRejected(form, errors, dict(event.values))]
         # The retry key, the prompts to replace and the answers go to the database together.
         batch = (await Driver.of(session)).batch()
         once = record_once_in(batch, source=event.sender.platform, key=event.once_key, now=ctx.now) if event.once_key else None
@@ -217,25 +272,28 @@ def _prompt_keys(ctx: Context, checkin: CheckInRow) -> list[str]:
 
 async def _replace_prompts(ctx: Context, session: AsyncSession, checkin: CheckInRow, prompts: list[tuple]) -> None:
     """Turn the prompt and reminders this check-in answered into a `checkin_done` note."""
+    if prompts:
+        await enqueue_rows(session, _done_notes(ctx, checkin, prompts))
+
+
+def _done_notes(ctx: Context, checkin: CheckInRow, prompts: list[tuple]) -> list[dict[str, Any]]:
+    """The outbox rows that turn these prompts (id, platform, address, message ref) into notes."""
     if not prompts:
-        return
+        return []
     done_context = {"checkin_id": checkin.id, "person": person_view(ctx.person), "period_label": period_label(checkin.period)}
-    await enqueue_rows(
-        session,
-        [
-            delivery_row(
-                key=f"checkin_done:{checkin.id}:{prompt_id}",
-                template="checkin_done",
-                context=done_context,
-                platform=platform,
-                address=address,
-                person_id=checkin.person_id,
-                now=ctx.now,
-                replace_ref=message_ref,
-            )
-            for prompt_id, platform, address, message_ref in prompts
-        ],
-    )
+    return [
+        delivery_row(
+            key=f"checkin_done:{checkin.id}:{prompt_id}",
+            template="checkin_done",
+            context=done_context,
+            platform=platform,
+            address=address,
+            person_id=checkin.person_id,
+            now=ctx.now,
+            replace_ref=message_ref,
+        )
+        for prompt_id, platform, address, message_ref in prompts
+    ]
 
 
 def _recorded_context(ctx: Context, recorded: RecordedCheckIn, answers: CheckInAnswers) -> dict[str, Any]:

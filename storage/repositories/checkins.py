@@ -15,14 +15,16 @@ from functools import lru_cache
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import TextClause, bindparam, text
+from sqlalchemy import TextClause, bindparam, column, text
+from sqlalchemy.engine import Connection
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.driver import Batch, Driver
+from storage.batch import Batch, Steps, run_steps, run_steps_on
+from storage.driver import Driver
 from storage.models import (
     BlockerStatus,
     Cadence,
@@ -274,7 +276,18 @@ async def checkin_for_answers(
     batch = (await Driver.of(session)).batch()  # on SQLite one call to the driver's thread
     read = batch.add(_ANSWER_TARGET, {"checkin_id": checkin_id})
     await batch.run()
-    rows = batch.rows(read)
+    return _answer_target(batch.rows(read), checkin_id, on)
+
+
+def checkin_for_answers_on(connection: Connection, checkin_id: int, *, on: Callable[[str], date]) -> AnswerTarget | None:
+    """`checkin_for_answers` on a synchronous connection (`Database.write_on_thread`)."""
+    batch = Batch()
+    read = batch.add(_ANSWER_TARGET, {"checkin_id": checkin_id})
+    batch.run_on(connection)
+    return _answer_target(batch.rows(read), checkin_id, on)
+
+
+def _answer_target(rows: list, checkin_id: int, on: Callable[[str], date]) -> AnswerTarget | None:
     if not rows:
         return None
     first = rows[0]
@@ -314,7 +327,7 @@ async def record_checkin(
     """Write the answers; call inside `Database.transaction()` (the caller commits).
 
     A constant handful of plain statements whatever the number of key results, blockers and
-    wins, sent to the driver together (storage.driver.Batch: on SQLite one wait for its
+    wins, sent to the driver together (storage.batch.Batch: on SQLite one wait for its
     thread): key result updates upserted and key results updated with one multi-row statement
     each, blockers and wins inserted with one each (edited blockers updated with one), the
     check-in updated. The earlier answers
@@ -330,15 +343,43 @@ async def record_checkin(
         if found is None:
             raise LookupError(f"check-in {checkin.id} no longer exists")
         checkin = found[0]
+    if key_results is None:
+        ids = [a.key_result_id for a in answers.key_results]
+        key_results = {kr.id: kr for kr in (await session.exec(select(KeyResult).where(KeyResult.id.in_(ids)))).all()} if ids else {}  # type: ignore[union-attr,misc]
+    driver = await Driver.of(session)
+    return await run_steps(record_steps(checkin, answers, now, key_results=key_results, batch=batch), driver)
+
+
+def record_checkin_on(
+    connection: Connection,
+    checkin: CheckInRow,
+    answers: AnswersLike,
+    now: datetime,
+    *,
+    key_results: Mapping[int, KeyResultRow],
+    batch: Batch | None = None,
+) -> RecordedCheckIn:
+    """`record_checkin` on a synchronous connection (`Database.write_on_thread`), for a
+    check-in read with `checkin_for_answers_on` in the same transaction."""
+    return run_steps_on(record_steps(checkin, answers, now, key_results=key_results, batch=batch), connection)
+
+
+def record_steps(
+    checkin: CheckIn | CheckInRow,
+    answers: AnswersLike,
+    now: datetime,
+    *,
+    key_results: Mapping[int, KeyResult | KeyResultRow],
+    batch: Batch | None = None,
+) -> Steps[RecordedCheckIn]:
+    """What `record_checkin` does, as batches (storage.batch): the earlier answers when the
+    check-in was answered before, then every write (with `batch`'s statements)."""
     row = checkin
-    batch = batch if batch is not None else (await Driver.of(session)).batch()
+    batch = batch if batch is not None else Batch()
     first_time = row.status != CheckInStatus.answered
     recorded = RecordedCheckIn(row, first_time)
 
     kr_answers = list(answers.key_results)
-    if key_results is None:
-        ids = [a.key_result_id for a in kr_answers]
-        key_results = {kr.id: kr for kr in (await session.exec(select(KeyResult).where(KeyResult.id.in_(ids)))).all()} if ids else {}  # type: ignore[union-attr,misc]
     owned = {kr_id: kr for kr_id, kr in key_results.items() if kr.owner_id == row.person_id}
     # A key result deleted or re-owned since the form was shown is skipped.
     kr_answers = list({a.key_result_id: a for a in kr_answers if a.key_result_id in owned}.values())
@@ -369,7 +410,10 @@ async def record_checkin(
 
     earlier_blockers: list[StoredBlocker] = []
     if not first_time:
-        earlier_blockers, recorded.earlier_wins = await _recorded_before(session, row)  # type: ignore[arg-type]
+        before = Batch()
+        read = before.add(_RECORDED_BEFORE, {"checkin_id": row.id})
+        yield before
+        earlier_blockers, recorded.earlier_wins = _recorded_before(before.rows(read), row)
     blocker_rows, blocker_edits = _blocker_changes(answers.blockers, earlier_blockers, row, owned, now)
     if blocker_rows:
         values, parameters = _values(("person", "checkin", "kr", "text", "status"),
@@ -431,7 +475,7 @@ async def record_checkin(
              " next_action_at = NULL WHERE id = :id", times=("answered_at",), json=("reflections",)),
         {"reflections": reflections, "status": CheckInStatus.answered.value, "answered_at": answered_at, "id": row.id},
     )
-    await batch.run()
+    yield batch
     if win_rows:
         ids_by_text = dict(batch.rows(inserted))
         recorded.new_wins = [StoredWin(id=ids_by_text.get(values["text"]), **values) for values in win_rows]
@@ -482,13 +526,12 @@ _RECORDED_BEFORE = text(
     " WHERE checkin_id = :checkin_id"
     " UNION ALL SELECT 'win', text, id, share, status, key_result_id, NULL FROM win WHERE checkin_id = :checkin_id"
     " ORDER BY 3"
-).columns(created_at=_TIME)
+).columns(column("kind"), column("text"), column("id"), column("share"), column("status"), column("key_result_id"),
+          column("created_at", _TIME))  # every column named, in order: a Batch reads the rows by name
 
 
-async def _recorded_before(session: AsyncSession, checkin: CheckIn | CheckInRow) -> tuple[list[StoredBlocker], list[StoredWin]]:
-    """The blockers (oldest first) and the wins a check-in holds already, in one statement."""
-    connection = await session.connection()
-    rows = (await connection.execute(_RECORDED_BEFORE, {"checkin_id": checkin.id})).all()
+def _recorded_before(rows: list, checkin: CheckIn | CheckInRow) -> tuple[list[StoredBlocker], list[StoredWin]]:
+    """The blockers (oldest first) and the wins a check-in holds already (`_RECORDED_BEFORE`'s rows)."""
     blockers = [StoredBlocker(checkin.person_id, checkin.id, row.key_result_id, row.text, row.status, row.created_at, row.id)
                 for row in rows if row.kind == "blocker"]
     wins = [StoredWin(row.id, None, checkin.id, row.key_result_id, row.text, bool(row.share), WinStatus(row.status))

@@ -13,7 +13,8 @@ from datetime import datetime
 from sqlalchemy import bindparam, delete, text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.driver import Batch, Driver
+from storage.batch import Batch
+from storage.driver import Driver
 from storage.models import ProcessedEvent
 
 KEY_LENGTH = 200  # ProcessedEvent.event_key

@@ -12,11 +12,15 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.bulk import Bulk
-from storage.claims import claim_rows
-from storage.models import CheckIn, CheckInStatus, Delivery, DeliveryStatus, Person, ProcessedEvent, WinStatus
+from storage.bulk import Bulk, one_of
+from storage.claims import Claim, claim
+from storage.models import (
+    CheckIn, CheckInStatus, Delivery, DeliveryStatus, Person, ProcessedEvent, Win, WinStatus,
+)
 
 DELIVERY = Delivery.__table__
 _D = DELIVERY.c
@@ -28,6 +32,19 @@ _OUTCOME_SET = {
 }
 CLAIMED_COLUMNS = ("id", "idempotency_key", "platform", "address", "template", "context", "person_id",
                    "replaces_ref", "attempts")
+_DUE_DELIVERIES = Claim(DELIVERY, where=(_D.status == DeliveryStatus.pending.value) & (_D.next_attempt_at <= bindparam("now")),
+                        order_by=_D.next_attempt_at, returning=CLAIMED_COLUMNS,
+                        sets={"status": "sending", "claimed_until": "lease"})
+_WIN = Win.__table__.c
+
+
+def _announced_wins(postgres: bool):
+    sent = select(_D.win_id).where(one_of(_D.id, "ids", postgres=postgres), _D.status == _SENT, _D.win_id.is_not(None))
+    return (update(Win.__table__).where(_WIN.status == WinStatus.approved.value, _WIN.id.in_(sent.scalar_subquery()))
+            .values(status=WinStatus.posted.value))
+
+
+_ANNOUNCED_WINS = {postgres: _announced_wins(postgres) for postgres in (False, True)}
 
 
 async def insert_deliveries(session: AsyncSession, rows: Sequence[Mapping[str, Any]], *, returning: bool = False) -> list:
@@ -40,6 +57,13 @@ async def insert_deliveries(session: AsyncSession, rows: Sequence[Mapping[str, A
     bulk = await Bulk.of(session)
     return await bulk.insert(DELIVERY, rows, conflict_on=("idempotency_key",),
                              returning=("id", "idempotency_key") if returning else ())
+
+
+def insert_deliveries_on(connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """`insert_deliveries` for a few rows on a synchronous SQLite connection (inside
+    `Database.write_on_thread`: a check-in submission's notes), as one Core statement."""
+    if rows:
+        connection.execute(sqlite_insert(DELIVERY).values(list(rows)).on_conflict_do_nothing(index_elements=["idempotency_key"]))
 
 
 async def reclaim_expired_deliveries(session: AsyncSession, now: datetime) -> int:
@@ -56,14 +80,10 @@ async def reclaim_expired_deliveries(session: AsyncSession, now: datetime) -> in
 async def claim_due_deliveries(session: AsyncSession, now: datetime, lease_until: datetime, limit: int) -> list[tuple]:
     """Claim up to `limit` pending deliveries due at `now` (status `sending` until `lease_until`);
     their CLAIMED_COLUMNS, the context parsed."""
-    bulk = await Bulk.of(session)
-    rows = await claim_rows(
-        bulk, DELIVERY, where="status = ? AND next_attempt_at <= ?",
-        parameters=(DeliveryStatus.pending.value, bulk.time(now)), order_by="next_attempt_at", limit=limit,
-        values={"status": _SENDING, "claimed_until": bulk.time(lease_until)}, returning=CLAIMED_COLUMNS,
-    )
-    read_json = bulk.read_json
-    return [(*row[:5], read_json(row[5]) or {}, *row[6:]) for row in rows]
+    rows = await claim(await Bulk.of(session), _DUE_DELIVERIES,
+                       {"now": now, "limit": limit, "sending": _SENDING, "lease": lease_until})
+    return [(row.id, row.idempotency_key, row.platform, row.address, row.template, row.context or {}, row.person_id,
+             row.replaces_ref, row.attempts) for row in rows]
 
 
 async def cancel_for_closed_checkins(session: AsyncSession, deliveries_by_checkin: Mapping[int, int], reason: str) -> list[int]:
@@ -115,20 +135,16 @@ async def write_send_outcomes(
     where the delivery is now recorded as sent, i.e. under this lease).
     """
     bulk = await Bulk.of(session)
-    time_, lease = bulk.time, bulk.time(lease_until)
     await bulk.update_values(
-        "delivery", "id", ("status", "attempts", "sent_at", "message_ref", "last_error", "next_at"),
-        [(delivery_id, status, attempts, time_(sent_at), ref, error, time_(next_at))
+        DELIVERY, "id", ("status", "attempts", "sent_at", "message_ref", "last_error", "next_at"),
+        [(delivery_id, status, attempts, sent_at, ref, error, next_at)
          for status, attempts, sent_at, ref, error, next_at, delivery_id in updates],
-        assign=_OUTCOME_SET, where="delivery.claimed_until = ? AND delivery.status = ?", parameters=(lease, _SENDING),
+        like={"next_at": "next_attempt_at", "lease": "claimed_until", "sending": "status"}, assign=_OUTCOME_SET,
+        where="delivery.claimed_until = :lease AND delivery.status = :sending",
+        parameters={"lease": lease_until, "sending": _SENDING},
     )
     if announced:  # one statement for all of them
-        matching, ids = bulk.ids_in("d.id", announced)
-        await bulk.fetch(
-            "UPDATE win SET status = ? WHERE status = ? AND id IN"
-            f" (SELECT d.win_id FROM delivery AS d WHERE {matching} AND d.status = ? AND d.win_id IS NOT NULL)",
-            (WinStatus.posted.value, WinStatus.approved.value, ids, _SENT),
-        )
+        await bulk.rows(_ANNOUNCED_WINS[bulk.postgres], {"ids": bulk.ids(announced)})
     person = Person.__table__.c
     for person_id, reason in unreachable.items():
         await session.execute(update(Person.__table__).where(person.id == person_id).values(unreachable_reason=reason))

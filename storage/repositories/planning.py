@@ -12,23 +12,47 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, delete, func, select, tuple_, update
+from sqlalchemy import bindparam, delete, func, select, text, tuple_, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.bulk import Bulk
-from storage.claims import claim_rows
-from storage.identities import NO_IDENTITIES, identities_from_rows
-from storage.models import Cadence, CheckIn, CheckInStatus, Delivery, LeavePeriod, Person, PromptSchedule
+from storage.bulk import Bulk, one_of
+from storage.claims import Claim, claim
+from storage.identities import NO_IDENTITIES, PersonIdentity, identities_from_rows
+from storage.models import Cadence, CheckIn, CheckInStatus, Delivery, KeyResult, LeavePeriod, Person, PromptSchedule
 
 SCHEDULE = PromptSchedule.__table__
 CHECKIN = CheckIn.__table__
 DELIVERY = Delivery.__table__
 _S, _P, _C = SCHEDULE.c, Person.__table__.c, CHECKIN.c
-PROMPTED_COLUMNS = ("person_id", "cadence_id", "period", "status", "next_action_at", "period_ends_at", "prompted_at",
-                    "reminders_sent", "answered_at", "reflections")
-DELIVERY_COLUMNS = ("idempotency_key", "person_id", "team_id", "platform", "address", "template", "context",
-                    "status", "attempts", "next_attempt_at", "replaces_ref", "created_at", "claimed_until")
+# the columns that differ from row to row (the others are the same for the whole batch)
+PROMPTED_COLUMNS = ("person_id", "cadence_id", "period", "next_action_at", "period_ends_at")
+DELIVERY_COLUMNS = ("idempotency_key", "person_id", "platform", "address", "template", "context")
 _PROMPTED = CheckInStatus.prompted.value
+_DUE_SCHEDULES = Claim(SCHEDULE, where=_S.next_prompt_at <= bindparam("now"), order_by=_S.next_prompt_at,
+                       returning=("id", "person_id", "cadence_id", "period"))
+_CHECKINS_NEEDING_ACTION = Claim(
+    CHECKIN, where=_C.next_action_at <= bindparam("now"), order_by=_C.next_action_at,
+    returning=("id", "person_id", "cadence_id", "period", "status", "reminders_sent", "period_ends_at", "snoozed_until"))
+_STEP_CHECKIN = text("UPDATE checkin SET status = :status, reminders_sent = :sent, next_action_at = :next_action_at,"
+                     " snoozed_until = NULL WHERE id = :id").bindparams(bindparam("next_action_at", type_=_C.next_action_at.type))
+_PEOPLE_FACT_COLUMNS = ("id", "name", "email", "timezone", "country", "active", "unreachable_reason")
+
+
+def _by_dialect(build):  # a statement built once for each database
+    built = {postgres: build(postgres) for postgres in (False, True)}
+    return lambda bulk: built[bulk.postgres]
+
+
+_PEOPLE = _by_dialect(lambda postgres: select(*(_P[name] for name in _PEOPLE_FACT_COLUMNS))
+                      .where(one_of(_P.id, "ids", postgres=postgres)))
+_IDENTITY = PersonIdentity.__table__.c
+_IDENTITIES = _by_dialect(lambda postgres: select(
+    _IDENTITY.person_id, _IDENTITY.platform, _IDENTITY.external_id, _IDENTITY.tenant, _IDENTITY.conversation_ref,
+).where(one_of(_IDENTITY.person_id, "ids", postgres=postgres)))
+_KR = KeyResult.__table__.c
+_KEY_RESULTS = _by_dialect(lambda postgres: select(
+    _KR.owner_id, _KR.id, _KR.key, _KR.title, _KR.unit, _KR.baseline, _KR.target, _KR.current, _KR.confidence,
+).where(one_of(_KR.owner_id, "ids", postgres=postgres)).order_by(_KR.owner_id, _KR.id))
 
 
 class DueCheckIn(NamedTuple):
@@ -76,13 +100,9 @@ async def insert_schedules(session: AsyncSession, rows: Sequence[Mapping[str, An
         await (await Bulk.of(session)).insert(SCHEDULE, rows, conflict_on=("person_id", "cadence_id"))
 
 
-async def claim_due_schedules(session: AsyncSession, now: datetime, limit: int) -> list[list]:
+async def claim_due_schedules(session: AsyncSession, now: datetime, limit: int) -> list[tuple]:
     """Up to `limit` schedules due at `now`, locked for this transaction: (id, person_id, cadence_id, period)."""
-    bulk = await Bulk.of(session)
-    return await claim_rows(
-        bulk, SCHEDULE, where="next_prompt_at <= ?", parameters=(bulk.time(now),), order_by="next_prompt_at",
-        limit=limit, values=None, returning=("id", "person_id", "cadence_id", "period"), tuples=True,
-    )
+    return await claim(await Bulk.of(session), _DUE_SCHEDULES, {"now": now, "limit": limit})
 
 
 async def delete_schedules(session: AsyncSession, ids: Sequence[int]) -> None:
@@ -92,16 +112,7 @@ async def delete_schedules(session: AsyncSession, ids: Sequence[int]) -> None:
 
 async def move_schedules(session: AsyncSession, schedules: Sequence[tuple[int, str, datetime]]) -> None:
     """Each schedule (id) to its next (period, prompt time); one statement (Bulk.update_values)."""
-    bulk = await Bulk.of(session)
-    time_ = bulk.time
-    stored: dict[datetime, Any] = {}  # shared by everyone alike in zone and calendar: encoded once
-    values = []
-    for schedule_id, period, at in schedules:
-        encoded = stored.get(at)
-        if encoded is None:
-            encoded = stored[at] = time_(at)
-        values.append((schedule_id, period, encoded))
-    await bulk.update_values("prompt_schedule", "id", ("period", "next_prompt_at"), values)
+    await (await Bulk.of(session)).update_values(SCHEDULE, "id", ("period", "next_prompt_at"), schedules)
 
 
 # -- check-ins ------------------------------------------------------------------------------
@@ -121,20 +132,12 @@ async def insert_prompted(session: AsyncSession, prompts: list[tuple[int, int, t
     skipping any that exists; returns (id, person_id, cadence_id, period) of the new ones, the
     ids as the database gave them.
 
-    Rows are built as stored tuples, each distinct (period, times) encoded once, since everyone
-    alike in zone and calendar shares them.
     """
     bulk = await Bulk.of(session)
-    time_, stamp = bulk.time, bulk.time(now)
-    shared: dict[tuple, tuple] = {}
-    values = []
-    for person_id, cadence_id, prompt in prompts:
-        stored = shared.get(prompt)
-        if stored is None:
-            period, next_action_at, ends = prompt
-            stored = shared[prompt] = (period, _PROMPTED, time_(next_action_at), time_(ends), stamp, 0, None, "{}")
-        values.append((person_id, cadence_id, *stored))
-    ids = await bulk.insert_numbered(CHECKIN, PROMPTED_COLUMNS, values, conflict_on=("person_id", "cadence_id", "period"))
+    values = [(person_id, cadence_id, *prompt) for person_id, cadence_id, prompt in prompts]
+    ids = await bulk.insert_numbered(
+        CHECKIN, PROMPTED_COLUMNS, values, conflict_on=("person_id", "cadence_id", "period"),
+        constants={"status": _PROMPTED, "prompted_at": now, "reminders_sent": 0, "answered_at": None, "reflections": {}})
     return [(id_, row[0], row[1], row[2]) for id_, row in zip(ids, values) if id_ is not None]
 
 
@@ -147,15 +150,13 @@ async def insert_prompt_deliveries(
     returned (None where its key was queued before); else `pending`, and nothing is returned.
     """
     bulk = await Bulk.of(session)
-    stamp = bulk.time(now)
-    status, lease = ("pending", None) if lease_until is None else ("sending", bulk.time(lease_until))
-    dumps = bulk.json
-    values = [(key, person_id, None, platform, address, template, dumps(context), status, 0, stamp, None, stamp, lease)
-              for key, person_id, platform, address, template, context in rows]
+    constants = {"team_id": None, "status": "pending" if lease_until is None else "sending", "attempts": 0,
+                 "next_attempt_at": now, "replaces_ref": None, "created_at": now, "claimed_until": lease_until}
     if lease_until is None:
-        await bulk.insert_values(DELIVERY, DELIVERY_COLUMNS, values, conflict_on=("idempotency_key",))
+        await bulk.insert_values(DELIVERY, DELIVERY_COLUMNS, rows, constants=constants, conflict_on=("idempotency_key",))
         return []
-    return await bulk.insert_numbered(DELIVERY, DELIVERY_COLUMNS, values, conflict_on=("idempotency_key",))
+    return await bulk.insert_numbered(DELIVERY, DELIVERY_COLUMNS, rows, constants=constants,
+                                      conflict_on=("idempotency_key",))
 
 
 async def promote_pending(session: AsyncSession, rows: list[dict[str, Any]]) -> list:
@@ -192,22 +193,17 @@ async def promote_pending(session: AsyncSession, rows: list[dict[str, Any]]) -> 
 
 async def claim_checkins_needing_action(session: AsyncSession, now: datetime, limit: int) -> list[DueCheckIn]:
     """Up to `limit` check-ins whose next action is due at `now`, locked for this transaction."""
-    bulk = await Bulk.of(session)
-    rows = await claim_rows(
-        bulk, CHECKIN, where="next_action_at <= ?", parameters=(bulk.time(now),), order_by="next_action_at",
-        limit=limit, values=None,
-        returning=("id", "person_id", "cadence_id", "period", "status", "reminders_sent", "period_ends_at", "snoozed_until"),
-    )
-    return [DueCheckIn(*row[:6], bulk.read_time(row[6]), bulk.read_time(row[7])) for row in rows]
+    rows = await claim(await Bulk.of(session), _CHECKINS_NEEDING_ACTION, {"now": now, "limit": limit})
+    return [DueCheckIn(row.id, row.person_id, row.cadence_id, row.period, row.status, row.reminders_sent,
+                       row.period_ends_at, row.snoozed_until) for row in rows]
 
 
 async def step_checkins(session: AsyncSession, changes: Iterable[tuple[int, str, int, datetime | None]]) -> None:
     """Each check-in (id) to its (status, reminders sent, next action); a snooze, once acted on, is over."""
-    bulk = await Bulk.of(session)
-    await bulk.many(
-        "UPDATE checkin SET status = ?, reminders_sent = ?, next_action_at = ?, snoozed_until = NULL WHERE id = ?",
-        [(status, sent, bulk.time(next_action_at), checkin_id) for checkin_id, status, sent, next_action_at in changes],
-    )
+    rows = [{"status": status, "sent": sent, "next_action_at": next_action_at, "id": checkin_id}
+            for checkin_id, status, sent, next_action_at in changes]
+    if rows:
+        await session.execute(_STEP_CHECKIN, rows)
 
 
 # -- people -----------------------------------------------------------------------------------
@@ -222,29 +218,21 @@ async def leave_of(session: AsyncSession, person_ids: Sequence[int], *, since: d
 
 async def people_facts(session: AsyncSession, person_ids: Sequence[int]) -> list[tuple]:
     """(id, name, email, timezone, country, active, unreachable_reason, {platform: ChatIdentity})
-    of each person; each read in one step on SQLite (Driver.rows_at_once)."""
+    of each person; each read in one step on SQLite (Bulk.rows_at_once)."""
     bulk = await Bulk.of(session)
-    matching, parameter = bulk.ids_in("id", person_ids)
-    columns = ("id", "name", "email", "timezone", "country", "active", "unreachable_reason")
-    rows = await bulk.rows_at_once(columns, f"SELECT {', '.join(columns)} FROM person WHERE {matching}", (parameter,))
-    matching, parameter = bulk.ids_in("person_id", person_ids)
-    found = await bulk.fetch(
-        f"SELECT person_id, platform, external_id, tenant, conversation_ref FROM chat_identity WHERE {matching}",
-        (parameter,), tuples=True)
-    read_json = bulk.read_json
-    identities = identities_from_rows((person_id, platform, external_id, tenant, read_json(reference))
-                                      for person_id, platform, external_id, tenant, reference in found)
-    return [(*row, identities.get(row[0], NO_IDENTITIES)) for row in rows]
+    ids = {"ids": bulk.ids(person_ids)}
+    rows = await bulk.rows_at_once(_PEOPLE(bulk), ids)
+    found = await bulk.rows(_IDENTITIES(bulk), ids)
+    identities = identities_from_rows((row.person_id, row.platform, row.external_id, row.tenant, row.conversation_ref)
+                                      for row in found)
+    return [(row.id, row.name, row.email, row.timezone, row.country, row.active, row.unreachable_reason,
+             identities.get(row.id, NO_IDENTITIES)) for row in rows]
 
 
-async def key_results_of(session: AsyncSession, owner_ids: Sequence[int]) -> list[list]:
+async def key_results_of(session: AsyncSession, owner_ids: Sequence[int]) -> list[tuple]:
     """(owner_id, id, key, title, unit, baseline, target, current, confidence) of these owners'
-    key results, sorted by owner and id; in one step on SQLite (Driver.rows_at_once)."""
+    key results, sorted by owner and id; in one step on SQLite (Bulk.rows_at_once)."""
     bulk = await Bulk.of(session)
-    matching, parameter = bulk.ids_in("owner_id", owner_ids)
-    columns = ("owner_id", "id", '"key"', "title", "unit", "baseline", "target", '"current"', "confidence")
-    rows = await bulk.rows_at_once(
-        columns, f"SELECT {', '.join(columns)} FROM key_result WHERE {matching} ORDER BY owner_id, id",
-        (parameter,), reals=("baseline", "target", '"current"'))
+    rows = await bulk.rows_at_once(_KEY_RESULTS(bulk), {"ids": bulk.ids(owner_ids)})
     rows.sort()  # by owner and id (unique), the order they come in as a rule: then it costs next to nothing
     return rows
