@@ -205,7 +205,7 @@ class KRUpdate(SQLModel, table=True):
     value: float
     confidence: int  # 0..10
     note: str = Field(default="", max_length=NOTE_MAX)
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=utcnow, index=True)  # values since a date (insights)
 
 
 class Blocker(SQLModel, table=True):
@@ -224,7 +224,7 @@ class Win(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", index=True)
     checkin_id: int | None = Field(default=None, foreign_key="checkin.id", index=True)
-    key_result_id: int | None = Field(default=None, foreign_key="key_result.id")
+    key_result_id: int | None = Field(default=None, foreign_key="key_result.id", index=True)
     text: str = Field(max_length=TEXT_MAX)
     share: bool = False  # the author allows it in the team channel
     status: WinStatus = Field(default=WinStatus.draft, sa_type=String(16))

@@ -18,6 +18,28 @@ PAGES = {"home": "/dash/", "outcomes": "/dash/outcomes", "key-result": "/dash/kr
          "team": "/dash/team", "insights": "/dash/insights"}
 
 
+PLOT_LABEL_FAULTS = """() => {
+  const faults = [];
+  for (const svg of document.querySelectorAll('svg.plot-svg')) {
+    const box = svg.getBoundingClientRect();
+    const labels = [...svg.querySelectorAll('text')].map(t => [t.textContent, t.getBoundingClientRect()]);
+    for (const [text, r] of labels) {
+      if (r.left < box.left - 0.5 || r.right > box.right + 0.5 || r.top < box.top - 0.5 || r.bottom > box.bottom + 0.5)
+        faults.push(`"${text}" is clipped`);
+    }
+    labels.forEach(([a, r], i) => labels.slice(i + 1).forEach(([b, q]) => {
+      if (r.left < q.right && q.left < r.right && r.top < q.bottom && q.top < r.bottom) faults.push(`"${a}" overlaps "${b}"`);
+    }));
+  }
+  return faults;
+}"""
+
+
+def plot_label_faults(page) -> list[str]:
+    """Axis labels of the page's plots drawn outside their plot or over one another."""
+    return page.evaluate(PLOT_LABEL_FAULTS)
+
+
 def check_in_through_slack(server: LiveServer, command_text: str, days: str, activation: str, view_id: str) -> None:
     """Alice opens her check-in with /checkin and submits the modal, as Slack would send it."""
     rig = server.rig
@@ -109,6 +131,9 @@ def test_a_managers_pages_over_eight_weeks_of_history_fit_a_phone_and_a_desktop(
                 page.goto(history_server.base_url + path)
                 assert page.locator("main").is_visible()
                 screenshot(page, f"history-{name}-{size}-{scheme}")
+                if name == "key-result":
+                    assert page.locator("svg.plot-svg .axis.y text").count() > 4
+                    assert plot_label_faults(page) == [], f"plot labels at {size} px"
                 if viewport is PHONE:
                     assert not has_horizontal_overflow(page), f"{path} scrolls sideways at 390 px"
                 context.close()

@@ -71,3 +71,33 @@ def test_upgrade_posts_the_wins_whose_announcement_was_sent_and_links_the_waitin
         engine.dispose()
     assert [tuple(w) for w in wins] == [(1, "posted"), (2, "approved"), (3, "approved")]
     assert [tuple(d) for d in links] == [("win:1:slack", None), ("win:2:teams", 2), ("win:3:slack", None)]
+
+
+async def test_a_key_results_wins_and_everyones_recent_values_are_read_through_an_index_on_sqlite(db) -> None:
+    """The key-result page's wins and an admin's insights (values since a date) would otherwise
+    read every win and every value ever reported (migration 0012)."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy import event
+
+    from storage.repositories.dashboard import values_since, wins_of_key_result
+
+    statements: list[tuple[str, object]] = []
+    sync_engine = db.engine.sync_engine
+    listener = lambda _conn, _cursor, sql, params, _context, _many: statements.append((sql, params))  # noqa: E731
+    event.listen(sync_engine, "before_cursor_execute", listener)
+    try:
+        async with db.session() as session:
+            await wins_of_key_result(session, 1)
+            await values_since(session, None, since=datetime(2026, 10, 1, tzinfo=timezone.utc))
+    finally:
+        event.remove(sync_engine, "before_cursor_execute", listener)
+    plans = []
+    async with db.engine.connect() as conn:
+        for sql, params in statements:
+            rows = await conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params)
+            plans.append(" | ".join(row[-1] for row in rows))
+    [wins_plan] = [plan for (sql, _), plan in zip(statements, plans) if "FROM win" in sql]
+    [values_plan] = [plan for (sql, _), plan in zip(statements, plans) if "FROM kr_update" in sql]
+    assert "USING INDEX ix_win_key_result_id" in wins_plan, wins_plan
+    assert "USING INDEX ix_kr_update_created_at" in values_plan, values_plan
