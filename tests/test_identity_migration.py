@@ -6,18 +6,13 @@ import json
 
 import pytest
 from alembic import command
-from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 
 from storage import migrate
 from storage.db import sync_url
+from tests.migration_helpers import as_json, read_rows, revision_before
 
-def _revision_before_identities() -> str:
-    scripts = ScriptDirectory.from_config(migrate.alembic_config("sqlite://"))
-    return scripts.get_revision("0009_identities").down_revision
-
-
-BEFORE = _revision_before_identities()
+BEFORE = revision_before("0009_identities")
 TEAMS_REF = {"conversation": {"id": "a:conv-ana", "tenantId": "tenant-1"}, "serviceUrl": "https://smba.example/"}
 PEOPLE = (
     "INSERT INTO person (id, email, name, timezone, country, is_admin, active, created_at, slack_user_id,"
@@ -48,25 +43,13 @@ def _people_before(url: str) -> None:
         engine.dispose()
 
 
-def _read(url: str, statement: str) -> list[tuple]:
-    engine = create_engine(sync_url(url))
-    try:
-        with engine.connect() as conn:
-            return [tuple(row) for row in conn.execute(text(statement)).all()]
-    finally:
-        engine.dispose()
-
-
-def _json(value):
-    return json.loads(value) if isinstance(value, str) else value
-
 
 def test_upgrade_moves_every_slack_and_teams_id_into_identities_with_the_teams_tenant(url: str) -> None:
     _people_before(url)
     migrate.upgrade(url)
-    rows = _read(url, "SELECT person_id, platform, external_id, tenant, conversation_ref FROM chat_identity"
+    rows = read_rows(url, "SELECT person_id, platform, external_id, tenant, conversation_ref FROM chat_identity"
                       " ORDER BY person_id, platform")
-    assert [(p, platform, external, tenant, _json(ref)) for p, platform, external, tenant, ref in rows] == [
+    assert [(p, platform, external, tenant, as_json(ref)) for p, platform, external, tenant, ref in rows] == [
         (1, "slack", "U0ANA", None, None),
         (1, "teams", "aad-ana", "tenant-1", TEAMS_REF),
         (2, "slack", "U0BEN", None, None),
@@ -84,10 +67,10 @@ def test_downgrade_puts_the_ids_back_on_people_and_upgrading_again_moves_them_ag
     _people_before(url)
     migrate.upgrade(url)
     command.downgrade(migrate.alembic_config(url), BEFORE)
-    back = _read(url, "SELECT id, slack_user_id, teams_user_id, teams_conversation_ref FROM person ORDER BY id")
-    assert [(id_, slack, teams, _json(ref)) for id_, slack, teams, ref in back] == [
+    back = read_rows(url, "SELECT id, slack_user_id, teams_user_id, teams_conversation_ref FROM person ORDER BY id")
+    assert [(id_, slack, teams, as_json(ref)) for id_, slack, teams, ref in back] == [
         (1, "U0ANA", "aad-ana", TEAMS_REF), (2, "U0BEN", None, None),
         (3, None, None, {"conversation": {"id": "a:conv-cy"}}), (4, None, None, None),
     ]
     migrate.upgrade(url)
-    assert _read(url, "SELECT count(*) FROM chat_identity") == [(4,)]
+    assert read_rows(url, "SELECT count(*) FROM chat_identity") == [(4,)]

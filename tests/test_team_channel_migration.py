@@ -6,19 +6,14 @@ import json
 
 import pytest
 from alembic import command
-from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 
 from storage import migrate
 from storage.db import sync_url
+from tests.migration_helpers import as_json, read_rows, revision_before
 
 
-def _revision_before_team_channels() -> str:
-    scripts = ScriptDirectory.from_config(migrate.alembic_config("sqlite://"))
-    return scripts.get_revision("0011_team_channels").down_revision
-
-
-BEFORE = _revision_before_team_channels()
+BEFORE = revision_before("0011_team_channels")
 TEAMS_REF = {"conversation": {"id": "19:platform@thread.tacv2", "tenantId": "tenant-1"},
              "serviceUrl": "https://smba.example/"}
 TEAMS = "INSERT INTO team (id, name, slack_channel_id, teams_channel_ref) VALUES (:id, :name, :slack, :ref)"
@@ -51,24 +46,12 @@ def _teams_before(url: str) -> None:
         engine.dispose()
 
 
-def _read(url: str, statement: str) -> list[tuple]:
-    engine = create_engine(sync_url(url))
-    try:
-        with engine.connect() as conn:
-            return [tuple(row) for row in conn.execute(text(statement)).all()]
-    finally:
-        engine.dispose()
-
-
-def _json(value):
-    return json.loads(value) if isinstance(value, str) else value
-
 
 def test_upgrade_moves_every_team_channel_into_rows_with_the_teams_conversation_as_its_address(url: str) -> None:
     _teams_before(url)
     migrate.upgrade(url)
-    rows = _read(url, "SELECT team_id, platform, address, reference FROM team_channel ORDER BY team_id, platform")
-    assert [(t, platform, address, _json(ref)) for t, platform, address, ref in rows] == [
+    rows = read_rows(url, "SELECT team_id, platform, address, reference FROM team_channel ORDER BY team_id, platform")
+    assert [(t, platform, address, as_json(ref)) for t, platform, address, ref in rows] == [
         (1, "slack", "C0PLATFORM", None),
         (1, "teams", "19:platform@thread.tacv2", TEAMS_REF),
         (2, "slack", "C0GROWTH", None),
@@ -80,18 +63,18 @@ def test_upgrade_moves_every_team_channel_into_rows_with_the_teams_conversation_
     finally:
         engine.dispose()
     assert not columns & {"slack_channel_id", "teams_channel_ref"}
-    assert _read(url, "SELECT id, team_id FROM person") == [(1, 1)]
+    assert read_rows(url, "SELECT id, team_id FROM person") == [(1, 1)]
 
 
 def test_downgrade_puts_the_channels_back_on_teams_and_upgrading_again_moves_them_again(url: str) -> None:
     _teams_before(url)
     migrate.upgrade(url)
     command.downgrade(migrate.alembic_config(url), BEFORE)
-    back = _read(url, "SELECT id, name, slack_channel_id, teams_channel_ref FROM team ORDER BY id")
-    assert [(id_, name, slack, _json(ref)) for id_, name, slack, ref in back] == [
+    back = read_rows(url, "SELECT id, name, slack_channel_id, teams_channel_ref FROM team ORDER BY id")
+    assert [(id_, name, slack, as_json(ref)) for id_, name, slack, ref in back] == [
         (1, "Platform", "C0PLATFORM", TEAMS_REF), (2, "Growth", "C0GROWTH", None),
         (3, "Sales", None, {"conversation": {"id": "19:sales@thread.tacv2"}}), (4, "Ops", None, None),
         (5, "Legal", None, None),
     ]
     migrate.upgrade(url)
-    assert _read(url, "SELECT count(*) FROM team_channel") == [(4,)]
+    assert read_rows(url, "SELECT count(*) FROM team_channel") == [(4,)]
