@@ -167,11 +167,14 @@ class Planner:
                 batch, handed_over, lease_until = await self._prompt_due_batch(now, started)
                 result.add(batch)
                 previous, sending = sending, None
-                if handed_over:  # starts before the previous batch's last results are written
+                if previous is not None:
+                    # This batch was planned while the previous one was sent; its sends start
+                    # once the previous batch's results are written, so a process killed
+                    # mid fan-out leaves at most one batch of sends whose outcome is unknown.
+                    await previous
+                if handed_over:
                     sending = asyncio.create_task(self.sender.send_claimed(
                         handed_over, now=now, started=started, lease_until=lease_until))
-                if previous is not None:  # at most two batches in flight: wait before planning a third
-                    await previous
                 if batch.claimed < self.settings.batch_size or (self.sender and self.sender.stopping):
                     break  # everything due is planned, or shutting down: no new batch
             if sending is not None:
