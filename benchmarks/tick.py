@@ -2,6 +2,11 @@
 
     PYTHONPATH=. python benchmarks/tick.py [--people 100000] [--due 1000]
 
+Three ticks in one process: `due<N>` (the first with prompts: SQLAlchemy compiles each of the
+fan-out's statements the first time a process runs it, as the one-shot `outcomebot tick` does
+on every run), `due0` (nothing due) and `again<N>` (another N people due a minute later: what
+each tick with prompts costs a `serve` process after its first).
+
 Prints one figure per line: `tick.<case>.<figure> <value>` — `plan_ms` is the planner pass
 (reading due schedules, writing check-ins and outbox rows, and handing each batch's prompts
 to the in-memory platform as the Ticker does), `send_ms` the outbox pass for whatever else is
@@ -27,6 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.fanout import MONDAY, SUNDAY, interpreter_settings, seed  # noqa: E402
+
+AGAIN = MONDAY + timedelta(minutes=2)  # another `due` people: the process's second tick with prompts
 
 
 async def measure(people: int, due: int) -> None:
@@ -58,7 +65,8 @@ async def measure(people: int, due: int) -> None:
     async with db.engine.connect() as connection:  # setup's writes leave the WAL before timing starts
         await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     public_holidays("DE", MONDAY.year)  # warm: the holidays package loads its countries on first use
-    for case, now in ((f"due{due}", MONDAY), ("due0", MONDAY + timedelta(minutes=1))):
+    cases = ((f"due{due}", MONDAY), ("due0", MONDAY + timedelta(minutes=1)), (f"again{due}", AGAIN))
+    for case, now in cases:
         with interpreter_settings():  # as `outcomebot tick` does; BENCH_AS_SERVE=1: as `serve`
             cpu_started = time.process_time()  # the whole process: the event loop and aiosqlite's thread
             started = time.perf_counter()
@@ -91,6 +99,8 @@ async def seed_due(url: str, people: int, due: int) -> None:
     async with db.transaction() as session:  # everyone is due next week, except `due` of them
         await session.exec(update(PromptSchedule).values(next_prompt_at=MONDAY + timedelta(days=7)))
         await session.exec(update(PromptSchedule).where(PromptSchedule.person_id <= due).values(next_prompt_at=MONDAY))
+        await session.exec(update(PromptSchedule).where(PromptSchedule.person_id > due, PromptSchedule.person_id <= 2 * due)
+                           .values(next_prompt_at=AGAIN))
     await db.dispose()
 
 

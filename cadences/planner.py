@@ -203,14 +203,16 @@ class Planner:
             result.claimed = len(due)
             if not due:
                 return result, [], lease_until
-            people = await load_people(
-                session, (row[1] for row in due), working_days=self.settings.working_days,
-                since=now.date() - timedelta(days=1),
-            )
             # The key results are read on a session of their own (an AsyncSession serves one
-            # statement at a time), so SQLite reads them while this transaction decides and writes.
-            key_results = asyncio.create_task(self._key_results(people))
+            # statement at a time), so SQLite reads them while this transaction reads the people,
+            # decides and writes. Started first: in a process's first tick with prompts that
+            # session's connection is still being opened meanwhile.
+            key_results = asyncio.create_task(self._key_results({row[1] for row in due}))
             try:
+                people = await load_people(
+                    session, (row[1] for row in due), working_days=self.settings.working_days,
+                    since=now.date() - timedelta(days=1),
+                )
                 handed_over = await self._decide_and_write(
                     session, due, people, rules, now, result, lease_until, key_results)
             finally:
@@ -219,9 +221,9 @@ class Planner:
                 await asyncio.gather(key_results, return_exceptions=True)
         return result, handed_over, lease_until
 
-    async def _key_results(self, people: dict) -> dict:
+    async def _key_results(self, person_ids: set[int]) -> dict:
         async with self.db.session() as session:
-            return await load_key_results(session, people)
+            return await load_key_results(session, person_ids)
 
     async def _decide_and_write(
         self, session: AsyncSession, due: list, people: dict, rules: dict[int, CadenceRule],

@@ -49,6 +49,9 @@ _IDENTITY = PersonIdentity.__table__.c
 _IDENTITIES = _by_dialect(lambda postgres: select(
     _IDENTITY.person_id, _IDENTITY.platform, _IDENTITY.external_id, _IDENTITY.tenant, _IDENTITY.conversation_ref,
 ).where(one_of(_IDENTITY.person_id, "ids", postgres=postgres)))
+_LEAVE_C = LeavePeriod.__table__.c
+_LEAVE = _by_dialect(lambda postgres: select(_LEAVE_C.person_id, _LEAVE_C.starts_on, _LEAVE_C.ends_on).where(
+    one_of(_LEAVE_C.person_id, "ids", postgres=postgres), _LEAVE_C.ends_on >= bindparam("since", type_=_LEAVE_C.ends_on.type)))
 _KR = KeyResult.__table__.c
 _KEY_RESULTS = _by_dialect(lambda postgres: select(
     _KR.owner_id, _KR.id, _KR.key, _KR.title, _KR.unit, _KR.baseline, _KR.target, _KR.current, _KR.confidence,
@@ -210,9 +213,8 @@ async def step_checkins(session: AsyncSession, changes: Iterable[tuple[int, str,
 
 async def leave_of(session: AsyncSession, person_ids: Sequence[int], *, since: date) -> list[tuple[int, date, date]]:
     """(person id, first day, last day) of leave ending on or after `since`."""
-    leave = LeavePeriod.__table__.c
-    rows = await session.execute(select(leave.person_id, leave.starts_on, leave.ends_on)
-                                 .where(leave.person_id.in_(list(person_ids)), leave.ends_on >= since))
+    bulk = await Bulk.of(session)
+    rows = await bulk.rows(_LEAVE(bulk), {"ids": bulk.ids(person_ids), "since": since})
     return [(row.person_id, row.starts_on, row.ends_on) for row in rows]
 
 
