@@ -90,8 +90,9 @@ class Planner:
     (status `sending` with a lease) in the batch's transaction, so a crash leaves them to the
     lease, exactly like claimed rows. While one batch is being sent the next one is planned
     and written (SQLite and the network work while the sends render); that one's sends start
-    as soon as it is written, while the last results of the one before are still being
-    recorded, and the batch after waits for those. So at most two batches are in flight.
+    once the one before has finished and its results are written. So at most two batches are
+    in flight, and only one of them is being sent: a process killed mid fan-out leaves at
+    most one batch whose sends may be repeated after its lease expires.
     """
 
     def __init__(self, db: Database, settings: PlannerSettings, *, sender: DeliverySender | None = None) -> None:
