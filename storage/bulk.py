@@ -70,34 +70,29 @@ def _encoders(types: tuple[TypeEngine, ...], dialect: Any) -> tuple[tuple[int, C
 
 def _encode(rows: Iterable[Sequence[Any]], types: tuple[TypeEngine, ...], dialect: Any) -> list[Sequence[Any]]:
     """Rows with each value as its column stores it (SQLAlchemy's own bind processors). A batch
-    repeats a few instants (now, period ends) thousands of times: each is encoded once."""
+    repeats a few instants (now, period ends) thousands of times: each is encoded once. Encoded
+    a column at a time: the per-value work is then one call, with no per-row bookkeeping."""
     encoders = _encoders(types, dialect)
     if not encoders:
         return list(rows)
-    memos: dict[int, dict[Any, Any]] = {n: {} for n, _, once in encoders if once}
-    encoded = []
-    for row in rows:
-        values = list(row)
-        for n, process, once in encoders:
-            value = values[n]
-            if value is None:
-                continue
-            if once:
-                memo = memos[n]
-                stored = memo.get(value)
-                if stored is None:
-                    stored = memo[value] = process(value)
-                values[n] = stored
-            else:
-                values[n] = process(value)
-        encoded.append(values)
-    return encoded
+    columns = [list(column) for column in zip(*rows)]
+    if not columns:
+        return []
+    for n, process, once in encoders:
+        values = columns[n]
+        if once:
+            memo = {value: process(value) for value in set(values) if value is not None}
+            memo[None] = None
+            columns[n] = [memo[value] for value in values]
+        else:
+            columns[n] = [None if value is None else process(value) for value in values]
+    return list(zip(*columns))
 
 
 @lru_cache(maxsize=256)
 def _at_once(statement: Select, dialect: Any) -> tuple[Select, Callable[[list], tuple]]:
-    """`statement` folded into one JSON value by SQLite, and a reader turning one of its rows
-    into a named tuple (values decoded by the columns' types; real numbers travel as 17-digit
+    """`statement` folded into one JSON value by SQLite, and a reader turning its rows into
+    named tuples (values decoded by the columns' types; real numbers travel as 17-digit
     text, since SQLite's JSON keeps 15 digits and no infinity)."""
     inner = statement.subquery()
     columns = list(inner.c)
@@ -114,15 +109,17 @@ def _at_once(statement: Select, dialect: Any) -> tuple[Select, Callable[[list], 
         if decode is not None:
             decoders.append((n, decode))
     folded = select(func.json_group_array(func.json_array(*values))).select_from(inner)
-    row_type = namedtuple("Row", [column.key for column in columns], rename=True)  # type: ignore[misc]
+    make = namedtuple("Row", [column.key for column in columns], rename=True)._make  # type: ignore[misc]
 
-    def read(row: list) -> tuple:
+    def read(rows: list[list]) -> list[tuple]:
+        if not rows or not reals and not decoders:  # ids, counts, text: each row as SQLite's JSON gave it
+            return list(map(make, rows))
+        values = list(zip(*rows))  # a column at a time: one call per value, no per-row loop
         for n in reals:
-            if row[n] is not None:
-                row[n] = float(row[n])
+            values[n] = [None if value is None else float(value) for value in values[n]]
         for n, decode in decoders:
-            row[n] = decode(row[n])
-        return row_type(*row)
+            values[n] = list(map(decode, values[n]))
+        return list(map(make, zip(*values)))
 
     return folded, read
 
@@ -233,7 +230,7 @@ class Bulk(Driver):
             return await self.rows(statement, parameters)
         folded, read = _at_once(statement, self.dialect)
         value = (await self.connection.execute(folded, dict(parameters or {}))).scalar_one()
-        return [read(row) for row in loads_json(value)]
+        return read(loads_json(value))
 
     async def insert(
         self, table: Table, rows: Sequence[Mapping[str, Any]], *, conflict_on: Sequence[str] = (),
