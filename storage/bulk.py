@@ -90,7 +90,7 @@ def _encode(rows: Iterable[Sequence[Any]], types: tuple[TypeEngine, ...], dialec
 
 
 @lru_cache(maxsize=256)
-def _at_once(statement: Select, dialect: Any) -> tuple[Select, Callable[[list], tuple]]:
+def _at_once(statement: Select, dialect: Any) -> tuple[Select, Callable[[list], list[tuple]]]:
     """`statement` folded into one JSON value by SQLite, and a reader turning its rows into
     named tuples (values decoded by the columns' types; real numbers travel as 17-digit
     text, since SQLite's JSON keeps 15 digits and no infinity)."""

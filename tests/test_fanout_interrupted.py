@@ -129,3 +129,33 @@ async def test_a_batch_whose_check_ins_cannot_be_written_leaves_no_prompt_and_no
     monkeypatch.setattr(cm, "insert_prompted", real)
     result = await plan.tick(NOW)
     assert result.prompted == 6 and sum(platform.received.values()) == 6
+
+
+class _CountsRecorded(RecordingPlatform):
+    """Before each send, looks up how many prompts the database already records as sent."""
+
+    def __init__(self, db: Database) -> None:
+        super().__init__()
+        self.db = db
+        self.recorded_before: list[int] = []
+
+    async def deliver(self, message):
+        rows = await deliveries(self.db)
+        self.recorded_before.append(sum(1 for row in rows if row.status == DeliveryStatus.sent))
+        return await super().deliver(message)
+
+
+async def test_a_batch_of_prompts_is_sent_only_once_the_batch_before_is_recorded_so_a_crash_repeats_at_most_one_batch(
+    db: Database,
+) -> None:
+    await add_people(db, 12)
+    platform = _CountsRecorded(db)
+    sender = DeliverySender(db, PlatformNotifier({"console": platform}), DeliveryPolicy(concurrency={"console": 1}))
+    plan = planner(db, batch_size=4, sender=sender)
+    await plan.tick(utc(2026, 3, 1, 12))  # schedules for Monday 09:00
+    await plan.tick(NOW)
+    assert sum(platform.received.values()) == 12
+    # The n-th send (0-based) belongs to batch n // 4: every send of the batches before it is
+    # already written as sent, so a process killed now could repeat this batch's sends only.
+    assert [recorded >= (n // 4) * 4 for n, recorded in enumerate(platform.recorded_before)] == [True] * 12
+    assert all(row.status == DeliveryStatus.sent for row in await deliveries(db))
