@@ -46,7 +46,7 @@ def only_local_network(monkeypatch):
 
 
 def unsigned(claims: dict) -> str:
-    return jwt.encode(claims, "not-the-key", algorithm="HS256")
+    return jwt.encode(claims, "not-the-key-" * 3, algorithm="HS256")  # signed, but not by Microsoft
 
 
 BAD_HEADERS = {
