@@ -1,10 +1,13 @@
 """The fan-out's many-row statements, in the session's own transaction.
 
 Planner batches, reminders and the sender write and read thousands of rows a batch. Their
-statements are SQLAlchemy Core constructs or `text()` with named parameters (`:rows`), run
-through `AsyncConnection.execute`, so SQLAlchemy compiles each to the database's own
-placeholder style, encodes values by their columns' types and wraps errors (parameters hidden
-when the engine hides them). Rows are read by column name.
+statements are SQLAlchemy Core constructs or `text()` with named parameters (`:rows`);
+SQLAlchemy compiles each to the database's own placeholder style and encodes values by their
+columns' types, and errors are wrapped as SQLAlchemy wraps them (parameters hidden when the
+engine hides them). Rows are read by column name. On PostgreSQL they run through
+`AsyncConnection.execute`; on SQLite each runs as one call to aiosqlite's thread
+(`Bulk.sqlite_rows`, aiosqlite's public `execute_fetchall` on the session's own connection)
+instead of the four a cursor makes.
 
 Shapes (docs/architecture.md, "Decisions", has the measurements):
 * On SQLite a batch of rows travels as ONE parameter, a JSON array of rows (each value first
@@ -25,6 +28,7 @@ Shapes (docs/architecture.md, "Decisions", has the measurements):
 
 from __future__ import annotations
 
+import sqlite3
 from collections import namedtuple
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
@@ -34,7 +38,8 @@ from sqlalchemy import (
     ARRAY, Date, DateTime, Float, Integer, Numeric, Table, any_, bindparam, case, func, select, text,
 )
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
-from sqlalchemy.sql import ColumnElement, Select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql import ColumnElement, Executable, Select
 from sqlalchemy.types import TypeEngine
 
 from storage.db import SQLITE_WRITE, dumps_json, loads_json
@@ -87,6 +92,18 @@ def _encode(rows: Iterable[Sequence[Any]], types: tuple[TypeEngine, ...], dialec
         else:
             columns[n] = [None if value is None else process(value) for value in values]
     return list(zip(*columns))
+
+
+@lru_cache(maxsize=256)
+def _for_sqlite(statement: Executable, dialect: Any) -> tuple[Any, str, tuple[tuple[str, Callable | None], ...]] | None:
+    """`statement` compiled once for SQLite: (the compiled form, its SQL, each positional
+    parameter's name and bind processor), or None when SQLAlchemy must finish it at execution."""
+    compiled = statement.compile(dialect=dialect)
+    if "POSTCOMPILE" in compiled.string or compiled.insert_prefetch or compiled.update_prefetch:
+        return None  # SQLAlchemy fills these in at execution (expanded lists, Python-side defaults)
+    order = tuple((name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
+                  for name in compiled.positiontup or ())
+    return compiled, compiled.string, order
 
 
 @lru_cache(maxsize=256)
@@ -210,6 +227,34 @@ class Bulk(Driver):
         """A SQLite write transaction of Database.transaction(), begun with BEGIN IMMEDIATE."""
         return not self.postgres and bool(self.connection.sync_connection.get_execution_options().get(SQLITE_WRITE))
 
+    async def sqlite_rows(self, statement: Executable, parameters: Mapping[str, Any]) -> list[tuple]:
+        """SQLite: run a fan-out statement as ONE call to aiosqlite's thread (its public
+        `execute_fetchall`, on this session's connection and transaction) and return its rows
+        as plain tuples. Through `AsyncConnection.execute` each statement is four calls to that
+        thread (open a cursor, execute, fetch, close), and each call waits for its turn of the
+        event loop: a tick with 1,000 prompts made 83 calls to that thread, 34 this way
+        (docs/architecture.md, "Decisions"). SQLAlchemy still compiles the statement (once per process) and encodes each
+        value by its type; errors are wrapped as SQLAlchemy wraps them, parameters hidden when the
+        engine hides them."""
+        prepared = _for_sqlite(statement, self.dialect)
+        if prepared is None:
+            return [tuple(row) for row in await self.rows(statement, parameters)]
+        compiled, sql, order = prepared
+        named = compiled.construct_params(dict(parameters))
+        values = [named[name] if encode is None else encode(named[name]) for name, encode in order]
+        driver = (await self.connection.get_raw_connection()).driver_connection
+        try:
+            return list(await driver.execute_fetchall(sql, values))
+        except sqlite3.Error as error:
+            raise DBAPIError.instance(sql, values, error, sqlite3.Error,
+                                      hide_parameters=self.connection.sync_engine.hide_parameters) from error
+
+    async def scalars(self, statement: Executable, parameters: Mapping[str, Any] | None = None) -> list[Any]:
+        """The first column of each row (ids, counts): on SQLite in one call (`sqlite_rows`)."""
+        if self.postgres:
+            return list((await self.connection.execute(statement, dict(parameters or {}))).scalars())
+        return [row[0] for row in await self.sqlite_rows(statement, parameters or {})]
+
     def ids(self, ids: Iterable[int]) -> Any:
         """The value of a `one_of` parameter."""
         return list(ids) if self.postgres else dumps_json(list(ids))
@@ -229,7 +274,7 @@ class Bulk(Driver):
         if self.postgres:
             return await self.rows(statement, parameters)
         folded, read = _at_once(statement, self.dialect)
-        value = (await self.connection.execute(folded, dict(parameters or {}))).scalar_one()
+        value = (await self.sqlite_rows(folded, parameters or {}))[0][0]
         return read(loads_json(value))
 
     async def insert(
@@ -265,8 +310,10 @@ class Bulk(Driver):
         types = tuple(table.c[name].type for name in columns)
         parameters = {f"c_{name}": value for name, value in constants.items()}
         parameters["rows"] = dumps_json(_encode(values, types, self.dialect))
-        result = await self.connection.execute(statement, parameters)
-        return list(result.all()) if returning else []
+        if not returning:
+            await self.sqlite_rows(statement, parameters)
+            return []
+        return list((await self.connection.execute(statement, parameters)).all())
 
     async def insert_numbered(
         self, table: Table, columns: tuple[str, ...], values: Sequence[Sequence[Any]], *, conflict_on: Sequence[str],
@@ -287,7 +334,7 @@ class Bulk(Driver):
         conflict_on = tuple(conflict_on)
         key_at = [columns.index(name) for name in conflict_on]
         if self.holds_sqlite_write_lock:
-            before = (await self.connection.execute(_highest_id(table))).scalar_one()
+            before = (await self.sqlite_rows(_highest_id(table), {}))[0][0]
             await self.insert_values(table, columns, values, constants=constants, conflict_on=conflict_on)
             new_ids = [row.id for row in await self.rows_at_once(_rows_after(table, ("id",)), {"after": before})]
             if len(new_ids) == len(values):  # every row went in, in the order of its rows
@@ -330,5 +377,5 @@ class Bulk(Driver):
         if self.postgres:
             await self.connection.execute(statement, [dict(zip(names, row)) | parameters for row in values])
             return
-        await self.connection.execute(statement, {"rows": dumps_json(_encode(values, types, self.dialect)), **parameters})
+        await self.sqlite_rows(statement, {"rows": dumps_json(_encode(values, types, self.dialect)), **parameters})
 

@@ -44,6 +44,10 @@ class Claim:
         self.read = select(*columns).where(table.c.id.in_(chosen.scalar_subquery()))
         self.update = (update(table).where(table.c.id.in_(chosen.scalar_subquery()))
                        .values(values or {table.c.id: table.c.id}).returning(*columns))  # a no-op write takes the lock
+        # SQLite under BEGIN IMMEDIATE, when no column read back is one the claim sets: read the
+        # rows in one step, then set them by id (an UPDATE … RETURNING steps once per row)
+        self.read_then_set = not set(self.sets) & set(returning)
+        self.update_ids = update(table).where(one_of(table.c.id, "ids", postgres=False)).values(values)
 
 
 async def claim(bulk: Bulk, statement: Claim, parameters: Mapping[str, Any]) -> list:
@@ -56,6 +60,9 @@ async def claim(bulk: Bulk, statement: Claim, parameters: Mapping[str, Any]) -> 
             return []
         chosen = statement.update_chosen if statement.sets else statement.read_chosen
         return await bulk.rows(chosen, {**parameters, "ids": ids})
-    if not statement.sets and bulk.holds_sqlite_write_lock:  # BEGIN IMMEDIATE took the lock: reading is enough
-        return await bulk.rows_at_once(statement.read, parameters)
+    if bulk.holds_sqlite_write_lock and (not statement.sets or statement.read_then_set):
+        rows = await bulk.rows_at_once(statement.read, parameters)  # BEGIN IMMEDIATE took the lock
+        if statement.sets and rows:
+            await bulk.sqlite_rows(statement.update_ids, {**parameters, "ids": bulk.ids(row.id for row in rows)})
+        return rows
     return await bulk.rows(statement.update, parameters)

@@ -182,3 +182,29 @@ async def test_a_key_result_with_an_unbounded_target_does_not_hold_its_owners_pr
     plan = planner(any_db)
     await plan.tick(utc(2026, 3, 1, 12))
     assert (await plan.tick(NOW)).prompted == 1
+
+
+async def test_a_failing_fan_out_statement_says_what_failed_without_the_words_it_carried(any_db: Database) -> None:
+    person_id = await add_person(any_db, "ana@example.com")
+    words = "my manager blocks every release"
+    orphan = ("k-words", person_id + 1000, None, "console", "a", "checkin_prompt", {"note": words}, "pending", 0,
+              NOW, None, NOW)  # no such person
+    with pytest.raises(IntegrityError) as failed:
+        async with any_db.transaction() as session:
+            await (await Bulk.of(session)).insert_values(DELIVERY, _DELIVERY_COLUMNS, [orphan])
+    assert "FOREIGN KEY" in str(failed.value).upper()
+    assert words not in str(failed.value)  # what a log line or a traceback would show
+
+
+def test_the_ticks_statements_on_sqlite_each_go_to_the_database_thread_in_one_call() -> None:
+    from sqlalchemy.dialects import sqlite
+
+    from storage import bulk
+    from storage.repositories import outbox_rows, planning
+
+    dialect = sqlite.dialect()
+    claims = (planning._DUE_SCHEDULES, planning._CHECKINS_NEEDING_ACTION, outbox_rows._DUE_DELIVERIES)
+    statements = [planning._NEWCOMERS, outbox_rows._RECLAIM, *(claim.update_ids for claim in claims if claim.sets),
+                  *(bulk._at_once(claim.read, dialect)[0] for claim in claims)]
+    assert all(claim.read_then_set for claim in claims)
+    assert [bulk._for_sqlite(statement, dialect) is not None for statement in statements] == [True] * len(statements)

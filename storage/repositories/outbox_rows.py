@@ -35,6 +35,8 @@ CLAIMED_COLUMNS = ("id", "idempotency_key", "platform", "address", "template", "
 _DUE_DELIVERIES = Claim(DELIVERY, where=(_D.status == DeliveryStatus.pending.value) & (_D.next_attempt_at <= bindparam("now")),
                         order_by=_D.next_attempt_at, returning=CLAIMED_COLUMNS,
                         sets={"status": "sending", "claimed_until": "lease"})
+_RECLAIM = (update(DELIVERY).where(_D.status == _SENDING, _D.claimed_until < bindparam("now", type_=_D.claimed_until.type))
+            .values(status=DeliveryStatus.pending.value, claimed_until=None).returning(_D.id))
 _WIN = Win.__table__.c
 
 
@@ -68,13 +70,7 @@ def insert_deliveries_on(connection: Connection, rows: Sequence[Mapping[str, Any
 
 async def reclaim_expired_deliveries(session: AsyncSession, now: datetime) -> int:
     """Rows left `sending` past their lease go back to `pending`; how many."""
-    found = await session.exec(
-        update(DELIVERY)
-        .where(_D.status == _SENDING, _D.claimed_until < now)
-        .values(status=DeliveryStatus.pending.value, claimed_until=None)
-        .returning(_D.id)
-    )
-    return len(found.all())
+    return len(await (await Bulk.of(session)).scalars(_RECLAIM, {"now": now}))  # every tick: built once
 
 
 async def claim_due_deliveries(session: AsyncSession, now: datetime, lease_until: datetime, limit: int) -> list[tuple]:

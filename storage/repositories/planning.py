@@ -49,6 +49,8 @@ _IDENTITY = PersonIdentity.__table__.c
 _IDENTITIES = _by_dialect(lambda postgres: select(
     _IDENTITY.person_id, _IDENTITY.platform, _IDENTITY.external_id, _IDENTITY.tenant, _IDENTITY.conversation_ref,
 ).where(one_of(_IDENTITY.person_id, "ids", postgres=postgres)))
+_NEWCOMERS = select(_P.id).where(_P.id > func.coalesce(select(func.max(_S.person_id)).scalar_subquery(), 0),
+                                 _P.active.is_(True))
 _LEAVE_C = LeavePeriod.__table__.c
 _LEAVE = _by_dialect(lambda postgres: select(_LEAVE_C.person_id, _LEAVE_C.starts_on, _LEAVE_C.ends_on).where(
     one_of(_LEAVE_C.person_id, "ids", postgres=postgres), _LEAVE_C.ends_on >= bindparam("since", type_=_LEAVE_C.ends_on.type)))
@@ -91,9 +93,8 @@ async def people_without_schedules(session: AsyncSession, *, cadence_count: int,
             _P.active.is_(True),
             func.coalesce(select(func.count()).where(_S.person_id == _P.id).scalar_subquery(), 0) < cadence_count,
         )
-    else:
-        watermark = (await session.exec(select(func.max(_S.person_id)))).scalar() or 0
-        missing = select(_P.id).where(_P.id > watermark, _P.active.is_(True))
+    else:  # every tick asks: one statement, built once
+        return await (await Bulk.of(session)).scalars(_NEWCOMERS)
     return list((await session.exec(missing)).scalars())
 
 
@@ -214,7 +215,7 @@ async def step_checkins(session: AsyncSession, changes: Iterable[tuple[int, str,
 async def leave_of(session: AsyncSession, person_ids: Sequence[int], *, since: date) -> list[tuple[int, date, date]]:
     """(person id, first day, last day) of leave ending on or after `since`."""
     bulk = await Bulk.of(session)
-    rows = await bulk.rows(_LEAVE(bulk), {"ids": bulk.ids(person_ids), "since": since})
+    rows = await bulk.rows_at_once(_LEAVE(bulk), {"ids": bulk.ids(person_ids), "since": since})
     return [(row.person_id, row.starts_on, row.ends_on) for row in rows]
 
 
@@ -224,7 +225,7 @@ async def people_facts(session: AsyncSession, person_ids: Sequence[int]) -> list
     bulk = await Bulk.of(session)
     ids = {"ids": bulk.ids(person_ids)}
     rows = await bulk.rows_at_once(_PEOPLE(bulk), ids)
-    found = await bulk.rows(_IDENTITIES(bulk), ids)
+    found = await bulk.rows_at_once(_IDENTITIES(bulk), ids)
     identities = identities_from_rows((row.person_id, row.platform, row.external_id, row.tenant, row.conversation_ref)
                                       for row in found)
     return [(row.id, row.name, row.email, row.timezone, row.country, row.active, row.unreachable_reason,
