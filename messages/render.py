@@ -39,6 +39,8 @@ def _extension(surface: str) -> str:
 
 
 _DICT_ATTRIBUTES = frozenset(dir(dict))
+# Of Jinja's default globals, the ones templates call; plain-text templates call none.
+TEMPLATE_GLOBALS = {name: Environment().globals[name] for name in ("range", "namespace")}
 
 
 class TemplateNotFound(LookupError):
@@ -70,6 +72,10 @@ def make_environment(surface: Surface, templates_dir: Path = TEMPLATES_DIR) -> E
     )
     env.filters.update(FILTERS)
     env.policies["json.dumps_kwargs"] = {"ensure_ascii": False}
+    # Jinja copies every global into each render's context (`Template.render`) through a
+    # ChainMap, key by key in Python, and a fan-out renders one prompt per person. The few
+    # globals templates call (`TEMPLATE_GLOBALS`) go with each render's variables instead.
+    env.globals.clear()
     return env
 
 
@@ -118,7 +124,9 @@ class Renderer:
         return template
 
     def render_source(self, name: str, context: Mapping[str, Any]) -> str:
-        return self._template(name).render(context)
+        if self.surface == "text":
+            return self._template(name).render(context)
+        return self._template(name).render(context, **TEMPLATE_GLOBALS)
 
     def render(self, name: str, context: Mapping[str, Any]) -> Any:
         source = self.render_source(name, context)
