@@ -39,8 +39,6 @@ def _extension(surface: str) -> str:
 
 
 _DICT_ATTRIBUTES = frozenset(dir(dict))
-# Of Jinja's default globals, the ones templates call; plain-text templates call none.
-TEMPLATE_GLOBALS = {name: Environment().globals[name] for name in ("range", "namespace")}
 
 
 class TemplateNotFound(LookupError):
@@ -48,7 +46,15 @@ class TemplateNotFound(LookupError):
 
 
 class _ContextEnvironment(Environment):
-    """`x.name` on a plain dict: the key, without Jinja's failed getattr (same result)."""
+    """`x.name` on a plain dict: the key, without Jinja's failed getattr (same result); each
+    template's globals a plain dict."""
+
+    def make_globals(self, d: Mapping[str, Any] | None) -> dict[str, Any]:  # type: ignore[override]
+        # Jinja returns a ChainMap over the environment's globals, which `Template.render`
+        # copies into every render's context key by key in Python (twice), and a fan-out
+        # renders a prompt per person: a text prompt took 24 µs that way, 12 µs with a plain
+        # dict. No global is added after start-up, so a copy made now sees them all.
+        return {**self.globals, **(d or {})}
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         # A plain dict has no attributes beyond dict's own, so this is exactly Jinja's order:
@@ -72,10 +78,6 @@ def make_environment(surface: Surface, templates_dir: Path = TEMPLATES_DIR) -> E
     )
     env.filters.update(FILTERS)
     env.policies["json.dumps_kwargs"] = {"ensure_ascii": False}
-    # Jinja copies every global into each render's context (`Template.render`) through a
-    # ChainMap, key by key in Python, and a fan-out renders one prompt per person. The few
-    # globals templates call (`TEMPLATE_GLOBALS`) go with each render's variables instead.
-    env.globals.clear()
     return env
 
 
@@ -124,9 +126,7 @@ class Renderer:
         return template
 
     def render_source(self, name: str, context: Mapping[str, Any]) -> str:
-        if self.surface == "text":
-            return self._template(name).render(context)
-        return self._template(name).render(context, **TEMPLATE_GLOBALS)
+        return self._template(name).render(context)
 
     def render(self, name: str, context: Mapping[str, Any]) -> Any:
         source = self.render_source(name, context)
