@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from alembic import command
 from sqlalchemy import create_engine, inspect, text
 
@@ -19,11 +18,6 @@ PEOPLE = (
     " teams_user_id, teams_conversation_ref) VALUES (:id, :email, 'P', 'UTC', 'DE', false, true,"
     " '2026-11-23 07:00:00', :slack, :teams, :ref)"
 )
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request: pytest.FixtureRequest) -> str:
-    return request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")
 
 
 def _people_before(url: str) -> None:
@@ -44,7 +38,8 @@ def _people_before(url: str) -> None:
 
 
 
-def test_upgrade_moves_every_slack_and_teams_id_into_identities_with_the_teams_tenant(url: str) -> None:
+def test_upgrade_moves_every_slack_and_teams_id_into_identities_with_the_teams_tenant(any_db_url: str) -> None:
+    url = any_db_url
     _people_before(url)
     migrate.upgrade(url)
     rows = read_rows(url, "SELECT person_id, platform, external_id, tenant, conversation_ref FROM chat_identity"
@@ -63,7 +58,8 @@ def test_upgrade_moves_every_slack_and_teams_id_into_identities_with_the_teams_t
     assert not columns & {"slack_user_id", "teams_user_id", "teams_conversation_ref"}
 
 
-def test_downgrade_puts_the_ids_back_on_people_and_upgrading_again_moves_them_again(url: str) -> None:
+def test_downgrade_puts_the_ids_back_on_people_and_upgrading_again_moves_them_again(any_db_url: str) -> None:
+    url = any_db_url
     _people_before(url)
     migrate.upgrade(url)
     command.downgrade(migrate.alembic_config(url), BEFORE)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from alembic import command
 from sqlalchemy import create_engine, inspect, text
 
@@ -17,11 +16,6 @@ BEFORE = revision_before("0011_team_channels")
 TEAMS_REF = {"conversation": {"id": "19:platform@thread.tacv2", "tenantId": "tenant-1"},
              "serviceUrl": "https://smba.example/"}
 TEAMS = "INSERT INTO team (id, name, slack_channel_id, teams_channel_ref) VALUES (:id, :name, :slack, :ref)"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request: pytest.FixtureRequest) -> str:
-    return request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")
 
 
 def _teams_before(url: str) -> None:
@@ -47,7 +41,8 @@ def _teams_before(url: str) -> None:
 
 
 
-def test_upgrade_moves_every_team_channel_into_rows_with_the_teams_conversation_as_its_address(url: str) -> None:
+def test_upgrade_moves_every_team_channel_into_rows_with_the_teams_conversation_as_its_address(any_db_url: str) -> None:
+    url = any_db_url
     _teams_before(url)
     migrate.upgrade(url)
     rows = read_rows(url, "SELECT team_id, platform, address, reference FROM team_channel ORDER BY team_id, platform")
@@ -66,7 +61,8 @@ def test_upgrade_moves_every_team_channel_into_rows_with_the_teams_conversation_
     assert read_rows(url, "SELECT id, team_id FROM person") == [(1, 1)]
 
 
-def test_downgrade_puts_the_channels_back_on_teams_and_upgrading_again_moves_them_again(url: str) -> None:
+def test_downgrade_puts_the_channels_back_on_teams_and_upgrading_again_moves_them_again(any_db_url: str) -> None:
+    url = any_db_url
     _teams_before(url)
     migrate.upgrade(url)
     command.downgrade(migrate.alembic_config(url), BEFORE)
